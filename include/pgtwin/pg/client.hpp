@@ -1,0 +1,66 @@
+#pragma once
+// The PostgreSQL client seam: a connection factory and sessions that run
+// parameterised SQL. The real implementation is libpq; tests use a fake.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pgtwin/core/deadline.hpp"
+#include "pgtwin/core/result.hpp"
+
+namespace pgtwin::pg {
+
+// Where and how to connect. Never holds a password: passwords come from
+// the passfile named here.
+struct ConnParams {
+    std::string host;            // socket directory or address
+    int port = 5432;
+    std::string user;
+    std::string dbname = "postgres";
+    std::string application_name = "pgtwin";
+    std::string passfile;        // PGPASSFILE for this connection, may be empty
+    std::string replication;     // "" or "database"/"true" for a replication connection
+};
+
+// Builds a libpq conninfo string (values quoted and escaped per libpq rules).
+std::string conninfo_string(const ConnParams& p, int connect_timeout_s);
+
+// Escapes a value for use in a libpq conninfo string ('...' with \\ and \').
+std::string conninfo_quote(const std::string& value);
+
+using Row = std::vector<std::optional<std::string>>;
+
+// Rows of text values from one statement.
+struct QueryResult {
+    std::vector<std::string> columns;
+    std::vector<Row> rows;
+};
+
+// One open connection.
+class Session {
+public:
+    virtual ~Session() = default;
+    // Runs `sql` with text parameters $1..$n, bounded by the deadline.
+    virtual Result<QueryResult> query(const std::string& sql,
+                                      const std::vector<std::optional<std::string>>& params,
+                                      const Deadline& deadline) = 0;
+    // Quotes a string as an SQL literal (for utility statements like ALTER SYSTEM
+    // that cannot take parameters).
+    virtual Result<std::string> quote_literal(const std::string& value) = 0;
+};
+
+// Opens sessions.
+class Connector {
+public:
+    virtual ~Connector() = default;
+    // Connects; connection failure is ErrorKind::NotRunning with the server's message.
+    virtual Result<std::unique_ptr<Session>> connect(const ConnParams& params,
+                                                     const Deadline& deadline) = 0;
+};
+
+// The libpq implementation.
+std::unique_ptr<Connector> make_libpq_connector();
+
+}  // namespace pgtwin::pg

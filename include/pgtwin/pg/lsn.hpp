@@ -1,0 +1,31 @@
+#pragma once
+// WAL positions (LSN) and timelines.
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pgtwin::pg {
+
+// A WAL location, written by PostgreSQL as "X/Y" in hex.
+struct Lsn {
+    std::uint64_t value = 0;
+    // Parses "16/B374D848"; nullopt when malformed.
+    static std::optional<Lsn> parse(std::string_view text);
+    // "16/B374D848"
+    std::string str() const;
+    auto operator<=>(const Lsn&) const = default;
+};
+
+using Timeline = std::uint32_t;
+
+// A position in WAL history: compared by timeline first, then LSN.
+struct WalPosition {
+    Timeline timeline = 0;
+    Lsn lsn;
+    auto operator<=>(const WalPosition&) const = default;
+};
+
+}  // namespace pgtwin::pg

@@ -1,0 +1,2 @@
+// pgtwin entry point (placeholder until the app layer lands).
+int main() { return 0; }

@@ -1,0 +1,9 @@
+#include "pgtwin/core/clock.hpp"
+
+#include <thread>
+
+namespace pgtwin {
+
+void SystemClock::sleep_for(Millis d) { std::this_thread::sleep_for(d); }
+
+}  // namespace pgtwin

@@ -20,11 +20,12 @@ struct Config {
     std::string pgdata;                 // required; host path of the data directory
     std::string pg_bindir;              // empty: discovered from PG_VERSION
     int pgport = 5432;
-    std::string pghost;                 // local socket directory; empty: /var/run/postgresql
+    std::string pghost;                 // local socket directory; parse_config fills /var/run/postgresql
     std::string pguser = "postgres";    // OS user that owns and runs PostgreSQL
     std::string pgdatabase = "postgres";
     std::string pgpassfile;             // passfile used for replication/peer connections
     std::string start_opts;             // extra options for postgres (-o), split on spaces
+    std::string logfile;                // server log (pg_ctl -l); empty: <pgdata>/log/pgtwin-postgresql.log
     // --- replication ---
     std::string rep_user = "replicator";
     std::string application_name;       // empty: this node's name
@@ -56,6 +57,9 @@ struct Config {
     // --- deprecated, accepted and ignored ---
     std::optional<std::string> monitor_timeout_promoted;
     std::optional<std::string> monitor_timeout_unpromoted;
+
+    // Field-wise equality (tests compare parsed configurations).
+    bool operator==(const Config&) const = default;
 };
 
 // Pacemaker's meta attributes and notify data for this invocation.

@@ -1,0 +1,333 @@
+// The one parameter table. Every agent parameter is declared here once, with
+// its type, default, documentation and the function that stores it in Config;
+// parsing, meta-data and docs/CONFIGURATION.md are generated from this table.
+
+#include <string>
+
+#include "param_checks.hpp"
+#include "pgtwin/ocf/params.hpp"
+
+namespace pgtwin::ocf {
+namespace {
+
+using detail::check_absolute_path;
+using detail::check_shell_safe_path;
+
+template <std::string Config::*Field>
+Result<void> set_text(Config& config, const ParamValue& value) {
+    config.*Field = value.text;
+    return ok();
+}
+
+template <std::string Config::*Field, Result<void> (*Check)(std::string_view)>
+Result<void> set_checked(Config& config, const ParamValue& value) {
+    if (auto checked = Check(value.text); !checked) return checked;
+    config.*Field = value.text;
+    return ok();
+}
+
+template <bool Config::*Field>
+Result<void> set_flag(Config& config, const ParamValue& value) {
+    config.*Field = value.boolean;
+    return ok();
+}
+
+template <std::optional<std::string> Config::*Field>
+Result<void> set_ignored(Config& config, const ParamValue& value) {
+    config.*Field = value.text;
+    return ok();
+}
+
+// Names that end up in conninfo strings or as OS/database identifiers.
+Result<void> check_name(std::string_view v) { return detail::check_word(v, "_.-"); }
+// Container image references: registry/repo:tag@digest.
+Result<void> check_image(std::string_view v) { return detail::check_word(v, "_.-/:@"); }
+// An IP address or host name.
+Result<void> check_address(std::string_view v) { return detail::check_word(v, "_.:-[]%"); }
+
+// podman and docker accept [a-zA-Z0-9][a-zA-Z0-9_.-]* as container names.
+Result<void> check_container_name(std::string_view v) {
+    if (v.front() == '_' || v.front() == '.' || v.front() == '-') {
+        return detail::invalid("must start with a letter or digit");
+    }
+    return check_name(v);
+}
+
+constexpr std::string_view k_instance = "PostgreSQL instance";
+constexpr std::string_view k_replication = "Replication";
+constexpr std::string_view k_rebuild = "Rebuild and rejoin";
+constexpr std::string_view k_container = "Container mode";
+constexpr std::string_view k_deprecated = "Deprecated";
+
+std::vector<ParamSpec> instance_params() {
+    return {
+        {.name = "pgdata", .required = true,
+         .shortdesc = "PostgreSQL data directory",
+         .longdesc = "Absolute path of the PostgreSQL data directory on the host. Only the characters "
+                     "[A-Za-z0-9/._@+-] are allowed because pg_ctl passes the path through a shell. "
+                     "In container mode this is the host directory that is mounted into the container, "
+                     "e.g. /var/lib/pgtwin/@postgres-<node>/data; no default is applied there either.",
+         .section = k_instance, .apply = set_checked<&Config::pgdata, check_shell_safe_path>},
+        {.name = "pg_bindir",
+         .shortdesc = "Directory of the PostgreSQL programs",
+         .longdesc = "Directory holding pg_ctl, pg_basebackup, pg_rewind and pg_controldata. Empty: "
+                     "found from the data directory's PG_VERSION via PATH, /usr/lib/postgresql/<N>/bin "
+                     "and /usr/pgsql-<N>/bin.",
+         .section = k_instance, .apply = set_checked<&Config::pg_bindir, check_absolute_path>},
+        {.name = "pgport", .type = ParamType::Integer, .default_value = "5432",
+         .shortdesc = "PostgreSQL port",
+         .longdesc = "TCP port of the local instance; the peer is reached on the same port.",
+         .section = k_instance, .min_value = 1, .max_value = 65535,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             c.pgport = static_cast<int>(v.integer);
+             return ok();
+         }},
+        {.name = "pghost", .default_value = "/var/run/postgresql",
+         .shortdesc = "Local socket directory",
+         .longdesc = "Directory of the local Unix socket the agent connects to (and passes to "
+                     "pg_ctl). Absolute path of [A-Za-z0-9/._@+-] only.",
+         .section = k_instance, .apply = set_checked<&Config::pghost, check_shell_safe_path>},
+        {.name = "pguser", .default_value = "postgres",
+         .shortdesc = "Operating system user of PostgreSQL",
+         .longdesc = "OS user that owns the data directory and runs PostgreSQL and its tools; also "
+                     "the database user of the agent's local connections.",
+         .section = k_instance, .apply = set_checked<&Config::pguser, check_name>},
+        {.name = "pgdatabase", .default_value = "postgres",
+         .shortdesc = "Database for monitoring connections",
+         .longdesc = "Database the agent connects to for monitoring and control queries.",
+         .section = k_instance, .apply = set_checked<&Config::pgdatabase, check_name>},
+        {.name = "pgpassfile",
+         .shortdesc = "Password file for replication connections",
+         .longdesc = "Absolute path of a file in libpq passfile format "
+                     "(host:port:database:user:password) holding the replication user's password. "
+                     "It is passed to PostgreSQL tools as PGPASSFILE and must be readable by pguser "
+                     "only. Empty: no password file (e.g. trust or certificate authentication).",
+         .section = k_instance, .apply = set_checked<&Config::pgpassfile, check_absolute_path>},
+        {.name = "start_opts",
+         .shortdesc = "Extra postgres options (advanced)",
+         .longdesc = "Additional options for the postgres server, passed with pg_ctl -o, e.g. "
+                     "\"-c shared_buffers=256MB\". pg_ctl runs them through a shell, so the characters "
+                     ";&|$`\\<>(){}!#~ are rejected.",
+         .section = k_instance, .apply = set_checked<&Config::start_opts, detail::check_start_opts>},
+        {.name = "logfile",
+         .shortdesc = "PostgreSQL server log file",
+         .longdesc = "Absolute path of the server log written by pg_ctl -l. Empty: "
+                     "<pgdata>/log/pgtwin-postgresql.log. Only [A-Za-z0-9/._@+-] are allowed.",
+         .section = k_instance, .apply = set_checked<&Config::logfile, check_shell_safe_path>},
+    };
+}
+
+std::vector<ParamSpec> replication_params() {
+    return {
+        {.name = "rep_user", .default_value = "replicator",
+         .shortdesc = "Replication user",
+         .longdesc = "Database user for streaming replication, pg_basebackup and pg_rewind "
+                     "connections to the peer. It needs the REPLICATION attribute (and, for pg_rewind, "
+                     "EXECUTE on the pg_catalog functions pg_rewind uses).",
+         .section = k_replication, .apply = set_checked<&Config::rep_user, check_name>},
+        {.name = "application_name",
+         .shortdesc = "application_name of this node's standby",
+         .longdesc = "application_name this node uses when it streams from the peer; the primary "
+                     "names it in synchronous_standby_names. Empty: the node name. [A-Za-z0-9_.-], at "
+                     "most 63 characters.",
+         .section = k_replication,
+         .apply = set_checked<&Config::application_name, detail::check_pg_name>},
+        {.name = "slot_name",
+         .shortdesc = "Replication slot name",
+         .longdesc = "Physical replication slot this node's standby uses on the primary. Empty: "
+                     "\"pgtwin_\" followed by the node name, lowercased, with characters outside "
+                     "[a-z0-9_] replaced by '_'. Only [a-z0-9_], at most 63 characters.",
+         .section = k_replication, .apply = set_checked<&Config::slot_name, detail::check_slot_name>},
+        {.name = "max_slot_wal_keep_size", .default_value = "4GB",
+         .shortdesc = "WAL retained for a replication slot",
+         .longdesc = "Upper bound of WAL a replication slot may retain (PostgreSQL's "
+                     "max_slot_wal_keep_size), so a lost standby cannot fill the primary's disk. A "
+                     "size such as 512MB or 4GB, or -1 for no limit (not recommended).",
+         .section = k_replication,
+         .apply = set_checked<&Config::max_slot_wal_keep_size, detail::check_wal_size>},
+        {.name = "rep_mode", .type = ParamType::Select, .default_value = "sync",
+         .choices = {"sync", "async"},
+         .shortdesc = "Replication mode",
+         .longdesc = "sync: the primary names the streaming standby in synchronous_standby_names and "
+                     "degrades to asynchronous while it is gone, so writes continue; the standby is "
+                     "not promotable until it is back in sync. async: promotion is gated by "
+                     "max_promotion_lag_bytes.",
+         .section = k_replication,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             c.rep_mode = v.text == "async" ? RepMode::Async : RepMode::Sync;
+             return ok();
+         }},
+        {.name = "node_list",
+         .shortdesc = "The two cluster nodes",
+         .longdesc = "The names of the two cluster nodes, separated by a space, e.g. \"psql1 psql2\". "
+                     "Empty: taken from the cluster.",
+         .section = k_replication,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             auto names = detail::parse_node_list(v.text);
+             if (!names) return names.error();
+             c.node_list = std::move(names.value());
+             return ok();
+         }},
+        {.name = "node_addresses",
+         .shortdesc = "Addresses of the nodes",
+         .longdesc = "Maps node names to the addresses used for replication when the names do not "
+                     "resolve, e.g. \"psql1=10.0.0.1 psql2=10.0.0.2\". Entries are name=address "
+                     "separated by spaces. Empty: node names are used as host names.",
+         .section = k_replication,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             auto addresses = detail::parse_node_addresses(v.text);
+             if (!addresses) return addresses.error();
+             c.node_addresses = std::move(addresses.value());
+             return ok();
+         }},
+        {.name = "replication_failure_threshold", .type = ParamType::Integer, .default_value = "5",
+         .shortdesc = "Failed standby monitors before recovery",
+         .longdesc = "Number of consecutive monitors that find the standby's WAL receiver not "
+                     "streaming before the agent recovers the standby (pg_rewind or pg_basebackup).",
+         .section = k_replication, .min_value = 1, .max_value = 1000000,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             c.replication_failure_threshold = static_cast<int>(v.integer);
+             return ok();
+         }},
+        {.name = "max_promotion_lag_bytes", .type = ParamType::Integer, .default_value = "16777216",
+         .shortdesc = "Largest lag of a promotable standby (bytes)",
+         .longdesc = "In async mode a standby whose replay lags the primary by more bytes than this "
+                     "is not promotable.",
+         .section = k_replication,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             c.max_promotion_lag_bytes = v.integer;
+             return ok();
+         }},
+        {.name = "force_promotion", .type = ParamType::Boolean, .default_value = "false",
+         .shortdesc = "Promote even a stale standby",
+         .longdesc = "Promote this node even if it is not the best candidate or is marked stale. "
+                     "This can lose committed transactions; use only to recover by hand.",
+         .section = k_replication, .apply = set_flag<&Config::force_promotion>},
+        {.name = "vip",
+         .shortdesc = "Virtual IP of the primary",
+         .longdesc = "Address of the virtual IP that follows the primary (managed by a separate "
+                     "resource). Informational; when set it is used as the primary's address.",
+         .section = k_replication, .apply = set_checked<&Config::vip, check_address>},
+    };
+}
+
+std::vector<ParamSpec> rebuild_params() {
+    return {
+        {.name = "backup_before_basebackup", .type = ParamType::Boolean, .default_value = "true",
+         .shortdesc = "Keep old data before pg_basebackup",
+         .longdesc = "Move the old data directory aside instead of deleting it before pg_basebackup "
+                     "rebuilds the standby.",
+         .section = k_rebuild, .apply = set_flag<&Config::backup_before_basebackup>},
+        {.name = "backup_dir",
+         .shortdesc = "Where old data directories are kept",
+         .longdesc = "Absolute path of the directory that receives old data directories. Empty: "
+                     "next to pgdata.",
+         .section = k_rebuild, .apply = set_checked<&Config::backup_dir, check_absolute_path>},
+        {.name = "basebackup_timeout", .type = ParamType::Integer, .default_value = "3600",
+         .shortdesc = "pg_basebackup time limit (seconds)",
+         .longdesc = "Seconds pg_basebackup may run (a trailing \"s\" is accepted); the start "
+                     "operation's timeout bounds it too.",
+         .section = k_rebuild, .min_value = 1, .max_value = 604800, .seconds_suffix = true,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             c.basebackup_timeout = std::chrono::seconds{v.integer};
+             return ok();
+         }},
+        {.name = "auto_rewind", .type = ParamType::Boolean, .default_value = "true",
+         .shortdesc = "Repair a diverged node with pg_rewind",
+         .longdesc = "Run pg_rewind when this node's data has diverged from the primary's.",
+         .section = k_rebuild, .apply = set_flag<&Config::auto_rewind>},
+        {.name = "auto_basebackup", .type = ParamType::Boolean, .default_value = "true",
+         .shortdesc = "Rebuild with pg_basebackup when needed",
+         .longdesc = "Rebuild the standby with pg_basebackup when its data directory is empty or "
+                     "pg_rewind cannot repair it.",
+         .section = k_rebuild, .apply = set_flag<&Config::auto_basebackup>},
+    };
+}
+
+std::vector<ParamSpec> container_params() {
+    return {
+        {.name = "container_mode", .type = ParamType::Boolean, .default_value = "false",
+         .shortdesc = "Run PostgreSQL in a container",
+         .longdesc = "Run PostgreSQL in a podman or docker container instead of on the host. When the "
+                     "parameter is not set, the environment variable PGTWIN_CONTAINER_MODE=true (or 1 "
+                     "or yes) turns it on. pgdata stays required and is the host path of the data "
+                     "directory, e.g. /var/lib/pgtwin/@postgres-<node>/data.",
+         .section = k_container, .apply = set_flag<&Config::container_mode>},
+        {.name = "container_runtime", .type = ParamType::Select, .default_value = "auto",
+         .choices = {"auto", "podman", "docker"},
+         .shortdesc = "Container runtime",
+         .longdesc = "Container runtime to use. auto: podman if it is installed, otherwise docker.",
+         .section = k_container,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             c.container_runtime = v.text == "podman"   ? ContainerRuntime::Podman
+                                   : v.text == "docker" ? ContainerRuntime::Docker
+                                                        : ContainerRuntime::Auto;
+             return ok();
+         }},
+        {.name = "container_image", .default_value = "postgres:17",
+         .shortdesc = "PostgreSQL container image",
+         .longdesc = "Image reference of the PostgreSQL container.",
+         .section = k_container, .apply = set_checked<&Config::container_image, check_image>},
+        {.name = "container_name",
+         .shortdesc = "Container name",
+         .longdesc = "Name of the PostgreSQL container. Empty: pgtwin-postgres-<node>.",
+         .section = k_container, .apply = set_checked<&Config::container_name, check_container_name>},
+        {.name = "container_user", .default_value = "postgres",
+         .shortdesc = "User inside the container",
+         .longdesc = "User (name or uid) that runs PostgreSQL inside the container.",
+         .section = k_container, .apply = set_checked<&Config::container_user, check_name>},
+        {.name = "container_run_options",
+         .shortdesc = "Extra container run options",
+         .longdesc = "Additional options for the runtime's run command, separated by spaces; each word "
+                     "becomes one argument (no shell quoting).",
+         .section = k_container,
+         .apply = set_checked<&Config::container_run_options, detail::check_no_control>},
+        {.name = "container_config_dir",
+         .shortdesc = "Host directory with PostgreSQL configuration",
+         .longdesc = "Host directory mounted read-only at /etc/postgresql in the container. Empty: "
+                     "/var/lib/pgtwin/@postgres-<node>/config.",
+         .section = k_container,
+         .apply = set_checked<&Config::container_config_dir, check_absolute_path>},
+        {.name = "container_archive_dir",
+         .shortdesc = "Host directory for the WAL archive",
+         .longdesc = "Host directory mounted at /var/lib/postgresql/archive in the container. Empty: "
+                     "/var/lib/pgtwin/@postgres-<node>/archive.",
+         .section = k_container,
+         .apply = set_checked<&Config::container_archive_dir, check_absolute_path>},
+        {.name = "container_pull", .type = ParamType::Boolean, .default_value = "false",
+         .shortdesc = "Pull a missing image at start",
+         .longdesc = "Pull the container image at start when it is not present locally.",
+         .section = k_container, .apply = set_flag<&Config::container_pull>},
+    };
+}
+
+// Why kept: configurations written for the bash agent must still validate.
+std::vector<ParamSpec> deprecated_params() {
+    constexpr std::string_view k_ignored =
+        "Accepted for compatibility with the bash agent and ignored; set the timeout of the "
+        "monitor operation instead.";
+    return {
+        {.name = "monitor_timeout_promoted", .deprecated = true, .shortdesc = "Ignored",
+         .longdesc = k_ignored, .section = k_deprecated,
+         .apply = set_ignored<&Config::monitor_timeout_promoted>},
+        {.name = "monitor_timeout_unpromoted", .deprecated = true, .shortdesc = "Ignored",
+         .longdesc = k_ignored, .section = k_deprecated,
+         .apply = set_ignored<&Config::monitor_timeout_unpromoted>},
+    };
+}
+
+}  // namespace
+
+std::span<const ParamSpec> parameter_table() {
+    static const std::vector<ParamSpec> k_table = [] {
+        std::vector<ParamSpec> all;
+        for (auto part : {instance_params(), replication_params(), rebuild_params(), container_params(),
+                          deprecated_params()}) {
+            for (auto& spec : part) all.push_back(std::move(spec));
+        }
+        return all;
+    }();
+    return k_table;
+}
+
+}  // namespace pgtwin::ocf

@@ -1,0 +1,249 @@
+// The SQL the agent runs. Every statement is parameterised except the
+// ALTER SYSTEM utility statements, which PostgreSQL cannot parameterise.
+
+#include "pgtwin/pg/queries.hpp"
+
+#include <charconv>
+
+#include <spdlog/spdlog.h>
+
+namespace pgtwin::pg {
+namespace {
+
+using Params = std::vector<std::optional<std::string>>;
+
+const std::string& cell_or_empty(const Row& row, std::size_t i) {
+    static const std::string empty;
+    return i < row.size() && row[i] ? *row[i] : empty;
+}
+
+std::optional<Lsn> lsn_cell(const Row& row, std::size_t i) {
+    return i < row.size() && row[i] ? Lsn::parse(*row[i]) : std::nullopt;
+}
+
+bool bool_cell(const Row& row, std::size_t i) { return cell_or_empty(row, i) == "t"; }
+
+template <class T>
+std::optional<T> number(std::string_view s, int base = 10) {
+    T v{};
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+    if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+Result<QueryResult> run(Session& s, const std::string& sql, const Params& params, const Deadline& d) {
+    return s.query(sql, params, d);
+}
+
+Result<Row> single_row(Session& s, const std::string& sql, const Params& params, const Deadline& d) {
+    auto r = run(s, sql, params, d);
+    if (!r) {
+        return r.error();
+    }
+    if (r->rows.size() != 1) {
+        return fail(ErrorKind::Generic, "Expected one row, got " + std::to_string(r->rows.size()));
+    }
+    return std::move(r->rows.front());
+}
+
+// Why this rule: on a primary the checkpoint's timeline lags right after a
+// promotion (until the end-of-recovery checkpoint completes), while the WAL
+// file name of the insert position always carries the timeline being written.
+// A standby has no insert position; its WAL receiver's received_tli is the
+// timeline it is following, and when no receiver runs, the restartpoint's
+// and minimum-recovery timelines are the newest that SQL can show. GREATEST
+// skips NULLs, so the best available value wins. One round trip: CASE only
+// evaluates the branch for the instance's role (the primary-only functions
+// fail during recovery).
+constexpr const char* k_status_sql =
+    "SELECT r.rec,"
+    " CASE WHEN r.rec THEN GREATEST(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
+    "      ELSE pg_current_wal_lsn() END,"
+    " CASE WHEN r.rec THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END,"
+    " CASE WHEN r.rec THEN GREATEST((SELECT received_tli FROM pg_stat_wal_receiver),"
+    "                               (SELECT timeline_id FROM pg_control_checkpoint()),"
+    "                               (SELECT min_recovery_end_timeline FROM pg_control_recovery()))"
+    "      END,"
+    " (SELECT system_identifier FROM pg_control_system())"
+    " FROM (SELECT pg_is_in_recovery() AS rec) r";
+
+std::optional<Timeline> status_timeline(const Row& row, bool in_recovery) {
+    if (in_recovery) {
+        return number<Timeline>(cell_or_empty(row, 3));
+    }
+    // WAL file names are TTTTTTTTXXXXXXXXYYYYYYYY: the first 8 hex digits are the timeline.
+    const std::string& walfile = cell_or_empty(row, 2);
+    return walfile.size() == 24 ? number<Timeline>(std::string_view(walfile).substr(0, 8), 16) : std::nullopt;
+}
+
+// Setting names go into SQL text (ALTER SYSTEM takes no parameters), so only
+// plain lower-case names are accepted.
+bool valid_setting_name(const std::string& name) {
+    if (name.empty()) {
+        return false;
+    }
+    for (char c : name) {
+        if (!((c >= 'a' && c <= 'z') || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+Result<void> reload(Session& s, const Deadline& d) {
+    auto r = run(s, "SELECT pg_reload_conf()", {}, d);
+    return r ? ok() : Result<void>(r.error());
+}
+
+}  // namespace
+
+Result<InstanceStatus> instance_status(Session& s, const Deadline& d) {
+    auto row = single_row(s, k_status_sql, {}, d);
+    if (!row) {
+        return row.error();
+    }
+    InstanceStatus st;
+    st.in_recovery = bool_cell(*row, 0);
+    auto lsn = lsn_cell(*row, 1);
+    auto tli = status_timeline(*row, st.in_recovery);
+    if (!lsn || !tli) {
+        return fail(ErrorKind::Generic, "Instance status returned no WAL position");
+    }
+    st.position = WalPosition{*tli, *lsn};
+    st.system_identifier = cell_or_empty(*row, 4);
+    return st;
+}
+
+Result<std::optional<WalReceiver>> wal_receiver(Session& s, const Deadline& d) {
+    auto r = run(s,
+                 "SELECT status, received_tli, flushed_lsn, sender_host"
+                 " FROM pg_stat_wal_receiver WHERE pid IS NOT NULL",
+                 {}, d);
+    if (!r) {
+        return r.error();
+    }
+    if (r->rows.empty()) {
+        return std::optional<WalReceiver>{};
+    }
+    const Row& row = r->rows.front();
+    WalReceiver w;
+    w.status = cell_or_empty(row, 0);
+    w.received_tli = number<Timeline>(cell_or_empty(row, 1)).value_or(0);
+    w.flushed_lsn = lsn_cell(row, 2).value_or(Lsn{});
+    w.sender_host = cell_or_empty(row, 3);
+    return std::optional<WalReceiver>{std::move(w)};
+}
+
+Result<std::vector<ReplicationPeer>> replication_peers(Session& s, const Deadline& d) {
+    auto r = run(s,
+                 "SELECT application_name, state, sync_state, sent_lsn, write_lsn, flush_lsn,"
+                 " replay_lsn, host(client_addr) FROM pg_stat_replication ORDER BY application_name",
+                 {}, d);
+    if (!r) {
+        return r.error();
+    }
+    std::vector<ReplicationPeer> peers;
+    for (const Row& row : r->rows) {
+        ReplicationPeer p;
+        p.application_name = cell_or_empty(row, 0);
+        p.state = cell_or_empty(row, 1);
+        p.sync_state = cell_or_empty(row, 2);
+        p.sent_lsn = lsn_cell(row, 3).value_or(Lsn{});
+        p.write_lsn = lsn_cell(row, 4).value_or(Lsn{});
+        p.flush_lsn = lsn_cell(row, 5).value_or(Lsn{});
+        p.replay_lsn = lsn_cell(row, 6).value_or(Lsn{});
+        p.client_addr = cell_or_empty(row, 7);
+        peers.push_back(std::move(p));
+    }
+    return peers;
+}
+
+Result<std::vector<SlotInfo>> replication_slots(Session& s, const Deadline& d) {
+    auto r = run(s,
+                 "SELECT slot_name, active, restart_lsn, wal_status FROM pg_replication_slots"
+                 " ORDER BY slot_name",
+                 {}, d);
+    if (!r) {
+        return r.error();
+    }
+    std::vector<SlotInfo> slots;
+    for (const Row& row : r->rows) {
+        slots.push_back(SlotInfo{cell_or_empty(row, 0), bool_cell(row, 1), lsn_cell(row, 2),
+                                 cell_or_empty(row, 3)});
+    }
+    return slots;
+}
+
+Result<void> ensure_physical_slot(Session& s, const std::string& name, const Deadline& d) {
+    // One statement: the function runs only when the WHERE clause holds.
+    // immediately_reserve=true so the slot holds WAL from now on, before the
+    // standby first connects.
+    auto r = run(s,
+                 "SELECT pg_create_physical_replication_slot($1, true)"
+                 " WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)",
+                 {name}, d);
+    if (!r) {
+        return r.error();
+    }
+    if (!r->rows.empty()) {
+        spdlog::info("Created replication slot. [slot: {}]", name);
+    }
+    return ok();
+}
+
+Result<void> drop_slot(Session& s, const std::string& name, const Deadline& d) {
+    auto r = run(s,
+                 "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                 " WHERE slot_name = $1 AND NOT active",
+                 {name}, d);
+    if (!r) {
+        return r.error();
+    }
+    if (!r->rows.empty()) {
+        spdlog::info("Dropped replication slot. [slot: {}]", name);
+    }
+    return ok();
+}
+
+Result<std::string> setting(Session& s, const std::string& name, const Deadline& d) {
+    // current_setting() is SHOW as a function, so the name can be a parameter.
+    auto row = single_row(s, "SELECT current_setting($1)", {name}, d);
+    if (!row) {
+        return row.error();
+    }
+    return cell_or_empty(*row, 0);
+}
+
+Result<void> alter_system_set(Session& s, const std::string& name, const std::string& value,
+                              const Deadline& d) {
+    if (!valid_setting_name(name)) {
+        return fail(ErrorKind::Generic, "Invalid setting name: " + name);
+    }
+    auto quoted = s.quote_literal(value);
+    if (!quoted) {
+        return quoted.error();
+    }
+    if (auto r = run(s, "ALTER SYSTEM SET " + name + " = " + *quoted, {}, d); !r) {
+        return r.error();
+    }
+    return reload(s, d);
+}
+
+Result<void> alter_system_reset(Session& s, const std::string& name, const Deadline& d) {
+    if (!valid_setting_name(name)) {
+        return fail(ErrorKind::Generic, "Invalid setting name: " + name);
+    }
+    if (auto r = run(s, "ALTER SYSTEM RESET " + name, {}, d); !r) {
+        return r.error();
+    }
+    return reload(s, d);
+}
+
+Result<void> checkpoint(Session& s, const Deadline& d) {
+    auto r = run(s, "CHECKPOINT", {}, d);
+    return r ? ok() : Result<void>(r.error());
+}
+
+}  // namespace pgtwin::pg

@@ -1,0 +1,180 @@
+// The libpq client and the query functions against a real, throw-away
+// PostgreSQL 15 instance (initdb in a mkdtemp directory, Unix socket only).
+// Needs root (to run the server as user postgres) and PostgreSQL 15.
+
+#include <gtest/gtest.h>
+
+#include "pg_test_instance.hpp"
+#include "pgtwin/pg/auto_conf.hpp"
+#include "pgtwin/pg/client.hpp"
+#include "pgtwin/pg/queries.hpp"
+
+namespace pgtwin::pg {
+namespace {
+
+using namespace pgtwin::pg::live;  // NOLINT(google-build-using-namespace)
+
+class PgLiveTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (!live_tests_possible()) {
+            return;
+        }
+        s_tried = true;
+        s_ready = s_primary.create_primary(50000 + static_cast<int>(getpid() % 10000)) &&
+                  s_primary.pg_ctl("start");
+    }
+    static void TearDownTestSuite() { s_primary.destroy(); }
+    void SetUp() override {
+        if (!s_tried) {
+            GTEST_SKIP() << "needs root and " << k_bindir << "/initdb";
+        }
+        ASSERT_TRUE(s_ready) << "could not create PostgreSQL instance; see " << s_primary.log();
+        auto c = m_connector->connect(s_primary.conn(), deadline());
+        ASSERT_TRUE(c.ok()) << c.error().message;
+        m_session = std::move(*c);
+    }
+    Deadline deadline(Millis budget = Millis{20000}) const { return Deadline(m_clock, budget); }
+
+    static inline Instance s_primary;
+    static inline bool s_ready = false;
+    static inline bool s_tried = false;
+    SystemClock m_clock;
+    std::unique_ptr<Connector> m_connector = make_libpq_connector();
+    std::unique_ptr<Session> m_session;
+};
+
+TEST_F(PgLiveTest, QueryReturnsTextRowsAndNulls) {
+    auto r = m_session->query("SELECT $1::int + 1 AS n, NULL::text AS z, $2::text AS s", {"41", "a'b"},
+                              deadline());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->columns, (std::vector<std::string>{"n", "z", "s"}));
+    ASSERT_EQ(r->rows.size(), 1U);
+    EXPECT_EQ(r->rows[0][0], "42");
+    EXPECT_EQ(r->rows[0][1], std::nullopt);
+    EXPECT_EQ(r->rows[0][2], "a'b");
+}
+
+TEST_F(PgLiveTest, SqlErrorIsGenericWithMessage) {
+    auto r = m_session->query("SELECT * FROM no_such_table", {}, deadline());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Generic);
+    EXPECT_EQ(r.error().message, "relation \"no_such_table\" does not exist");
+    // The session stays usable after an SQL error.
+    EXPECT_TRUE(m_session->query("SELECT 1", {}, deadline()).ok());
+}
+
+TEST_F(PgLiveTest, ConnectionRefusedIsNotRunning) {
+    ConnParams p = s_primary.conn();
+    p.port = s_primary.port + 1;  // no server on this socket
+    auto c = m_connector->connect(p, deadline());
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().kind, ErrorKind::NotRunning);
+    EXPECT_NE(c.error().message.find("No such file or directory"), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find('\n'), std::string::npos);
+}
+
+TEST_F(PgLiveTest, SlowQueryTimesOutAndIsCancelled) {
+    auto r = m_session->query("SELECT pg_sleep(60)", {}, deadline(Millis{300}));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Timeout);
+    // The timed-out session is closed, not left in an unknown protocol state.
+    auto again = m_session->query("SELECT 1", {}, deadline());
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().kind, ErrorKind::NotRunning);
+    // The server stops the statement (cancel request and statement_timeout).
+    auto other = m_connector->connect(s_primary.conn(), deadline());
+    ASSERT_TRUE(other.ok());
+    std::string left = "1";
+    for (int i = 0; i < 200 && left != "0"; ++i) {
+        auto n = (*other)->query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'"
+                                 " AND state = 'active'", {}, deadline());
+        ASSERT_TRUE(n.ok());
+        left = *n->rows[0][0];
+        m_clock.sleep_for(Millis{50});
+    }
+    EXPECT_EQ(left, "0");
+}
+
+TEST_F(PgLiveTest, QuoteLiteralEscapes) {
+    EXPECT_EQ(m_session->quote_literal("it's").value_or(""), "'it''s'");
+    EXPECT_EQ(m_session->quote_literal(R"(a\b)").value_or(""), R"( E'a\\b')");
+}
+
+TEST_F(PgLiveTest, InstanceStatusOfPrimary) {
+    auto st = instance_status(*m_session, deadline());
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    EXPECT_FALSE(st->in_recovery);
+    EXPECT_EQ(st->position.timeline, 1U);
+    EXPECT_GT(st->position.lsn, Lsn{0});
+    auto sysid = m_session->query("SELECT system_identifier FROM pg_control_system()", {}, deadline());
+    ASSERT_TRUE(sysid.ok());
+    EXPECT_EQ(st->system_identifier, *sysid->rows[0][0]);
+    EXPECT_FALSE(st->system_identifier.empty());
+}
+
+TEST_F(PgLiveTest, PrimaryHasNoWalReceiverAndNoPeers) {
+    auto w = wal_receiver(*m_session, deadline());
+    ASSERT_TRUE(w.ok()) << w.error().message;
+    EXPECT_FALSE(w->has_value());
+    auto peers = replication_peers(*m_session, deadline());
+    ASSERT_TRUE(peers.ok()) << peers.error().message;
+    EXPECT_TRUE(peers->empty());
+}
+
+TEST_F(PgLiveTest, SlotsAreCreatedAndDroppedIdempotently) {
+    ASSERT_TRUE(ensure_physical_slot(*m_session, "pgtwin_test", deadline()).ok());
+    ASSERT_TRUE(ensure_physical_slot(*m_session, "pgtwin_test", deadline()).ok());
+    auto slots = replication_slots(*m_session, deadline());
+    ASSERT_TRUE(slots.ok()) << slots.error().message;
+    ASSERT_EQ(slots->size(), 1U);
+    EXPECT_EQ(slots->front().name, "pgtwin_test");
+    EXPECT_FALSE(slots->front().active);
+    EXPECT_TRUE(slots->front().restart_lsn.has_value());  // reserved immediately
+    EXPECT_EQ(slots->front().wal_status, "reserved");
+    ASSERT_TRUE(drop_slot(*m_session, "pgtwin_test", deadline()).ok());
+    ASSERT_TRUE(drop_slot(*m_session, "pgtwin_test", deadline()).ok());
+    EXPECT_TRUE(replication_slots(*m_session, deadline())->empty());
+    auto bad = ensure_physical_slot(*m_session, "Bad-Name", deadline());
+    EXPECT_FALSE(bad.ok());
+}
+
+TEST_F(PgLiveTest, SettingReadsCurrentValue) {
+    EXPECT_EQ(setting(*m_session, "port", deadline()).value_or(""), std::to_string(s_primary.port));
+    EXPECT_EQ(setting(*m_session, "wal_level", deadline()).value_or(""), "replica");
+    auto missing = setting(*m_session, "no_such_setting", deadline());
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().kind, ErrorKind::Generic);
+}
+
+TEST_F(PgLiveTest, AlterSystemSetAndResetRoundTrip) {
+    const std::string value = "%m [it's \\ here] ";
+    ASSERT_TRUE(alter_system_set(*m_session, "log_line_prefix", value, deadline()).ok());
+    std::string conf = slurp(s_primary.data() / "postgresql.auto.conf");
+    EXPECT_EQ(read_auto_conf_value(conf, "log_line_prefix"), value) << conf;
+    // The reload reaches new backends once the postmaster has processed it.
+    std::string live;
+    for (int i = 0; i < 200 && live != value; ++i) {
+        auto s = m_connector->connect(s_primary.conn(), deadline());
+        ASSERT_TRUE(s.ok());
+        live = setting(**s, "log_line_prefix", deadline()).value_or("");
+        m_clock.sleep_for(Millis{50});
+    }
+    EXPECT_EQ(live, value);
+    ASSERT_TRUE(alter_system_reset(*m_session, "log_line_prefix", deadline()).ok());
+    conf = slurp(s_primary.data() / "postgresql.auto.conf");
+    EXPECT_EQ(read_auto_conf_value(conf, "log_line_prefix"), std::nullopt) << conf;
+}
+
+TEST_F(PgLiveTest, AlterSystemRejectsUnsafeNames) {
+    auto r = alter_system_set(*m_session, "work_mem = '1MB'; --", "x", deadline());
+    ASSERT_FALSE(r.ok());
+    EXPECT_FALSE(alter_system_reset(*m_session, "WORK_MEM", deadline()).ok());
+    EXPECT_EQ(read_auto_conf_value(slurp(s_primary.data() / "postgresql.auto.conf"), "work_mem"),
+              std::nullopt);
+}
+
+TEST_F(PgLiveTest, CheckpointRuns) { EXPECT_TRUE(checkpoint(*m_session, deadline()).ok()); }
+
+}  // namespace
+}  // namespace pgtwin::pg

@@ -56,6 +56,15 @@ public:
     virtual pg::ConnParams local_conn() const = 0;
     // Initialises an empty data directory (initdb, UTF8, checksums).
     virtual Result<void> initdb(const Deadline& d) = 0;
+    // Creates the data directory if missing: empty, mode 0700, owned by the
+    // user PostgreSQL runs as (target of pg_basebackup).
+    virtual Result<void> prepare_data_dir(const Deadline& d) {
+        (void)d;
+        return fail(ErrorKind::Unimplemented, "prepare_data_dir is not implemented for " + mode_name());
+    }
+    // The passfile path as the PostgreSQL server sees it (for primary_conninfo);
+    // empty when no passfile is configured.
+    virtual std::string passfile_for_server() const { return {}; }
 };
 
 }  // namespace pgtwin::backend

@@ -1,0 +1,27 @@
+#pragma once
+// The OCF actions. Each takes the wired Context and returns the status to
+// exit with plus, for failures, the one-line reason.
+
+#include <string_view>
+
+#include "pgtwin/agent/context.hpp"
+#include "pgtwin/agent/decisions.hpp"
+
+namespace pgtwin::agent {
+
+Outcome action_start(Context& ctx);
+Outcome action_stop(Context& ctx);
+Outcome action_monitor(Context& ctx);
+Outcome action_promote(Context& ctx);
+Outcome action_demote(Context& ctx);
+Outcome action_notify(Context& ctx);
+Outcome action_validate(Context& ctx);
+
+// Runs the action named `name` (start, stop, monitor, promote, demote,
+// notify, validate-all); unknown names give ErrUnimplemented.
+Outcome dispatch(std::string_view name, Context& ctx);
+
+// True for the action names dispatch() handles.
+bool is_agent_action(std::string_view name);
+
+}  // namespace pgtwin::agent

@@ -1,0 +1,43 @@
+#pragma once
+// Publishing scores and attributes to Pacemaker without spawning a process
+// per monitor: what was last published is cached in a small per-node state
+// file (on tmpfs, so it never outlives a reboot) and refreshed periodically.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "pgtwin/agent/context.hpp"
+
+namespace pgtwin::agent {
+
+// The per-node state file's content.
+struct AgentState {
+    std::map<std::string, std::string> published;  // key -> last value published
+    long long published_at = 0;                    // wall-clock seconds of the last full publish
+    int replication_failures = 0;                  // consecutive standby monitors without streaming
+};
+
+// Path of the state file for this node and resource.
+std::string state_path(const Context& ctx);
+
+// Loads the state (empty state when missing or unreadable).
+AgentState load_state(const Context& ctx);
+
+// Saves the state (best effort, logged on failure).
+void save_state(const Context& ctx, const AgentState& state);
+
+// Seconds after which cached values are published again anyway.
+inline constexpr long long kRepublishSeconds = 300;
+
+// Publishes the promotion score of `node` unless the cache says it is current.
+Result<void> publish_score(Context& ctx, AgentState& state, const std::string& node, int score);
+
+// Publishes a forever node attribute unless the cache says it is current.
+Result<void> publish_attribute(Context& ctx, AgentState& state, const std::string& node,
+                               const std::string& name, const std::string& value);
+
+// Forgets the cache so the next publish calls go to Pacemaker.
+void invalidate_published(AgentState& state);
+
+}  // namespace pgtwin::agent

@@ -1,0 +1,26 @@
+#pragma once
+// Bringing a data directory back in line with the primary: pg_rewind, and
+// pg_basebackup with the old data kept aside first.
+
+#include "pgtwin/agent/context.hpp"
+#include "pgtwin/pg/queries.hpp"
+
+namespace pgtwin::agent {
+
+// Waits (bounded) until the peer answers SQL, as primary or standby, and
+// returns its status; the source a fresh standby is cloned from.
+std::optional<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait);
+
+// Clones the peer into the (empty or missing) data directory with
+// pg_basebackup, creating this node's slot on the peer first. On failure the
+// partial copy is removed.
+Result<void> clone_from_peer(Context& ctx);
+
+// Moves the current data directory aside (backup_before_basebackup=true) or
+// empties it, leaving an empty directory ready for pg_basebackup.
+Result<void> set_aside_data_dir(Context& ctx);
+
+// Rewinds the stopped local data directory to the peer's history.
+Result<void> rewind_from_peer(Context& ctx);
+
+}  // namespace pgtwin::agent

@@ -1,0 +1,114 @@
+#include "pgtwin/agent/decisions.hpp"
+
+#include <charconv>
+
+namespace pgtwin::agent {
+
+using ocf::Status;
+using pg::ClusterState;
+
+Outcome classify_instance(const MonitorFacts& f) {
+    if (f.liveness == backend::Liveness::RuntimeHung) {
+        return {Status::ErrGeneric, "container runtime did not answer in time"};
+    }
+    if (f.in_recovery.has_value()) {
+        return {*f.in_recovery ? Status::Success : Status::RunningPromoted, ""};
+    }
+    if (f.liveness == backend::Liveness::Running) {
+        return {Status::ErrGeneric, "PostgreSQL is running but does not accept connections"};
+    }
+    if (!f.data_present) return {Status::NotRunning, ""};
+    if (!f.control_state.has_value()) {
+        return {Status::ErrGeneric, "PostgreSQL is not running and pg_controldata gave no state"};
+    }
+    switch (*f.control_state) {
+        case ClusterState::ShutDown:
+        case ClusterState::ShutDownInRecovery:
+            return {Status::NotRunning, ""};
+        case ClusterState::InProduction:
+            // A primary that stopped without a shutdown checkpoint: crashed.
+            return {Status::FailedPromoted, "PostgreSQL primary crashed (not running, state 'in production')"};
+        case ClusterState::InArchiveRecovery:
+            return {Status::ErrGeneric, "PostgreSQL standby crashed (not running, state 'in archive recovery')"};
+        default:
+            return {Status::ErrGeneric, "PostgreSQL is not running and its control data says it did not shut down cleanly"};
+    }
+}
+
+StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
+                             pg::Lsn primary_lsn, std::int64_t max_lag_bytes) {
+    if (!peer) return {kStateDisconnected, kNotPromotableScore};
+    if (peer->state != "streaming") return {kStateCatchup, kNotPromotableScore};
+    if (mode == ocf::RepMode::Sync) {
+        if (peer->sync_state == "sync") return {kStateInSync, kStandbyScore};
+        return {kStateLagging, kNotPromotableScore};
+    }
+    std::uint64_t flushed = peer->flush_lsn.value;
+    std::uint64_t lag = primary_lsn.value > flushed ? primary_lsn.value - flushed : 0;
+    if (lag <= static_cast<std::uint64_t>(max_lag_bytes)) return {kStateInSync, kStandbyScore};
+    return {kStateLagging, kNotPromotableScore};
+}
+
+std::string desired_sync_names(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
+                               const std::string& standby_app_name) {
+    if (mode != ocf::RepMode::Sync || !peer || peer->state != "streaming") return "";
+    // Quoted as an identifier: application names may contain '-' or upper case.
+    std::string quoted = "\"";
+    for (char c : standby_app_name) {
+        if (c == '"') quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+bool state_allows_promotion(const std::optional<std::string>& rep_state) {
+    if (!rep_state) return true;
+    return *rep_state == kStateInSync || *rep_state == kStatePrimary;
+}
+
+std::optional<pg::WalPosition> parse_walpos(const std::string& text) {
+    auto colon = text.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    pg::Timeline tl = 0;
+    const char* begin = text.data();
+    auto [p, ec] = std::from_chars(begin, begin + colon, tl);
+    if (ec != std::errc{} || p != begin + colon) return std::nullopt;
+    auto lsn = pg::Lsn::parse(std::string_view(text).substr(colon + 1));
+    if (!lsn) return std::nullopt;
+    return pg::WalPosition{tl, *lsn};
+}
+
+std::string format_walpos(const pg::WalPosition& pos) {
+    return std::to_string(pos.timeline) + ":" + pos.lsn.str();
+}
+
+std::vector<std::string> better_candidates(const pg::WalPosition& mine,
+                                           const std::map<std::string, pg::WalPosition>& others) {
+    std::vector<std::string> better;
+    for (const auto& [node, pos] : others) {
+        if (pos > mine) better.push_back(node);
+    }
+    return better;
+}
+
+RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg::InstanceStatus>& primary) {
+    if (!primary) return RejoinAction::StartAsStandby;
+    if (!primary->system_identifier.empty() && !local.system_identifier.empty() &&
+        primary->system_identifier != local.system_identifier) {
+        return RejoinAction::Refuse;
+    }
+    bool was_primary = local.state == ClusterState::InProduction || local.state == ClusterState::ShutDown;
+    if (was_primary) return RejoinAction::Rewind;
+    if (local.checkpoint_timeline < primary->position.timeline) return RejoinAction::Rewind;
+    return RejoinAction::StartAsStandby;
+}
+
+std::optional<int> bootstrap_score(const std::optional<std::string>& rep_state, bool was_clean_primary,
+                                   bool force_promotion) {
+    if (force_promotion) return kBootstrapScore;
+    if (rep_state && !state_allows_promotion(rep_state)) return kNotPromotableScore;
+    if (was_clean_primary || (rep_state && state_allows_promotion(rep_state))) return kBootstrapScore;
+    return std::nullopt;
+}
+
+}  // namespace pgtwin::agent

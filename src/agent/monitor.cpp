@@ -1,0 +1,118 @@
+// monitor: reports the real role (0 standby, 8 primary, 7 cleanly stopped,
+// 9 crashed primary, 1 otherwise) and, in recurring monitors, keeps
+// replication, scores and synchronous replication in order.
+
+#include <spdlog/spdlog.h>
+
+#include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/publish.hpp"
+#include "pgtwin/agent/replication.hpp"
+#include "pgtwin/agent/support.hpp"
+
+namespace pgtwin::agent {
+
+namespace {
+
+constexpr Millis kLocalCap{10000};
+constexpr Millis kPeerCap{5000};
+
+// The standby asks the primary how it sees it, so a caught-up standby is
+// promotable at its own next monitor rather than the primary's.
+void refresh_own_score(Context& ctx, AgentState& state) {
+    auto session = connect_peer(ctx, kPeerCap);
+    if (!session) return;
+    auto primary = pg::instance_status(**session, ctx.deadline.capped(kPeerCap));
+    if (!primary || primary->in_recovery) return;
+    auto rows = pg::replication_peers(**session, ctx.deadline.capped(kPeerCap));
+    if (!rows) return;
+    std::optional<pg::ReplicationPeer> me;
+    for (const auto& r : *rows) {
+        if (r.application_name == ctx.cfg.application_name && (!me || r.state == "streaming")) me = r;
+    }
+    auto verdict = judge_standby(me, ctx.cfg.rep_mode, primary->position.lsn, ctx.cfg.max_promotion_lag_bytes);
+    // Only raise the score here; lowering is the primary's job, which also
+    // changes synchronous replication in the right order.
+    if (verdict.score > 0) {
+        auto names = attribute_names(ctx.resource);
+        if (auto r = publish_attribute(ctx, state, ctx.node, names.rep_state, verdict.state); !r) return;
+        (void)publish_score(ctx, state, ctx.node, verdict.score);
+    }
+}
+
+// With no primary anywhere, make sure some candidate has a positive score.
+void publish_bootstrap_score(Context& ctx, AgentState& state) {
+    auto names = attribute_names(ctx.resource);
+    auto rep_state = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
+    if (!rep_state) return;
+    auto score = bootstrap_score(*rep_state, false, ctx.cfg.force_promotion);
+    if (score) (void)publish_score(ctx, state, ctx.node, *score);
+}
+
+Outcome check_standby(Context& ctx, pg::Session& session, AgentState& state) {
+    auto receiver = pg::wal_receiver(session, ctx.deadline.capped(kLocalCap));
+    if (!receiver) return {ocf::Status::ErrGeneric, "cannot read the WAL receiver: " + receiver.error().message};
+    if (*receiver && (*receiver)->status == "streaming") {
+        state.replication_failures = 0;
+        refresh_own_score(ctx, state);
+        return {ocf::Status::Success, ""};
+    }
+    if (!find_peer_primary(ctx)) {
+        // Nothing to stream from: not this standby's fault.
+        state.replication_failures = 0;
+        publish_bootstrap_score(ctx, state);
+        return {ocf::Status::Success, ""};
+    }
+    state.replication_failures++;
+    spdlog::warn("Standby is not streaming from the primary. [primary: {}, failures: {}, threshold: {}]", ctx.peer,
+                 state.replication_failures, ctx.cfg.replication_failure_threshold);
+    if (state.replication_failures < ctx.cfg.replication_failure_threshold) return {ocf::Status::Success, ""};
+    state.replication_failures = 0;
+    // Failing the monitor makes Pacemaker restart the standby, and start
+    // rejoins it (pg_rewind / pg_basebackup) now that a primary is reachable.
+    return {ocf::Status::ErrGeneric, "standby has not streamed from primary " + ctx.peer + " for " +
+                                         std::to_string(ctx.cfg.replication_failure_threshold) + " monitors"};
+}
+
+}  // namespace
+
+Outcome action_monitor(Context& ctx) {
+    MonitorFacts facts;
+    facts.data_present = data_present(ctx);
+    auto live = ctx.backend.liveness(ctx.deadline.capped(kLocalCap));
+    if (!live) return {ocf::status_for(live.error().kind), live.error().message};
+    facts.liveness = *live;
+
+    std::unique_ptr<pg::Session> session;
+    std::optional<pg::InstanceStatus> status;
+    if (facts.liveness == backend::Liveness::Running) {
+        auto s = connect_local(ctx, kLocalCap);
+        if (s) {
+            auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
+            if (st) {
+                status = *st;
+                facts.in_recovery = st->in_recovery;
+                session = std::move(*s);
+            }
+        }
+    }
+    if (!facts.in_recovery && facts.liveness == backend::Liveness::Stopped && facts.data_present) {
+        auto cd = read_controldata(ctx);
+        if (cd) facts.control_state = cd->state;
+        else spdlog::warn("Cannot read control data. [reason: {}]", cd.error().message);
+    }
+    Outcome outcome = classify_instance(facts);
+    if (ctx.meta.is_probe() || !session) return outcome;
+
+    AgentState state = load_state(ctx);
+    if (outcome.status == ocf::Status::RunningPromoted) {
+        if (auto r = maintain_primary(ctx, *session, *status, state); !r) {
+            spdlog::error("Primary maintenance failed. [reason: {}]", r.error().message);
+        }
+    } else if (outcome.status == ocf::Status::Success) {
+        outcome = check_standby(ctx, *session, state);
+    }
+    save_state(ctx, state);
+    return outcome;
+}
+
+}  // namespace pgtwin::agent

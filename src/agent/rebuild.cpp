@@ -1,0 +1,112 @@
+#include "pgtwin/agent/rebuild.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pgtwin/agent/replication.hpp"
+#include "pgtwin/agent/support.hpp"
+#include "pgtwin/sys/files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace pgtwin::agent {
+
+namespace {
+
+constexpr Millis kPollInterval{2000};
+constexpr Millis kPeerCap{5000};
+// Time kept back from a rebuild for starting PostgreSQL afterwards.
+constexpr Millis kStartReserve{20000};
+
+Result<void> empty_directory(const std::string& dir) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        fs::remove_all(entry.path(), ec);
+        if (ec) return fail(ErrorKind::Generic, "cannot remove " + entry.path().string() + ": " + ec.message());
+    }
+    if (ec) return fail(ErrorKind::Generic, "cannot read " + dir + ": " + ec.message());
+    return ok();
+}
+
+std::string backup_path(const Context& ctx) {
+    auto now = std::chrono::system_clock::now();
+    std::string stamp = fmt::format("{:%Y%m%d-%H%M%S}", fmt::localtime(std::chrono::system_clock::to_time_t(now)));
+    fs::path data(ctx.backend.host_data_dir());
+    fs::path base = ctx.cfg.backup_dir.empty() ? data.parent_path() : fs::path(ctx.cfg.backup_dir);
+    return (base / (data.filename().string() + ".pgtwin-backup-" + stamp)).string();
+}
+
+Result<void> create_peer_slot(Context& ctx) {
+    auto session = connect_peer(ctx, kPeerCap);
+    if (!session) return session.error();
+    return pg::ensure_physical_slot(**session, slot_name_for(ctx, ctx.node), ctx.deadline.capped(kPeerCap));
+}
+
+}  // namespace
+
+std::optional<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait) {
+    Deadline until = ctx.deadline.capped(max_wait);
+    while (true) {
+        auto session = connect_peer(ctx, kPeerCap);
+        if (session) {
+            auto status = pg::instance_status(**session, ctx.deadline.capped(kPeerCap));
+            if (status) return *status;
+        }
+        if (until.remaining() <= kPollInterval) return std::nullopt;
+        ctx.clock.sleep_for(kPollInterval);
+    }
+}
+
+Result<void> set_aside_data_dir(Context& ctx) {
+    const std::string dir = ctx.backend.host_data_dir();
+    if (!sys::is_directory(dir)) return ctx.backend.prepare_data_dir(ctx.deadline);
+    auto empty = sys::directory_is_empty_or_missing(dir);
+    if (!empty) return empty.error();
+    if (*empty) return ok();
+    if (!ctx.cfg.backup_before_basebackup) {
+        spdlog::warn("Removing old data before pg_basebackup (backup_before_basebackup=false). [pgdata: {}]", dir);
+        return empty_directory(dir);
+    }
+    std::string target = backup_path(ctx);
+    if (auto r = sys::rename_path(dir, target); !r) {
+        return fail(r.error().kind, "cannot keep the old data directory as " + target + ": " + r.error().message);
+    }
+    spdlog::info("Old data kept before pg_basebackup. [backup: {}]", target);
+    return ctx.backend.prepare_data_dir(ctx.deadline);
+}
+
+Result<void> clone_from_peer(Context& ctx) {
+    if (auto r = create_peer_slot(ctx); !r) {
+        return fail(r.error().kind, "cannot create replication slot on " + ctx.peer + ": " + r.error().message);
+    }
+    Millis budget = std::chrono::duration_cast<Millis>(ctx.cfg.basebackup_timeout);
+    Millis left = ctx.deadline.remaining() > kStartReserve ? ctx.deadline.remaining() - kStartReserve : Millis{0};
+    budget = std::min(budget, left);
+    spdlog::info("Cloning the peer with pg_basebackup. [source: {}, budget_s: {}]", ctx.peer, budget.count() / 1000);
+    auto res = run_tool(ctx, backend::Tool::PgBasebackup,
+                        {"-D", ctx.backend.data_dir_for_tools(), "-d", peer_tool_conninfo(ctx), "-X", "stream",
+                         "-c", "fast", "-S", slot_name_for(ctx, ctx.node), "-w"},
+                        budget);
+    if (res && res->success()) return ok();
+    // The directory was empty before: whatever is there now is a partial copy.
+    (void)empty_directory(ctx.backend.host_data_dir());
+    if (!res) return fail(res.error().kind, "pg_basebackup from " + ctx.peer + " failed: " + res.error().message);
+    return fail(ErrorKind::Generic, "pg_basebackup from " + ctx.peer + " failed: " + tail_lines(res->err, 2));
+}
+
+Result<void> rewind_from_peer(Context& ctx) {
+    spdlog::info("Rewinding to the primary's history with pg_rewind. [source: {}]", ctx.peer);
+    Millis left = ctx.deadline.remaining() > kStartReserve ? ctx.deadline.remaining() - kStartReserve : Millis{0};
+    auto res = run_tool(ctx, backend::Tool::PgRewind,
+                        {"-D", ctx.backend.data_dir_for_tools(), "--source-server=" + peer_tool_conninfo(ctx)}, left);
+    if (!res) return fail(res.error().kind, "pg_rewind failed: " + res.error().message);
+    if (!res->success()) return fail(ErrorKind::Generic, "pg_rewind failed: " + tail_lines(res->err, 2));
+    spdlog::info("pg_rewind finished. [output: {}]", tail_lines(res->out + res->err, 1));
+    return create_peer_slot(ctx);
+}
+
+}  // namespace pgtwin::agent

@@ -1,0 +1,134 @@
+#include "pgtwin/agent/replication.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "pgtwin/agent/support.hpp"
+#include "pgtwin/ocf/params.hpp"
+#include "pgtwin/pg/auto_conf.hpp"
+#include "pgtwin/pg/standby_conf.hpp"
+#include "pgtwin/sys/files.hpp"
+
+namespace pgtwin::agent {
+
+namespace {
+
+std::optional<pg::ReplicationPeer> find_standby_row(const std::vector<pg::ReplicationPeer>& rows,
+                                                    const std::string& app_name) {
+    // Prefer a streaming row: a reconnecting standby can briefly show two.
+    std::optional<pg::ReplicationPeer> found;
+    for (const auto& r : rows) {
+        if (r.application_name != app_name) continue;
+        if (!found || r.state == "streaming") found = r;
+    }
+    return found;
+}
+
+// Publishes the verdict on the standby and this primary's own score/state.
+Result<void> publish_verdict(Context& ctx, AgentState& state, const StandbyVerdict& verdict) {
+    auto names = attribute_names(ctx.resource);
+    if (!ctx.peer.empty()) {
+        if (auto r = publish_attribute(ctx, state, ctx.peer, names.rep_state, verdict.state); !r) return r;
+        if (auto r = publish_score(ctx, state, ctx.peer, verdict.score); !r) return r;
+    }
+    if (auto r = publish_attribute(ctx, state, ctx.node, names.rep_state, kStatePrimary); !r) return r;
+    return publish_score(ctx, state, ctx.node, kPrimaryScore);
+}
+
+}  // namespace
+
+std::string peer_application_name(const Context& ctx) {
+    return ctx.cfg.application_name == ctx.node ? ctx.peer : ctx.cfg.application_name;
+}
+
+std::string slot_name_for(const Context& ctx, const std::string& node) {
+    if (ctx.cfg.slot_name != ocf::default_slot_name(ctx.node)) return ctx.cfg.slot_name;
+    return ocf::default_slot_name(node);
+}
+
+Result<void> ensure_slots_and_cap(Context& ctx, pg::Session& session) {
+    if (!ctx.peer.empty()) {
+        std::string peer_slot = slot_name_for(ctx, ctx.peer);
+        if (auto r = pg::ensure_physical_slot(session, peer_slot, ctx.deadline); !r) return r;
+        std::string own_slot = slot_name_for(ctx, ctx.node);
+        if (own_slot != peer_slot) {
+            // A slot for ourselves (left from when we were a standby) only pins WAL.
+            if (auto r = pg::drop_slot(session, own_slot, ctx.deadline); !r) {
+                spdlog::warn("Could not drop own stale slot. [slot: {}, reason: {}]", own_slot, r.error().message);
+            }
+        }
+    }
+    auto cap = pg::setting(session, "max_slot_wal_keep_size", ctx.deadline);
+    if (!cap) return cap.error();
+    if (*cap != ctx.cfg.max_slot_wal_keep_size) {
+        // SHOW prints normalised units (4GB); a differently written equal value is rewritten once.
+        spdlog::info("Capping WAL kept for slots. [max_slot_wal_keep_size: {}]", ctx.cfg.max_slot_wal_keep_size);
+        return pg::alter_system_set(session, "max_slot_wal_keep_size", ctx.cfg.max_slot_wal_keep_size, ctx.deadline);
+    }
+    return ok();
+}
+
+Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::InstanceStatus& self,
+                              AgentState& state) {
+    auto rows = pg::replication_peers(session, ctx.deadline);
+    if (!rows) return rows.error();
+    auto row = find_standby_row(*rows, peer_application_name(ctx));
+    StandbyVerdict verdict = judge_standby(row, ctx.cfg.rep_mode, self.position.lsn, ctx.cfg.max_promotion_lag_bytes);
+    std::string desired = desired_sync_names(row, ctx.cfg.rep_mode, peer_application_name(ctx));
+    auto current = pg::setting(session, "synchronous_standby_names", ctx.deadline);
+    if (!current) return current.error();
+
+    // Order matters for zero loss: mark the standby not promotable first, and
+    // only then let commits stop waiting for it.
+    if (auto r = publish_verdict(ctx, state, verdict); !r) {
+        return fail(r.error().kind, "could not publish the standby's state, keeping synchronous "
+                                    "replication as it is: " + r.error().message);
+    }
+    if (*current != desired) {
+        spdlog::info("Changing synchronous standby. [from: '{}', to: '{}', standby_state: {}]", *current, desired,
+                     verdict.state);
+        if (auto r = pg::alter_system_set(session, "synchronous_standby_names", desired, ctx.deadline); !r) return r;
+    }
+    return ensure_slots_and_cap(ctx, session);
+}
+
+Result<void> write_standby_config(Context& ctx) {
+    const std::string dir = ctx.backend.host_data_dir();
+    auto owner = sys::owner_of(dir);
+    if (!owner) return owner.error();
+    auto [uid, gid] = *owner;
+
+    pg::StandbySource src;
+    src.peer_host = peer_host(ctx);
+    src.port = ctx.cfg.pgport;
+    src.rep_user = ctx.cfg.rep_user;
+    src.application_name = ctx.cfg.application_name;
+    src.slot_name = slot_name_for(ctx, ctx.node);
+    src.passfile = ctx.backend.passfile_for_server();
+    pg::SettingChanges changes =
+        ctx.peer.empty() ? pg::clear_standby_settings() : pg::standby_settings(src);
+    // A copy of the primary's auto.conf (pg_basebackup, pg_rewind) may name a
+    // synchronous standby; a fresh primary must never wait for one at promotion.
+    changes["synchronous_standby_names"] = std::string{};
+
+    const std::string auto_conf = dir + "/postgresql.auto.conf";
+    std::string text;
+    if (sys::file_exists(auto_conf)) {
+        auto content = sys::read_file(auto_conf);
+        if (!content) return content.error();
+        text = *content;
+    }
+    std::string updated = pg::apply_auto_conf_changes(text, changes);
+    if (updated != text) {
+        if (auto r = sys::write_file_atomic(auto_conf, updated, 0600, uid, gid); !r) return r;
+    }
+    if (auto r = sys::write_file_atomic(dir + "/standby.signal", "", 0600, uid, gid); !r) return r;
+    // recovery.signal would make it a one-shot archive recovery, not a standby.
+    if (auto r = sys::remove_file(dir + "/recovery.signal"); !r) return r;
+    spdlog::info("Configured as standby. [primary: {}, slot: {}, application_name: {}]",
+                 ctx.peer.empty() ? "-" : src.peer_host, src.slot_name, src.application_name);
+    return ok();
+}
+
+}  // namespace pgtwin::agent

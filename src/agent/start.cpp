@@ -1,0 +1,145 @@
+// start: always as a standby. Empty data is cloned from the peer; data that
+// may have diverged (a former primary, an older timeline) is rewound or
+// rebuilt before PostgreSQL runs, so it never runs read-write.
+
+#include <spdlog/spdlog.h>
+
+#include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/publish.hpp"
+#include "pgtwin/agent/rebuild.hpp"
+#include "pgtwin/agent/replication.hpp"
+#include "pgtwin/agent/support.hpp"
+
+namespace pgtwin::agent {
+
+namespace {
+
+constexpr Millis kPeerWaitCap{60000};
+constexpr Millis kPollInterval{500};
+constexpr Millis kLocalCap{5000};
+
+Outcome failed(const Error& e, const std::string& what) {
+    return {ocf::status_for(e.kind), what + ": " + e.message};
+}
+
+// Only the first node of node_list may create a cluster, and only when no
+// node ever recorded data: two independent clusters must be impossible.
+bool may_initialise(Context& ctx) {
+    if (!ctx.cfg.container_mode || ctx.cfg.node_list.empty() || ctx.cfg.node_list.front() != ctx.node) return false;
+    auto names = attribute_names(ctx.resource);
+    for (const auto& node : ctx.cfg.node_list) {
+        auto id = ctx.cluster.attribute(node, names.data_id, pcmk::Lifetime::Forever, ctx.deadline);
+        if (!id || id->has_value()) return false;
+    }
+    return true;
+}
+
+Result<void> initialise_empty(Context& ctx, bool& initialised) {
+    if (auto r = set_aside_data_dir(ctx); !r) return r;
+    Millis wait = std::min(kPeerWaitCap, ctx.deadline.remaining() / 2);
+    if (auto source = wait_for_peer(ctx, wait)) return clone_from_peer(ctx);
+    if (may_initialise(ctx)) {
+        spdlog::info("No peer has data: initialising a new cluster. [node: {}]", ctx.node);
+        initialised = true;
+        return ctx.backend.initdb(ctx.deadline);
+    }
+    return fail(ErrorKind::Generic, "data directory " + ctx.backend.host_data_dir() +
+                                        " is empty and no peer answered to clone it from (peer: " +
+                                        (ctx.peer.empty() ? std::string("none") : ctx.peer) + ")");
+}
+
+Result<void> rejoin(Context& ctx) {
+    if (ctx.cfg.auto_rewind) {
+        auto r = rewind_from_peer(ctx);
+        if (r) return r;
+        spdlog::warn("pg_rewind failed. [reason: {}]", r.error().message);
+        if (!ctx.cfg.auto_basebackup) return r;
+    } else if (!ctx.cfg.auto_basebackup) {
+        return fail(ErrorKind::Generic, "data may have diverged from primary " + ctx.peer +
+                                            " and both auto_rewind and auto_basebackup are off");
+    }
+    if (auto r = set_aside_data_dir(ctx); !r) return r;
+    return clone_from_peer(ctx);
+}
+
+// Prepares the data directory; tells whether it was a cleanly stopped primary
+// and which primary (if any) was found.
+Result<void> prepare_data(Context& ctx, bool& was_clean_primary, std::optional<pg::InstanceStatus>& primary) {
+    if (!data_present(ctx)) {
+        bool initialised = false;
+        auto r = initialise_empty(ctx, initialised);
+        was_clean_primary = initialised;
+        if (r && !initialised) primary = find_peer_primary(ctx);
+        return r;
+    }
+    auto cd = read_controldata(ctx);
+    if (!cd) return cd.error();
+    was_clean_primary = cd->state == pg::ClusterState::ShutDown;
+    primary = find_peer_primary(ctx);
+    switch (decide_rejoin(*cd, primary)) {
+        case RejoinAction::Refuse:
+            return fail(ErrorKind::Generic, "local data belongs to another cluster (system identifier " +
+                                                cd->system_identifier + ", primary " + ctx.peer + " has " +
+                                                primary->system_identifier + ")");
+        case RejoinAction::Rewind:
+            return rejoin(ctx);
+        case RejoinAction::StartAsStandby:
+            return ok();
+    }
+    return ok();
+}
+
+Result<pg::InstanceStatus> wait_until_answering(Context& ctx) {
+    while (true) {
+        auto s = connect_local(ctx, kLocalCap);
+        if (s) {
+            auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
+            if (st) return st;
+        }
+        if (ctx.deadline.remaining() <= kPollInterval) {
+            return fail(ErrorKind::Timeout, "PostgreSQL did not accept connections before the start timeout");
+        }
+        ctx.clock.sleep_for(kPollInterval);
+    }
+}
+
+void publish_after_start(Context& ctx, const pg::InstanceStatus& st, bool was_clean_primary, bool primary_found) {
+    AgentState state = load_state(ctx);
+    invalidate_published(state);
+    state.replication_failures = 0;
+    auto names = attribute_names(ctx.resource);
+    (void)publish_attribute(ctx, state, ctx.node, names.data_id, st.system_identifier);
+    if (!primary_found) {
+        auto rep_state = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
+        auto score = bootstrap_score(rep_state ? *rep_state : std::nullopt, was_clean_primary,
+                                     ctx.cfg.force_promotion);
+        if (score) (void)publish_score(ctx, state, ctx.node, *score);
+    }
+    save_state(ctx, state);
+}
+
+}  // namespace
+
+Outcome action_start(Context& ctx) {
+    auto live = ctx.backend.liveness(ctx.deadline.capped(kLocalCap));
+    if (!live) return failed(live.error(), "cannot tell whether PostgreSQL runs");
+    if (*live == backend::Liveness::Running) {
+        auto st = wait_until_answering(ctx);
+        if (!st) return failed(st.error(), "PostgreSQL runs but does not answer");
+        if (!st->in_recovery) spdlog::warn("start found a running primary; leaving it to Pacemaker to demote");
+        return {ocf::Status::Success, ""};
+    }
+    bool was_clean_primary = false;
+    std::optional<pg::InstanceStatus> primary;
+    if (auto r = prepare_data(ctx, was_clean_primary, primary); !r) return failed(r.error(), "start failed");
+    if (auto r = write_standby_config(ctx); !r) return failed(r.error(), "cannot write the standby configuration");
+    spdlog::info("Starting PostgreSQL as a standby. [node: {}, primary: {}]", ctx.node,
+                 primary ? ctx.peer : std::string("none"));
+    if (auto r = ctx.backend.start(ctx.deadline); !r) return failed(r.error(), "PostgreSQL did not start");
+    auto st = wait_until_answering(ctx);
+    if (!st) return failed(st.error(), "PostgreSQL started but does not answer");
+    publish_after_start(ctx, *st, was_clean_primary, primary.has_value());
+    return {ocf::Status::Success, ""};
+}
+
+}  // namespace pgtwin::agent

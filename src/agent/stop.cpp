@@ -1,0 +1,28 @@
+// stop: fast shutdown, escalating to immediate near the deadline (in the
+// backend). A crashed instance is simply not running: stop succeeds and its
+// data stays for a safe restart as a standby.
+
+#include <spdlog/spdlog.h>
+
+#include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/publish.hpp"
+
+namespace pgtwin::agent {
+
+namespace {
+// Kept back so the agent reports before Pacemaker's own timeout fires.
+constexpr Millis kReportMargin{1000};
+}  // namespace
+
+Outcome action_stop(Context& ctx) {
+    auto r = ctx.backend.stop(backend::StopMode::Fast, ctx.deadline.shortened(kReportMargin));
+    if (!r) return {ocf::status_for(r.error().kind), "stop failed: " + r.error().message};
+    AgentState state = load_state(ctx);
+    invalidate_published(state);
+    state.replication_failures = 0;
+    save_state(ctx, state);
+    spdlog::info("PostgreSQL stopped. [node: {}]", ctx.node);
+    return {ocf::Status::Success, ""};
+}
+
+}  // namespace pgtwin::agent

@@ -1,0 +1,111 @@
+#include "pgtwin/agent/support.hpp"
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+namespace pgtwin::agent {
+
+namespace {
+constexpr Millis kPeerConnectCap{5000};
+}
+
+AttributeNames attribute_names(const std::string& resource) {
+    return {"pgtwin-" + resource + "-rep-state", "pgtwin-" + resource + "-walpos",
+            "pgtwin-" + resource + "-data-id"};
+}
+
+Result<std::unique_ptr<pg::Session>> connect_local(Context& ctx, Millis cap) {
+    return ctx.connector.connect(ctx.backend.local_conn(), ctx.deadline.capped(cap));
+}
+
+std::string peer_host(const Context& ctx) {
+    auto it = ctx.cfg.node_addresses.find(ctx.peer);
+    return it != ctx.cfg.node_addresses.end() ? it->second : ctx.peer;
+}
+
+pg::ConnParams peer_conn_params(const Context& ctx) {
+    pg::ConnParams p;
+    p.host = peer_host(ctx);
+    p.port = ctx.cfg.pgport;
+    p.user = ctx.cfg.rep_user;
+    p.dbname = ctx.cfg.pgdatabase;
+    p.application_name = "pgtwin-agent-" + ctx.node;
+    p.passfile = ctx.cfg.pgpassfile;
+    return p;
+}
+
+Result<std::unique_ptr<pg::Session>> connect_peer(Context& ctx, Millis cap) {
+    if (ctx.peer.empty()) return fail(ErrorKind::NotRunning, "no peer node known");
+    return ctx.connector.connect(peer_conn_params(ctx), ctx.deadline.capped(cap));
+}
+
+std::optional<pg::InstanceStatus> find_peer_primary(Context& ctx) {
+    auto session = connect_peer(ctx, kPeerConnectCap);
+    if (!session) {
+        spdlog::debug("Peer not reachable. [peer: {}, reason: {}]", ctx.peer, session.error().message);
+        return std::nullopt;
+    }
+    auto status = pg::instance_status(**session, ctx.deadline.capped(kPeerConnectCap));
+    if (!status) {
+        spdlog::warn("Peer status query failed. [peer: {}, reason: {}]", ctx.peer, status.error().message);
+        return std::nullopt;
+    }
+    if (status->in_recovery) return std::nullopt;
+    return *status;
+}
+
+bool data_present(const Context& ctx) {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "PG_VERSION", ec);
+}
+
+Result<sys::CommandResult> run_tool(Context& ctx, backend::Tool tool, std::vector<std::string> args, Millis cap) {
+    auto cmd = ctx.backend.tool_command(tool, std::move(args), ctx.deadline.capped(cap));
+    if (!cmd) return cmd.error();
+    cmd->timeout = std::min(cmd->timeout, ctx.deadline.remaining_capped(cap));
+    auto res = ctx.runner.run(*cmd);
+    if (res && res->timed_out) {
+        return fail(ErrorKind::Timeout, sys::describe({cmd->argv.front()}) + " did not finish in time");
+    }
+    return res;
+}
+
+Result<pg::ControlData> read_controldata(Context& ctx) {
+    auto res = run_tool(ctx, backend::Tool::PgControldata, {"-D", ctx.backend.data_dir_for_tools()}, Millis{15000});
+    if (!res) return res.error();
+    if (!res->success()) {
+        return fail(ErrorKind::Generic, "pg_controldata failed: " + tail_lines(res->err, 2));
+    }
+    return pg::parse_controldata(res->out);
+}
+
+std::string tail_lines(const std::string& text, std::size_t n) {
+    std::vector<std::string> lines;
+    std::string cur;
+    for (char c : text) {
+        if (c == '\n') {
+            if (!cur.empty()) lines.push_back(cur);
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    if (!cur.empty()) lines.push_back(cur);
+    std::string out;
+    std::size_t start = lines.size() > n ? lines.size() - n : 0;
+    for (std::size_t i = start; i < lines.size(); ++i) {
+        if (!out.empty()) out += "; ";
+        out += lines[i];
+    }
+    return out;
+}
+
+std::string peer_tool_conninfo(const Context& ctx) {
+    pg::ConnParams p = peer_conn_params(ctx);
+    p.passfile.clear();
+    p.application_name = ctx.cfg.application_name;
+    return pg::conninfo_string(p, 5);
+}
+
+}  // namespace pgtwin::agent

@@ -1,0 +1,150 @@
+#include "pgtwin/app/run.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "pgtwin/agent/actions.hpp"
+#include "pgtwin/app/logging.hpp"
+#include "pgtwin/backend/factory.hpp"
+#include "pgtwin/ocf/metadata.hpp"
+#include "pgtwin/ocf/status.hpp"
+#include "pgtwin/pcmk/cluster.hpp"
+#include "pgtwin/sys/process_runner.hpp"
+
+namespace pgtwin::app {
+
+namespace {
+
+using ocf::Status;
+
+constexpr const char* kUsage =
+    "usage: pgtwin {start|stop|monitor|promote|demote|notify|validate-all|meta-data|methods|usage}\n"
+    "       pgtwin version | pgtwin params-doc\n"
+    "pgtwin is an OCF resource agent (ocf:pgtwin:pgtwin); Pacemaker passes its parameters as OCF_RESKEY_*.\n";
+
+constexpr const char* kMethods =
+    "start\nstop\nmonitor\npromote\ndemote\nnotify\nvalidate-all\nmeta-data\nmethods\nusage\n";
+
+std::string env_or(const ocf::EnvMap& env, const std::string& key, const std::string& fallback) {
+    auto it = env.find(key);
+    return it == env.end() || it->second.empty() ? fallback : it->second;
+}
+
+// OCF_RESOURCE_INSTANCE without a clone instance suffix ("pgsql:1" -> "pgsql").
+std::string resource_name(const ocf::EnvMap& env) {
+    std::string r = env_or(env, "OCF_RESOURCE_INSTANCE", "pgtwin");
+    auto colon = r.rfind(':');
+    if (colon != std::string::npos && r.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
+        r.erase(colon);
+    }
+    return r;
+}
+
+// Node name: Pacemaker's meta attribute, crm_node -n, then the host name.
+std::string node_name(const ocf::MetaEnv& meta, pcmk::Cluster& cluster, const Deadline& d) {
+    if (!meta.on_node.empty()) return meta.on_node;
+    if (auto n = cluster.local_node_name(d); n && !n->empty()) return *n;
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) return host;
+    return "localhost";
+}
+
+std::string peer_of(const ocf::Config& cfg, const std::string& node) {
+    for (const auto& n : cfg.node_list) {
+        if (n != node) return n;
+    }
+    return {};
+}
+
+int finish(const agent::Outcome& outcome, std::string_view action) {
+    bool failure = outcome.status != Status::Success && outcome.status != Status::RunningPromoted &&
+                   outcome.status != Status::NotRunning;
+    if (!outcome.reason.empty() && (failure || outcome.status == Status::NotRunning)) {
+        ocf::print_exit_reason(outcome.reason);
+        spdlog::log(failure ? spdlog::level::err : spdlog::level::info, "{} [action: {}, rc: {}]", outcome.reason,
+                    action, ocf::to_int(outcome.status));
+    } else {
+        spdlog::debug("Action finished. [action: {}, rc: {}]", action, ocf::to_int(outcome.status));
+    }
+    return ocf::to_int(outcome.status);
+}
+
+int run_action(const std::string& action, const ocf::EnvMap& env) {
+    const std::string resource = resource_name(env);
+    setup_logging(env, action, resource);
+    SystemClock clock;
+    ocf::MetaEnv meta = ocf::parse_meta(env);
+    // Keep a margin so the agent always answers before Pacemaker's timeout.
+    Millis margin = std::min(Millis{2000}, meta.timeout / 10);
+    Deadline deadline(clock, meta.timeout - margin);
+    sys::ProcessRunner runner;
+    auto cluster = pcmk::make_cli_cluster(runner, resource);
+    std::string node = node_name(meta, *cluster, deadline.capped(Millis{5000}));
+
+    for (const auto& name : ocf::deprecated_parameters_set(env)) {
+        spdlog::warn("Parameter is deprecated and ignored. [parameter: {}]", name);
+    }
+    for (const auto& name : ocf::unknown_parameters(env)) {
+        spdlog::warn("Unknown parameter ignored. [parameter: {}]", name);
+    }
+    auto cfg = ocf::parse_config(env, node);
+    if (!cfg) return finish({ocf::status_for(cfg.error().kind), cfg.error().message}, action);
+    auto backend = backend::make_backend(*cfg, node, runner, clock);
+    if (!backend) return finish({ocf::status_for(backend.error().kind), backend.error().message}, action);
+    auto connector = pg::make_libpq_connector();
+
+    agent::Context ctx{*cfg,
+                       meta,
+                       pcmk::parse_notify(env),
+                       node,
+                       peer_of(*cfg, node),
+                       resource,
+                       env_or(env, "PGTWIN_STATE_DIR", "/run/pgtwin"),
+                       runner,
+                       clock,
+                       **backend,
+                       *connector,
+                       *cluster,
+                       deadline};
+    spdlog::debug("Action starting. [action: {}, node: {}, peer: {}, mode: {}, timeout_ms: {}]", action, node,
+                  ctx.peer, (*backend)->mode_name(), meta.timeout.count());
+    return finish(agent::dispatch(action, ctx), action);
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, const ocf::EnvMap& env) {
+    std::string action = args.size() > 1 ? args[1] : "";
+    if (action == "meta-data") {
+        std::cout << ocf::metadata_xml();
+        return 0;
+    }
+    if (action == "usage" || action == "help" || action == "--help" || action == "-h") {
+        std::cout << kUsage;
+        return 0;
+    }
+    if (action == "methods") {
+        std::cout << kMethods;
+        return 0;
+    }
+    if (action == "version" || action == "--version") {
+        std::cout << "pgtwin " << PGTWIN_VERSION << "\n";
+        return 0;
+    }
+    if (action == "params-doc") {
+        std::cout << ocf::parameters_markdown();
+        return 0;
+    }
+    if (!agent::is_agent_action(action)) {
+        std::cerr << kUsage;
+        ocf::print_exit_reason(action.empty() ? "no action given" : "unknown action '" + action + "'");
+        return ocf::to_int(Status::ErrUnimplemented);
+    }
+    return run_action(action, env);
+}
+
+}  // namespace pgtwin::app

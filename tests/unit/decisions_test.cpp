@@ -1,0 +1,178 @@
+#include <gtest/gtest.h>
+
+#include "pgtwin/agent/decisions.hpp"
+
+namespace pgtwin::agent {
+namespace {
+
+using backend::Liveness;
+using ocf::Status;
+using pg::ClusterState;
+
+MonitorFacts stopped_with(ClusterState s) {
+    MonitorFacts f;
+    f.liveness = Liveness::Stopped;
+    f.control_state = s;
+    return f;
+}
+
+TEST(ClassifyInstance, SqlAnswerDecidesTheRole) {
+    MonitorFacts f;
+    f.liveness = Liveness::Running;
+    f.in_recovery = true;
+    EXPECT_EQ(classify_instance(f).status, Status::Success);
+    f.in_recovery = false;
+    EXPECT_EQ(classify_instance(f).status, Status::RunningPromoted);
+}
+
+TEST(ClassifyInstance, ControlDataDecidesWhenStopped) {
+    struct Row {
+        ClusterState state;
+        Status expected;
+    };
+    const Row rows[] = {
+        {ClusterState::ShutDown, Status::NotRunning},
+        {ClusterState::ShutDownInRecovery, Status::NotRunning},
+        {ClusterState::InProduction, Status::FailedPromoted},
+        {ClusterState::InArchiveRecovery, Status::ErrGeneric},
+        {ClusterState::InCrashRecovery, Status::ErrGeneric},
+        {ClusterState::ShuttingDown, Status::ErrGeneric},
+        {ClusterState::Unknown, Status::ErrGeneric},
+    };
+    for (const auto& r : rows) {
+        Outcome o = classify_instance(stopped_with(r.state));
+        EXPECT_EQ(o.status, r.expected) << static_cast<int>(r.state);
+        EXPECT_EQ(o.reason.empty(), r.expected == Status::NotRunning) << static_cast<int>(r.state);
+    }
+}
+
+TEST(ClassifyInstance, MissingDataIsNotRunning) {
+    MonitorFacts f;
+    f.data_present = false;
+    EXPECT_EQ(classify_instance(f).status, Status::NotRunning);
+}
+
+TEST(ClassifyInstance, RunningButSilentAndHungRuntimeAreErrors) {
+    MonitorFacts f;
+    f.liveness = Liveness::Running;
+    EXPECT_EQ(classify_instance(f).status, Status::ErrGeneric);
+    f.liveness = Liveness::RuntimeHung;
+    f.in_recovery = true;  // a hung runtime wins: nothing it says can be trusted
+    Outcome o = classify_instance(f);
+    EXPECT_EQ(o.status, Status::ErrGeneric);
+    EXPECT_NE(o.reason.find("runtime"), std::string::npos);
+}
+
+pg::ReplicationPeer peer(const std::string& state, const std::string& sync, std::uint64_t flush) {
+    pg::ReplicationPeer p;
+    p.application_name = "psql2";
+    p.state = state;
+    p.sync_state = sync;
+    p.flush_lsn.value = flush;
+    return p;
+}
+
+TEST(JudgeStandby, SyncModeOnlyTheSyncStandbyIsPromotable) {
+    pg::Lsn primary{1000};
+    auto v = judge_standby(peer("streaming", "sync", 1000), ocf::RepMode::Sync, primary, 0);
+    EXPECT_EQ(v.state, kStateInSync);
+    EXPECT_EQ(v.score, kStandbyScore);
+    v = judge_standby(peer("streaming", "async", 1000), ocf::RepMode::Sync, primary, 1 << 30);
+    EXPECT_EQ(v.state, kStateLagging);
+    EXPECT_LT(v.score, 0);
+    v = judge_standby(peer("catchup", "sync", 10), ocf::RepMode::Sync, primary, 0);
+    EXPECT_EQ(v.state, kStateCatchup);
+    EXPECT_LT(v.score, 0);
+    v = judge_standby(std::nullopt, ocf::RepMode::Sync, primary, 0);
+    EXPECT_EQ(v.state, kStateDisconnected);
+    EXPECT_LT(v.score, 0);
+}
+
+TEST(JudgeStandby, AsyncModeUsesTheLagWindow) {
+    pg::Lsn primary{10000};
+    EXPECT_EQ(judge_standby(peer("streaming", "async", 9000), ocf::RepMode::Async, primary, 1000).score,
+              kStandbyScore);
+    EXPECT_LT(judge_standby(peer("streaming", "async", 8999), ocf::RepMode::Async, primary, 1000).score, 0);
+    // A standby ahead of the sampled primary LSN is not lagging.
+    EXPECT_EQ(judge_standby(peer("streaming", "async", 20000), ocf::RepMode::Async, primary, 0).score,
+              kStandbyScore);
+}
+
+TEST(DesiredSyncNames, NamesOnlyAStreamingStandbyInSyncMode) {
+    EXPECT_EQ(desired_sync_names(peer("streaming", "async", 0), ocf::RepMode::Sync, "psql2"), "\"psql2\"");
+    EXPECT_EQ(desired_sync_names(peer("catchup", "async", 0), ocf::RepMode::Sync, "psql2"), "");
+    EXPECT_EQ(desired_sync_names(std::nullopt, ocf::RepMode::Sync, "psql2"), "");
+    EXPECT_EQ(desired_sync_names(peer("streaming", "async", 0), ocf::RepMode::Async, "psql2"), "");
+    EXPECT_EQ(desired_sync_names(peer("streaming", "async", 0), ocf::RepMode::Sync, "a\"b"), "\"a\"\"b\"");
+}
+
+TEST(StateAllowsPromotion, OnlyInSyncPrimaryOrUnknown) {
+    EXPECT_TRUE(state_allows_promotion(std::nullopt));
+    EXPECT_TRUE(state_allows_promotion(std::string(kStateInSync)));
+    EXPECT_TRUE(state_allows_promotion(std::string(kStatePrimary)));
+    EXPECT_FALSE(state_allows_promotion(std::string(kStateDisconnected)));
+    EXPECT_FALSE(state_allows_promotion(std::string(kStateLagging)));
+    EXPECT_FALSE(state_allows_promotion(std::string(kStateCatchup)));
+}
+
+TEST(Walpos, RoundTripsAndRejectsGarbage) {
+    pg::WalPosition pos{3, pg::Lsn{0x16B374D848ULL}};
+    auto text = format_walpos(pos);
+    EXPECT_EQ(text, "3:16/B374D848");
+    auto back = parse_walpos(text);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, pos);
+    EXPECT_FALSE(parse_walpos("3"));
+    EXPECT_FALSE(parse_walpos("x:0/1"));
+    EXPECT_FALSE(parse_walpos("3:nonsense"));
+}
+
+TEST(Election, TimelineBeatsLsn) {
+    pg::WalPosition mine{2, pg::Lsn{100}};
+    EXPECT_TRUE(better_candidates(mine, {{"b", {1, pg::Lsn{999}}}}).empty());
+    EXPECT_TRUE(better_candidates(mine, {{"b", {2, pg::Lsn{100}}}}).empty());  // a tie keeps the candidate
+    EXPECT_EQ(better_candidates(mine, {{"b", {2, pg::Lsn{101}}}}), std::vector<std::string>{"b"});
+    EXPECT_EQ(better_candidates(mine, {{"b", {3, pg::Lsn{1}}}}), std::vector<std::string>{"b"});
+}
+
+pg::ControlData control(ClusterState s, pg::Timeline tl, std::string sysid = "7300") {
+    pg::ControlData cd;
+    cd.state = s;
+    cd.checkpoint_timeline = tl;
+    cd.system_identifier = std::move(sysid);
+    return cd;
+}
+
+pg::InstanceStatus primary_on(pg::Timeline tl, std::string sysid = "7300") {
+    pg::InstanceStatus st;
+    st.position.timeline = tl;
+    st.system_identifier = std::move(sysid);
+    return st;
+}
+
+TEST(DecideRejoin, FormerPrimaryIsAlwaysRewound) {
+    EXPECT_EQ(decide_rejoin(control(ClusterState::InProduction, 1), primary_on(2)), RejoinAction::Rewind);
+    EXPECT_EQ(decide_rejoin(control(ClusterState::ShutDown, 1), primary_on(2)), RejoinAction::Rewind);
+}
+
+TEST(DecideRejoin, StandbyOnOlderTimelineIsRewoundElseStarts) {
+    EXPECT_EQ(decide_rejoin(control(ClusterState::ShutDownInRecovery, 1), primary_on(2)), RejoinAction::Rewind);
+    EXPECT_EQ(decide_rejoin(control(ClusterState::ShutDownInRecovery, 2), primary_on(2)),
+              RejoinAction::StartAsStandby);
+}
+
+TEST(DecideRejoin, NoPrimaryMeansPlainStandbyAndForeignDataIsRefused) {
+    EXPECT_EQ(decide_rejoin(control(ClusterState::InProduction, 1), std::nullopt), RejoinAction::StartAsStandby);
+    EXPECT_EQ(decide_rejoin(control(ClusterState::ShutDown, 1, "1"), primary_on(1, "2")), RejoinAction::Refuse);
+}
+
+TEST(BootstrapScore, CleanPrimaryOrInSyncStateMayBootstrap) {
+    EXPECT_EQ(bootstrap_score(std::nullopt, true, false), kBootstrapScore);
+    EXPECT_EQ(bootstrap_score(std::string(kStateInSync), false, false), kBootstrapScore);
+    EXPECT_EQ(bootstrap_score(std::nullopt, false, false), std::nullopt);
+    EXPECT_EQ(bootstrap_score(std::string(kStateDisconnected), true, false), kNotPromotableScore);
+    EXPECT_EQ(bootstrap_score(std::string(kStateDisconnected), false, true), kBootstrapScore);
+}
+
+}  // namespace
+}  // namespace pgtwin::agent

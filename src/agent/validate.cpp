@@ -9,7 +9,8 @@ namespace pgtwin::agent {
 Outcome action_validate(Context& ctx) {
     const auto& list = ctx.cfg.node_list;
     if (!list.empty() && std::find(list.begin(), list.end(), ctx.node) == list.end()) {
-        return {ocf::Status::ErrConfigured, "node_list does not contain this node (" + ctx.node + ")"};
+        // The same clone parameters are valid on the peer: a fault of this node only.
+        return {ocf::Status::ErrArgs, "node_list does not contain this node (" + ctx.node + ")"};
     }
     if (ctx.peer.empty()) {
         return {ocf::Status::ErrConfigured, "node_list must name this node and its peer"};

@@ -88,7 +88,7 @@ def test_exit_reason_prefix_is_honoured(fenv):
 def test_node_not_in_node_list_is_configured_error(fenv):
     fenv.make_pgdata()
     rc, _, err = fenv.run("validate-all", node_list="psqlA psqlB")
-    assert rc == 6 and "node_list" in err
+    assert rc == 2 and "node_list" in err
 
 
 def test_deprecated_parameters_are_accepted(fenv):

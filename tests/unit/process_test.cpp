@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
+#include <memory>
 
 #include <gtest/gtest.h>
 
@@ -138,6 +138,12 @@ TEST(PostmasterRunning, PostgresInItsDataDirectoryIsRunningUntilItDies) {
     TempDir elsewhere;
     pid_t pid = start_fake_postgres(bin.path(), data.path());
     ASSERT_GT(pid, 0);
+    // Kills and reaps the fake postmaster even when an assertion stops the test early.
+    std::unique_ptr<pid_t, void (*)(pid_t*)> reaper(&pid, [](pid_t* p) {
+        int status = 0;
+        ::kill(*p, SIGKILL);
+        ::waitpid(*p, &status, 0);
+    });
     ASSERT_TRUE(eventually([pid] { return process_comm(pid) == std::optional<std::string>("postgres"); }));
     write_pid_file(data.path(), std::to_string(pid) + "\n" + data.path() + "\n");
     EXPECT_TRUE(postmaster_running(data.path()));
@@ -148,8 +154,7 @@ TEST(PostmasterRunning, PostgresInItsDataDirectoryIsRunningUntilItDies) {
     ::kill(pid, SIGKILL);
     ASSERT_TRUE(eventually([pid] { return state_of(pid) == 'Z'; }));
     EXPECT_FALSE(postmaster_running(data.path())) << "a zombie postmaster is not running";
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+    reaper.reset();
     EXPECT_FALSE(postmaster_running(data.path()));
 }
 

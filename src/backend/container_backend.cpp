@@ -1,0 +1,299 @@
+#include "pgtwin/backend/container_backend.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pgtwin/sys/files.hpp"
+
+namespace pgtwin::backend {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr Millis kInspectCap{10000};     // hard cap for one inspect (monitor path)
+constexpr Millis kShortCap{30000};       // rm -f, image probe, id lookup
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::string agent_path() {
+    const char* p = std::getenv("PATH");
+    return (p != nullptr && *p != '\0') ? p : kDefaultPath;
+}
+
+// The directory holding `path` (trailing slashes ignored).
+std::string parent_dir(std::string path) {
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    return fs::path(path).parent_path().string();
+}
+
+}  // namespace
+
+ContainerBackend::ContainerBackend(const ocf::Config& cfg, std::string node_name,
+                                   sys::CommandRunner& runner, Clock& clock)
+    : ContainerBackend(cfg, node_name, runner, clock,
+                       detect_runtime(cfg.container_runtime, agent_path()), runtime_passthrough_env()) {}
+
+ContainerBackend::ContainerBackend(const ocf::Config& cfg, std::string node_name,
+                                   sys::CommandRunner& runner, Clock& clock,
+                                   Result<RuntimeKind> runtime_kind,
+                                   std::map<std::string, std::string> runtime_env)
+    : m_cfg(cfg), m_node(std::move(node_name)), m_runner(runner), m_clock(clock) {
+    if (runtime_kind) m_runtime.emplace(*runtime_kind, std::move(runtime_env));
+    else m_runtime_error = runtime_kind.error();
+    m_name = m_cfg.container_name.empty() ? "pgtwin-postgres-" + m_node : m_cfg.container_name;
+}
+
+std::string ContainerBackend::socket_dir() const {
+    return m_cfg.pghost.empty() ? std::string(kContainerSocketDir) : m_cfg.pghost;
+}
+
+std::string ContainerBackend::config_dir() const {
+    if (!m_cfg.container_config_dir.empty()) return m_cfg.container_config_dir;
+    return parent_dir(m_cfg.pgdata) + "/config";
+}
+
+std::string ContainerBackend::archive_dir() const {
+    if (!m_cfg.container_archive_dir.empty()) return m_cfg.container_archive_dir;
+    return parent_dir(m_cfg.pgdata) + "/archive";
+}
+
+pg::ConnParams ContainerBackend::local_conn() const {
+    pg::ConnParams p;
+    p.host = socket_dir();
+    p.port = m_cfg.pgport;
+    p.user = m_cfg.pguser;
+    p.dbname = m_cfg.pgdatabase;
+    p.passfile = m_cfg.pgpassfile;
+    return p;
+}
+
+std::string ContainerBackend::passfile_for_server() const {
+    return m_cfg.pgpassfile.empty() ? std::string{} : std::string(kContainerPassfile);
+}
+
+Result<const ContainerRuntime*> ContainerBackend::runtime() const {
+    if (!m_runtime) return m_runtime_error;
+    return &*m_runtime;
+}
+
+std::map<std::string, std::string> ContainerBackend::container_env() const {
+    if (m_cfg.pgpassfile.empty()) return {};
+    return {{"PGPASSFILE", kContainerPassfile}};
+}
+
+std::vector<Mount> ContainerBackend::mounts(bool with_config) const {
+    std::vector<Mount> v{{m_cfg.pgdata, kContainerDataDir, false}};
+    if (with_config && sys::file_exists(config_dir() + "/postgresql.conf")) {
+        v.push_back({config_dir(), kContainerConfigDir, true});
+    }
+    if (sys::is_directory(archive_dir())) v.push_back({archive_dir(), kContainerArchiveDir, false});
+    if (with_config) v.push_back({socket_dir(), kContainerSocketDir, false});
+    if (!m_cfg.pgpassfile.empty()) v.push_back({m_cfg.pgpassfile, kContainerPassfile, true});
+    return v;
+}
+
+RunSpec ContainerBackend::temp_run(const UserIds& ids, std::vector<std::string> cmd) const {
+    RunSpec spec;
+    spec.remove = true;
+    spec.network = "host";
+    spec.user = ids.spec();
+    spec.mounts = mounts(false);
+    spec.env = container_env();
+    spec.extra_options = split_words(m_cfg.container_run_options);
+    spec.image = m_cfg.container_image;
+    spec.cmd = std::move(cmd);
+    return spec;
+}
+
+// nullopt: the runtime did not answer in time (RuntimeHung).
+Result<std::optional<ContainerState>> ContainerBackend::query_state(const Deadline& d) {
+    auto rt = runtime();
+    if (!rt) return rt.error();
+    if (d.expired()) return fail(ErrorKind::Timeout, "no time left to inspect container " + m_name);
+    auto r = m_runner.run((*rt)->inspect(m_name, d.remaining_capped(kInspectCap)));
+    if (!r) return r.error();
+    if (r->timed_out) {
+        spdlog::warn("Container runtime did not answer inspect in time. [runtime: {}, container: {}]",
+                     (*rt)->binary(), m_name);
+        return std::optional<ContainerState>{};
+    }
+    if (r->exit_code != 0) {
+        if (is_no_such_container(r->err)) return std::optional<ContainerState>{ContainerState{}};
+        return runtime_command_failed("inspect of container " + m_name + " failed", *r);
+    }
+    auto st = parse_inspect(r->out);
+    if (!st) return st.error();
+    return std::optional<ContainerState>{*st};
+}
+
+Result<Liveness> ContainerBackend::liveness(const Deadline& d) {
+    auto st = query_state(d);
+    if (!st) return st.error();
+    if (!st->has_value()) return Liveness::RuntimeHung;
+    return (*st)->running ? Liveness::Running : Liveness::Stopped;
+}
+
+Result<UserIds> ContainerBackend::user_ids(const Deadline& d, bool prefer_data_owner) {
+    if (auto n = parse_numeric_user(m_cfg.container_user)) return *n;
+    if (prefer_data_owner) {
+        auto own = sys::owner_of(m_cfg.pgdata);
+        if (own && own->first != 0) return UserIds{own->first, own->second};
+    }
+    if (m_image_ids) return *m_image_ids;
+    auto rt = runtime();
+    if (!rt) return rt.error();
+    RunSpec spec;
+    spec.remove = true;
+    spec.network = "none";
+    spec.image = m_cfg.container_image;
+    spec.cmd = {"id", m_cfg.container_user};
+    auto r = m_runner.run((*rt)->run(spec, d.remaining_capped(kShortCap)));
+    if (!r) return r.error();
+    if (!r->success()) {
+        return runtime_command_failed(fmt::format("cannot look up user {} in image {}", m_cfg.container_user,
+                                          m_cfg.container_image), *r);
+    }
+    auto ids = parse_id_output(r->out);
+    if (!ids) return fail(ErrorKind::Generic, "unexpected id output from image " + m_cfg.container_image);
+    m_image_ids = *ids;
+    return *ids;
+}
+
+Result<bool> ContainerBackend::image_present(const Deadline& d) {
+    auto rt = runtime();
+    if (!rt) return rt.error();
+    auto r = m_runner.run((*rt)->image_present(m_cfg.container_image, d.remaining_capped(kShortCap)));
+    if (!r) return r.error();
+    if (r->success()) return true;
+    // podman `image exists` answers 1 for "absent"; docker says "No such image".
+    bool absent = (*rt)->traits().has_image_exists
+                      ? (r->exit_code == 1 && !r->timed_out)
+                      : r->err.find("No such image") != std::string::npos ||
+                            r->err.find("no such image") != std::string::npos;
+    if (absent) return false;
+    return runtime_command_failed("cannot check image " + m_cfg.container_image, *r);
+}
+
+Result<void> ContainerBackend::ensure_image(const Deadline& d) {
+    auto present = image_present(d);
+    if (!present) return present.error();
+    if (*present) return ok();
+    if (!m_cfg.container_pull) {
+        return fail(ErrorKind::NotInstalled, fmt::format("image {} not present; pull it or set container_pull=true",
+                                                         m_cfg.container_image));
+    }
+    spdlog::info("Pulling container image. [image: {}]", m_cfg.container_image);
+    auto rt = runtime();
+    auto r = m_runner.run((*rt)->pull(m_cfg.container_image, d.remaining()));
+    if (!r) return r.error();
+    if (!r->success()) return runtime_command_failed("pull of image " + m_cfg.container_image + " failed", *r);
+    return ok();
+}
+
+Result<void> ContainerBackend::remove_container(const Deadline& d) {
+    auto rt = runtime();
+    if (!rt) return rt.error();
+    auto r = m_runner.run((*rt)->remove(m_name, d.remaining_capped(kShortCap)));
+    if (!r) return r.error();
+    if (r->success() || is_no_such_container(r->err)) return ok();
+    return runtime_command_failed("cannot remove container " + m_name, *r);
+}
+
+Result<void> ContainerBackend::make_data_dir(const UserIds& ids) {
+    const std::string& dir = m_cfg.pgdata;
+    if (!sys::is_directory(dir)) {
+        if (auto r = sys::make_directories(dir, 0700, ids.uid, ids.gid); !r) return r;
+        spdlog::info("Created the data directory. [dir: {}, owner: {}]", dir, ids.spec());
+        return ok();
+    }
+    auto empty = sys::directory_is_empty_or_missing(dir);
+    if (!empty) return empty.error();
+    if (!*empty) return check_dir_owner("data directory", dir, ids);
+    // An empty directory (e.g. made by root) is handed to the container user.
+    if (auto r = sys::chown_path(dir, ids.uid, ids.gid); !r) return r;
+    std::error_code ec;
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) return fail(ErrorKind::Generic, "cannot chmod " + dir + ": " + ec.message());
+    return ok();
+}
+
+Result<void> ContainerBackend::prepare_data_dir(const Deadline& d) {
+    auto ids = user_ids(d, true);
+    if (!ids) return ids.error();
+    return make_data_dir(*ids);
+}
+
+// Why --auth-local=trust: the host agent connects over the shared socket as
+// root, which peer authentication inside the container cannot map; trust is
+// what the official image uses locally, and the socket directory is 0700,
+// owned by the container user, so only root and that user reach it.
+Result<void> ContainerBackend::initdb(const Deadline& d) {
+    if (sys::file_exists(m_cfg.pgdata + "/PG_VERSION")) {
+        return fail(ErrorKind::Generic, "refusing initdb: " + m_cfg.pgdata + " is already initialised");
+    }
+    auto empty = sys::directory_is_empty_or_missing(m_cfg.pgdata);
+    if (!empty) return empty.error();
+    if (!*empty) return fail(ErrorKind::Generic, "refusing initdb: " + m_cfg.pgdata + " is not empty");
+    if (auto r = ensure_image(d); !r) return r;
+    auto ids = user_ids(d, true);
+    if (!ids) return ids.error();
+    if (auto r = make_data_dir(*ids); !r) return r;
+    RunSpec spec = temp_run(*ids, {"initdb", "-D", kContainerDataDir, "-E", "UTF8", "--data-checksums",
+                                   "--username=" + m_cfg.pguser, "--auth-local=trust",
+                                   "--auth-host=scram-sha-256"});
+    spec.network = "none";
+    auto rt = runtime();
+    auto r = m_runner.run((*rt)->run(spec, d.remaining()));
+    if (!r) return r.error();
+    if (!r->success()) return runtime_command_failed("initdb in a temporary container failed", *r);
+    if (!sys::file_exists(m_cfg.pgdata + "/PG_VERSION")) {
+        return fail(ErrorKind::Generic, "initdb finished but " + m_cfg.pgdata + "/PG_VERSION is missing");
+    }
+    spdlog::info("Initialised the data directory in a temporary container. [dir: {}, image: {}]",
+                 m_cfg.pgdata, m_cfg.container_image);
+    return ok();
+}
+
+Result<void> ContainerBackend::validate(const Deadline& d) {
+    auto rt = runtime();
+    if (!rt) return rt.error();
+    auto present = image_present(d);
+    if (!present) return present.error();
+    bool numeric = parse_numeric_user(m_cfg.container_user).has_value();
+    if (!*present) {
+        if (!m_cfg.container_pull) {
+            return fail(ErrorKind::NotInstalled, fmt::format("image {} not present; pull it or set "
+                                                             "container_pull=true", m_cfg.container_image));
+        }
+        if (!numeric) return ok();  // the user's uid can only be learnt from the image
+    }
+    auto ids = user_ids(d, false);
+    if (!ids) return ids.error();
+    if (sys::is_directory(m_cfg.pgdata)) {
+        if (auto r = check_dir_owner("data directory", m_cfg.pgdata, *ids); !r) return r;
+        std::error_code ec;
+        auto perms = fs::status(m_cfg.pgdata, ec).permissions();
+        auto forbidden = fs::perms::group_write | fs::perms::others_all;
+        if (!ec && (perms & forbidden) != fs::perms::none) {
+            return fail(ErrorKind::InvalidArgs, "data directory " + m_cfg.pgdata +
+                                                    " must have mode 0700 or 0750");
+        }
+    }
+    if (sys::is_directory(socket_dir())) {
+        if (auto r = check_dir_owner("socket directory", socket_dir(), *ids); !r) return r;
+    }
+    if (!m_cfg.pgpassfile.empty()) {
+        if (!sys::file_exists(m_cfg.pgpassfile)) {
+            return fail(ErrorKind::InvalidArgs, "pgpassfile " + m_cfg.pgpassfile + " does not exist");
+        }
+        // libpq in the container reads it as the container user (0600 required).
+        if (auto r = check_dir_owner("pgpassfile", m_cfg.pgpassfile, *ids); !r) return r;
+    }
+    return ok();
+}
+
+}  // namespace pgtwin::backend

@@ -1,0 +1,380 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fakes.hpp"
+#include "pgtwin/backend/container_backend.hpp"
+
+namespace pgtwin::backend {
+namespace {
+
+namespace fs = std::filesystem;
+using Argv = std::vector<std::string>;
+constexpr int kTimedOut = -99;  // exit code the fake turns into a timeout
+
+std::string read_data(const std::string& name) {
+    std::ifstream in(std::string(PGTWIN_TEST_DATA_DIR) + "/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+// Marks results with exit code kTimedOut as timed out (the shared fake has no such switch).
+class TimeoutMarkingRunner final : public sys::CommandRunner {
+public:
+    explicit TimeoutMarkingRunner(testing::FakeCommandRunner& inner) : m_inner(inner) {}
+    Result<sys::CommandResult> run(const sys::Command& cmd) override {
+        auto r = m_inner.run(cmd);
+        if (r && r->exit_code == kTimedOut) {
+            r->exit_code = -1;
+            r->term_signal = 9;
+            r->timed_out = true;
+        }
+        return r;
+    }
+
+private:
+    testing::FakeCommandRunner& m_inner;
+};
+
+class ContainerBackendTest : public ::testing::TestWithParam<RuntimeKind> {
+protected:
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        std::string tag = std::string(info->name());
+        for (char& c : tag) if (c == '/') c = '_';
+        m_root = fs::temp_directory_path() / ("pgtwin-ctr-" + std::to_string(::getpid()) + "-" + tag);
+        fs::remove_all(m_root);
+        fs::create_directories(m_root / "data");
+        fs::permissions(m_root / "data", fs::perms::owner_all, fs::perm_options::replace);
+        m_cfg.pgdata = (m_root / "data").string();
+        m_cfg.pghost = (m_root / "sock").string();
+        m_cfg.pgport = 5433;
+        m_cfg.container_mode = true;
+        m_cfg.container_image = "localhost/pgtwin-test/postgres:15";
+        m_ids = std::to_string(::getuid()) + ":" + std::to_string(::getgid());
+        m_cfg.container_user = m_ids;
+    }
+    void TearDown() override { fs::remove_all(m_root); }
+
+    ContainerBackend backend() {
+        return ContainerBackend(m_cfg, "psql1", m_marking, m_clock, GetParam(), {});
+    }
+    std::string rt() const { return traits_for(GetParam()).binary; }
+    Argv inspect() const { return {rt(), "inspect", "--type", "container", "pgtwin-postgres-psql1"}; }
+    Argv image_probe() const {
+        if (GetParam() == RuntimeKind::Podman) return {rt(), "image", "exists", m_cfg.container_image};
+        return {rt(), "image", "inspect", "--format", "{{.Id}}", m_cfg.container_image};
+    }
+    void expect_absent() { m_fake.expect(inspect(), 125, "[]\n", "Error: no such container pgtwin-postgres-psql1\n"); }
+    void expect_running() { m_fake.expect(inspect(), 0, read_data("podman-inspect-running.json")); }
+    void expect_exited() { m_fake.expect(inspect(), 0, read_data("podman-inspect-exited.json")); }
+    // What the server does once up: socket file plus postmaster.pid status.
+    void become_ready() {
+        fs::create_directories(m_cfg.pghost);
+        write(fs::path(m_cfg.pghost) / ".s.PGSQL.5433", "");
+        write(m_root / "data" / "postmaster.pid", "1\n/var/lib/postgresql/data\n1700000000\n5433\n"
+                                                   "/var/run/postgresql\n\n  5433001   0\nstandby \n");
+    }
+    Argv start_run() const {
+        return {rt(), "run", "-d", "--name", "pgtwin-postgres-psql1", "--hostname", "psql1", "--network", "host",
+                "--user", m_ids, "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
+                "-v", m_cfg.pghost + ":/var/run/postgresql:Z", m_cfg.container_image,
+                "postgres", "-D", "/var/lib/postgresql/data", "-p", "5433", "-c",
+                "unix_socket_directories=/var/run/postgresql"};
+    }
+
+    fs::path m_root;
+    ocf::Config m_cfg;
+    std::string m_ids;
+    testing::FakeClock m_clock;
+    testing::FakeCommandRunner m_fake;
+    TimeoutMarkingRunner m_marking{m_fake};
+};
+
+INSTANTIATE_TEST_SUITE_P(BothRuntimes, ContainerBackendTest,
+                         ::testing::Values(RuntimeKind::Podman, RuntimeKind::Docker),
+                         [](const auto& p) { return std::string(traits_for(p.param).binary); });
+
+TEST_P(ContainerBackendTest, LivenessFromInspect) {
+    auto b = backend();
+    Deadline d(m_clock, Millis{60000});
+    expect_running();
+    expect_exited();
+    expect_absent();
+    m_fake.expect(inspect(), kTimedOut);
+    EXPECT_EQ(*b.liveness(d), Liveness::Running);
+    EXPECT_EQ(*b.liveness(d), Liveness::Stopped);
+    EXPECT_EQ(*b.liveness(d), Liveness::Stopped);
+    EXPECT_EQ(*b.liveness(d), Liveness::RuntimeHung);
+    EXPECT_EQ(m_fake.calls()[0].timeout, Millis{10000});  // hard cap, not the whole budget
+    EXPECT_TRUE(m_fake.done());
+}
+
+TEST_P(ContainerBackendTest, LivenessErrorWhenRuntimeFailsOtherwise) {
+    auto b = backend();
+    Deadline d(m_clock, Millis{3000});
+    m_fake.expect(inspect(), 1, "", "Cannot connect to the Docker daemon. Is the docker daemon running?");
+    auto l = b.liveness(d);
+    ASSERT_FALSE(l.ok());
+    EXPECT_EQ(l.error().kind, ErrorKind::Generic);
+    EXPECT_EQ(m_fake.calls()[0].timeout, Millis{3000});
+}
+
+TEST_P(ContainerBackendTest, StartRunsTheContainerAndWaitsForTheSocket) {
+    write(m_root / "data" / "PG_VERSION", "15\n");
+    write(m_root / "data" / "postmaster.pid", "1\n");  // left by an old container
+    auto b = backend();
+    Deadline d(m_clock, Millis{60000});
+    expect_absent();
+    m_fake.expect(image_probe());
+    Argv want = start_run();
+    m_fake.expect_match([&](const sys::Command& c) {
+        if (c.argv != want) return false;
+        // the stale pid file was moved aside before the run
+        EXPECT_TRUE(fs::exists(m_root / "data" / "postmaster.pid.pgtwin-stale"));
+        EXPECT_FALSE(fs::exists(m_root / "data" / "postmaster.pid"));
+        return true;
+    });
+    expect_running();  // first poll: not ready yet
+    auto r = [&] {
+        // The server becomes ready while the backend sleeps between polls.
+        m_fake.expect_match([&](const sys::Command& c) {
+            become_ready();
+            return c.argv == inspect();
+        }, 0, read_data("podman-inspect-running.json"));
+        return b.start(d);
+    }();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(m_fake.done());
+    EXPECT_TRUE(fs::is_directory(m_cfg.pghost));  // created for the container user
+}
+
+TEST_P(ContainerBackendTest, StartMountsConfigArchiveAndPassfile) {
+    write(m_root / "data" / "PG_VERSION", "15\n");
+    fs::create_directories(m_root / "config");
+    write(m_root / "config" / "postgresql.conf", "port = 5433\n");
+    fs::create_directories(m_root / "archive");
+    write(m_root / "pgpass", "*:*:*:replicator:x\n");
+    m_cfg.pgpassfile = (m_root / "pgpass").string();
+    m_cfg.container_run_options = "--memory 1g";
+    m_cfg.start_opts = "-c shared_buffers=64MB";
+    auto b = backend();
+    Deadline d(m_clock, Millis{60000});
+    expect_exited();  // a stale stopped container is removed first
+    m_fake.expect({rt(), "rm", "-f", "pgtwin-postgres-psql1"});
+    m_fake.expect(image_probe());
+    Argv want{rt(), "run", "-d", "--name", "pgtwin-postgres-psql1", "--hostname", "psql1", "--network", "host",
+              "--user", m_ids, "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
+              "-v", (m_root / "config").string() + ":/etc/postgresql:ro,Z",
+              "-v", (m_root / "archive").string() + ":/var/lib/postgresql/archive:Z",
+              "-v", m_cfg.pghost + ":/var/run/postgresql:Z",
+              "-v", m_cfg.pgpassfile + ":/var/lib/postgresql/.pgpass-pgtwin:ro,Z",
+              "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin", "--memory", "1g", m_cfg.container_image,
+              "postgres", "-D", "/var/lib/postgresql/data", "-p", "5433", "-c",
+              "unix_socket_directories=/var/run/postgresql", "-c",
+              "config_file=/etc/postgresql/postgresql.conf", "-c", "shared_buffers=64MB"};
+    m_fake.expect_match([&](const sys::Command& c) {
+        become_ready();
+        return c.argv == want;
+    });
+    auto r = b.start(d);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(m_fake.done());
+    EXPECT_EQ(b.passfile_for_server(), "/var/lib/postgresql/.pgpass-pgtwin");
+}
+
+TEST_P(ContainerBackendTest, StartWithoutImageIsNotInstalledAndNeverPulls) {
+    write(m_root / "data" / "PG_VERSION", "15\n");
+    auto b = backend();
+    Deadline d(m_clock, Millis{60000});
+    expect_absent();
+    m_fake.expect(image_probe(), 1, "", GetParam() == RuntimeKind::Docker ? "Error: No such image: x" : "");
+    auto r = b.start(d);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::NotInstalled);
+    EXPECT_EQ(r.error().message, "image localhost/pgtwin-test/postgres:15 not present; pull it or set "
+                                 "container_pull=true");
+    EXPECT_TRUE(m_fake.done());
+}
+
+TEST_P(ContainerBackendTest, StartReportsTheLogsOfAContainerThatExits) {
+    write(m_root / "data" / "PG_VERSION", "15\n");
+    auto b = backend();
+    Deadline d(m_clock, Millis{60000});
+    expect_absent();
+    m_fake.expect(image_probe());
+    m_fake.expect(start_run());
+    expect_exited();
+    m_fake.expect({rt(), "logs", "--tail", "20", "pgtwin-postgres-psql1"}, 0, "",
+                  "LOG:  starting\nFATAL:  could not load pg_hba.conf\n");
+    auto r = b.start(d);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Generic);
+    EXPECT_NE(r.error().message.find("FATAL:  could not load pg_hba.conf"), std::string::npos);
+}
+
+TEST_P(ContainerBackendTest, StartTimesOutWithinTheDeadline) {
+    write(m_root / "data" / "PG_VERSION", "15\n");
+    auto b = backend();
+    Deadline d(m_clock, Millis{500});
+    expect_absent();
+    m_fake.expect(image_probe());
+    m_fake.expect(start_run());
+    expect_running();  // t=0
+    expect_running();  // t=250ms
+    auto r = b.start(d);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Timeout);
+    EXPECT_TRUE(m_fake.done());
+}
+
+TEST_P(ContainerBackendTest, StopRunsPgCtlThenStopThenRm) {
+    auto b = backend();
+    Deadline d(m_clock, Millis{60000});
+    expect_running();
+    m_fake.expect({rt(), "exec", "-u", m_ids, "pgtwin-postgres-psql1", "pg_ctl", "stop", "-D",
+                   "/var/lib/postgresql/data", "-m", "fast", "-w", "-t", "49"});
+    m_fake.expect({rt(), "stop", "-t", "53", "pgtwin-postgres-psql1"});
+    m_fake.expect({rt(), "rm", "-f", "pgtwin-postgres-psql1"});
+    expect_absent();
+    auto r = b.stop(StopMode::Fast, d);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(m_fake.calls()[1].timeout, Millis{50000});
+    EXPECT_TRUE(m_fake.done());
+}
+
+TEST_P(ContainerBackendTest, ImmediateStopStillRemovesWhenPgCtlFails) {
+    auto b = backend();
+    Deadline d(m_clock, Millis{60000});
+    expect_running();
+    m_fake.expect({rt(), "exec", "-u", m_ids, "pgtwin-postgres-psql1", "pg_ctl", "stop", "-D",
+                   "/var/lib/postgresql/data", "-m", "immediate", "-w", "-t", "49"}, 1, "", "pg_ctl: error");
+    m_fake.expect({rt(), "stop", "-t", "53", "pgtwin-postgres-psql1"});
+    m_fake.expect({rt(), "rm", "-f", "pgtwin-postgres-psql1"});
+    expect_running();  // still there: the stop must fail loudly
+    auto r = b.stop(StopMode::Immediate, d);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("still present"), std::string::npos);
+}
+
+TEST_P(ContainerBackendTest, StopOfAbsentOrExitedContainerSucceeds) {
+    auto b = backend();
+    Deadline d(m_clock, Millis{20000});
+    expect_absent();
+    EXPECT_TRUE(b.stop(StopMode::Fast, d).ok());
+    expect_exited();
+    m_fake.expect({rt(), "rm", "-f", "pgtwin-postgres-psql1"});
+    EXPECT_TRUE(b.stop(StopMode::Fast, d).ok());
+    EXPECT_TRUE(m_fake.done());
+}
+
+TEST_P(ContainerBackendTest, ToolCommandExecsOrRunsATemporaryContainer) {
+    m_cfg.pgpassfile = (m_root / "pgpass").string();
+    auto b = backend();
+    Deadline d(m_clock, Millis{30000});
+    expect_running();
+    auto exec = b.tool_command(Tool::PgControldata, {b.data_dir_for_tools()}, d);
+    ASSERT_TRUE(exec.ok());
+    EXPECT_EQ(exec->argv, (Argv{rt(), "exec", "-u", m_ids, "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin",
+                                "pgtwin-postgres-psql1", "pg_controldata", "/var/lib/postgresql/data"}));
+    expect_absent();
+    auto run = b.tool_command(Tool::PgBasebackup, {"-h", "10.231.0.2", "-D", b.data_dir_for_tools()}, d);
+    ASSERT_TRUE(run.ok());
+    EXPECT_EQ(run->argv, (Argv{rt(), "run", "--rm", "--network", "host", "--user", m_ids,
+                               "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
+                               "-v", m_cfg.pgpassfile + ":/var/lib/postgresql/.pgpass-pgtwin:ro,Z",
+                               "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin", m_cfg.container_image,
+                               "pg_basebackup", "-h", "10.231.0.2", "-D", "/var/lib/postgresql/data"}));
+    EXPECT_EQ(run->timeout, Millis{30000});
+    m_fake.expect(inspect(), kTimedOut);
+    auto hung = b.tool_command(Tool::PgRewind, {}, d);
+    ASSERT_FALSE(hung.ok());
+    EXPECT_EQ(hung.error().kind, ErrorKind::Timeout);
+}
+
+TEST_P(ContainerBackendTest, InitdbRunsInATemporaryContainer) {
+    fs::remove(m_root / "data");
+    auto b = backend();
+    Deadline d(m_clock, Millis{60000});
+    m_fake.expect(image_probe());
+    Argv want{rt(), "run", "--rm", "--network", "none", "--user", m_ids,
+              "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z", m_cfg.container_image,
+              "initdb", "-D", "/var/lib/postgresql/data", "-E", "UTF8", "--data-checksums",
+              "--username=postgres", "--auth-local=trust", "--auth-host=scram-sha-256"};
+    m_fake.expect_match([&](const sys::Command& c) {
+        EXPECT_TRUE(fs::is_directory(m_root / "data"));  // created before the run
+        write(m_root / "data" / "PG_VERSION", "15\n");
+        return c.argv == want;
+    });
+    auto r = b.initdb(d);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    auto perms = fs::status(m_root / "data").permissions();
+    EXPECT_EQ(perms & fs::perms::all, fs::perms::owner_all);
+    auto again = b.initdb(d);  // never over existing data
+    ASSERT_FALSE(again.ok());
+    EXPECT_TRUE(m_fake.done());
+}
+
+TEST_P(ContainerBackendTest, ValidateChecksImageOwnerAndMode) {
+    {
+        auto b = backend();
+        Deadline d(m_clock, Millis{20000});
+        m_fake.expect(image_probe());
+        EXPECT_TRUE(b.validate(d).ok());
+        fs::permissions(m_root / "data", fs::perms::all, fs::perm_options::replace);
+        m_fake.expect(image_probe());
+        auto bad_mode = b.validate(d);
+        ASSERT_FALSE(bad_mode.ok());
+        EXPECT_EQ(bad_mode.error().kind, ErrorKind::InvalidArgs);
+    }
+    fs::permissions(m_root / "data", fs::perms::owner_all, fs::perm_options::replace);
+    m_cfg.container_user = "12345:12345";
+    auto b = backend();
+    Deadline d(m_clock, Millis{20000});
+    m_fake.expect(image_probe());
+    auto wrong_owner = b.validate(d);
+    ASSERT_FALSE(wrong_owner.ok());
+    EXPECT_EQ(wrong_owner.error().kind, ErrorKind::InvalidArgs);
+    EXPECT_NE(wrong_owner.error().message.find("uid 12345"), std::string::npos);
+}
+
+TEST_P(ContainerBackendTest, ValidateLooksUpANamedUserInTheImage) {
+    m_cfg.container_user = "postgres";
+    auto b = backend();
+    Deadline d(m_clock, Millis{20000});
+    m_fake.expect(image_probe());
+    m_fake.expect({rt(), "run", "--rm", "--network", "none", m_cfg.container_image, "id", "postgres"}, 0,
+                  "uid=" + std::to_string(::getuid()) + "(postgres) gid=" + std::to_string(::getgid()) +
+                      "(postgres) groups=999(postgres)\n");
+    auto r = b.validate(d);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(m_fake.done());
+}
+
+TEST(ContainerBackendNoRuntime, EveryActionReportsNotInstalled) {
+    testing::FakeClock clock;
+    testing::FakeCommandRunner runner;
+    ocf::Config cfg;
+    cfg.pgdata = "/nonexistent/data";
+    ContainerBackend b(cfg, "psql1", runner, clock,
+                       fail(ErrorKind::NotInstalled, "no container runtime found (podman or docker)"), {});
+    Deadline d(clock, Millis{1000});
+    auto v = b.validate(d);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().kind, ErrorKind::NotInstalled);
+    EXPECT_EQ(v.error().message, "no container runtime found (podman or docker)");
+    EXPECT_EQ(b.liveness(d).error().kind, ErrorKind::NotInstalled);
+    EXPECT_EQ(b.local_conn().host, "/var/run/postgresql");
+    EXPECT_EQ(b.data_dir_for_tools(), "/var/lib/postgresql/data");
+    EXPECT_EQ(b.host_data_dir(), "/nonexistent/data");
+    EXPECT_EQ(b.container_name(), "pgtwin-postgres-psql1");
+}
+
+}  // namespace
+}  // namespace pgtwin::backend

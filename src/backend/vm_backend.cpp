@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -35,18 +36,26 @@ constexpr const char* kDefaultSocketDir = "/var/run/postgresql";
 
 const char* tool_name(Tool t) {
     switch (t) {
-        case Tool::PgCtl: return "pg_ctl";
-        case Tool::PgControldata: return "pg_controldata";
-        case Tool::PgBasebackup: return "pg_basebackup";
-        case Tool::PgRewind: return "pg_rewind";
-        case Tool::Initdb: return "initdb";
-        case Tool::Postgres: return "postgres";
+        case Tool::PgCtl:
+            return "pg_ctl";
+        case Tool::PgControldata:
+            return "pg_controldata";
+        case Tool::PgBasebackup:
+            return "pg_basebackup";
+        case Tool::PgRewind:
+            return "pg_rewind";
+        case Tool::Initdb:
+            return "initdb";
+        case Tool::Postgres:
+            return "postgres";
     }
     return "pg_ctl";
 }
 
 // Whole seconds for pg_ctl -t, at least 1.
-std::string seconds_arg(Millis m) { return std::to_string(std::max<long long>(1, m.count() / 1000)); }
+std::string seconds_arg(Millis m) {
+    return std::to_string(std::max<long long>(1, m.count() / 1000));
+}
 
 // The last lines of the server log, for an exit reason (the log holds no
 // passwords: PostgreSQL never logs them, and connection strings are not logged).
@@ -64,6 +73,11 @@ std::string log_tail(const std::string& path) {
     return tail.empty() ? "(server log empty)" : tail;
 }
 
+std::string trimmed(std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.pop_back();
+    return s;
+}
+
 long default_postmaster_pid(const std::string& pgdata) {
     auto pid = sys::read_postmaster_pid(pgdata);
     if (!pid || !pid->has_value()) return 0;
@@ -78,9 +92,13 @@ VmBackend::VmBackend(const ocf::Config& cfg, sys::CommandRunner& runner, Clock& 
     if (!m_opts.postmaster_pid) m_opts.postmaster_pid = default_postmaster_pid;
 }
 
-bool VmBackend::running() const { return m_opts.postmaster_running(m_cfg.pgdata); }
+bool VmBackend::running() const {
+    return m_opts.postmaster_running(m_cfg.pgdata);
+}
 
-std::string VmBackend::socket_dir() const { return m_cfg.pghost.empty() ? kDefaultSocketDir : m_cfg.pghost; }
+std::string VmBackend::socket_dir() const {
+    return m_cfg.pghost.empty() ? kDefaultSocketDir : m_cfg.pghost;
+}
 
 std::string VmBackend::server_log() const {
     return m_cfg.logfile.empty() ? m_cfg.pgdata + "/log/pgtwin-postgresql.log" : m_cfg.logfile;
@@ -121,8 +139,7 @@ Result<void> VmBackend::prepare_start_dirs() {
     auto sock = sys::make_directories(socket_dir(), 02775, user->uid, user->gid);
     if (!sock) return sock.error();
     const std::string log = server_log();
-    auto log_dir = sys::make_directories(std::filesystem::path(log).parent_path().string(), 0700, user->uid,
-                                         user->gid);
+    auto log_dir = sys::make_directories(std::filesystem::path(log).parent_path().string(), 0700, user->uid, user->gid);
     if (!log_dir) return log_dir.error();
     // pg_ctl opens the log as pguser, so an existing file must be pguser's.
     if (sys::file_exists(log)) {
@@ -154,10 +171,9 @@ Result<void> VmBackend::start(const Deadline& d) {
     for (const auto& t : *opts) o += " " + t;
     const Millis budget = d.remaining();
     if (budget <= kStartMargin) return fail(ErrorKind::Timeout, "No time left to start PostgreSQL");
-    auto cmd = tool_command(Tool::PgCtl,
-                            {"start", "-D", m_cfg.pgdata, "-w", "-t", seconds_arg(budget - kStartMargin), "-l",
-                             server_log(), "-o", o},
-                            d);
+    auto cmd = tool_command(
+        Tool::PgCtl,
+        {"start", "-D", m_cfg.pgdata, "-w", "-t", seconds_arg(budget - kStartMargin), "-l", server_log(), "-o", o}, d);
     if (!cmd) return cmd.error();
     spdlog::info("Starting PostgreSQL. [pgdata: {}, port: {}]", m_cfg.pgdata, m_cfg.pgport);
     auto r = m_runner.run(*cmd);
@@ -174,15 +190,14 @@ Result<void> VmBackend::start(const Deadline& d) {
 
 Result<void> VmBackend::pg_ctl_stop(const char* mode, Deadline step) {
     auto cmd = tool_command(Tool::PgCtl,
-                            {"stop", "-D", m_cfg.pgdata, "-m", mode, "-w", "-t", seconds_arg(step.remaining())},
-                            step);
+                            {"stop", "-D", m_cfg.pgdata, "-m", mode, "-w", "-t", seconds_arg(step.remaining())}, step);
     if (!cmd) return cmd.error();
     spdlog::info("Stopping PostgreSQL. [pgdata: {}, mode: {}]", m_cfg.pgdata, mode);
     auto r = m_runner.run(*cmd);
     if (!r) return r.error();
     if (!r->success()) {
         return fail(ErrorKind::Generic, fmt::format("pg_ctl stop -m {} failed with exit code {}{}: {}", mode,
-                                                    r->exit_code, r->timed_out ? " (timed out)" : "", r->err));
+                                                    r->exit_code, r->timed_out ? " (timed out)" : "", trimmed(r->err)));
     }
     return ok();
 }
@@ -267,15 +282,14 @@ Result<void> VmBackend::initdb(const Deadline& d) {
     // Collation "C" sorts by code point and never changes with a glibc
     // upgrade (no index corruption after an OS update); C.UTF-8 character
     // classes keep upper()/lower() right for non-ASCII text where installed.
-    const bool have_c_utf8 = std::any_of(m_opts.paths.c_utf8_locale_dirs.begin(),
-                                         m_opts.paths.c_utf8_locale_dirs.end(), sys::is_directory);
+    const bool have_c_utf8 =
+        std::any_of(m_opts.paths.c_utf8_locale_dirs.begin(), m_opts.paths.c_utf8_locale_dirs.end(), sys::is_directory);
     if (have_c_utf8) {
         args.insert(args.end(), {"--locale=C.UTF-8", "--lc-collate=C"});
     } else {
         args.emplace_back("--no-locale");
     }
-    args.insert(args.end(), {"--data-checksums", "-U", m_cfg.pguser, "--auth-local=peer",
-                             "--auth-host=scram-sha-256"});
+    args.insert(args.end(), {"--data-checksums", "-U", m_cfg.pguser, "--auth-local=peer", "--auth-host=scram-sha-256"});
     auto cmd = tool_command(Tool::Initdb, std::move(args), d);
     if (!cmd) return cmd.error();
     spdlog::info("Initialising data directory. [pgdata: {}]", m_cfg.pgdata);
@@ -283,7 +297,8 @@ Result<void> VmBackend::initdb(const Deadline& d) {
     if (!r) return r.error();
     if (r->timed_out) return fail(ErrorKind::Timeout, "initdb timed out");
     if (!r->success()) {
-        return fail(ErrorKind::Generic, fmt::format("initdb failed with exit code {}: {}", r->exit_code, r->err));
+        return fail(ErrorKind::Generic,
+                    fmt::format("initdb failed with exit code {}: {}", r->exit_code, trimmed(r->err)));
     }
     return ok();
 }

@@ -68,8 +68,7 @@ std::optional<std::string> field(const std::string& line, const std::string& key
 
 // Parses `attrd_updater -Q` text output (name="x" host="y" value="z" per
 // line) and returns the value for `node`; nullopt when absent or empty.
-std::optional<std::string> parse_attrd_query(const std::string& out, const std::string& name,
-                                             const std::string& node) {
+std::optional<std::string> parse_attrd_query(const std::string& out, const std::string& name, const std::string& node) {
     std::size_t start = 0;
     while (start < out.size()) {
         std::size_t nl = out.find('\n', start);
@@ -89,8 +88,7 @@ std::optional<std::string> parse_attrd_query(const std::string& out, const std::
 
 class CliCluster final : public Cluster {
 public:
-    CliCluster(sys::CommandRunner& runner, std::string resource)
-        : m_runner(runner), m_resource(std::move(resource)) {}
+    CliCluster(sys::CommandRunner& runner, std::string resource) : m_runner(runner), m_resource(std::move(resource)) {}
 
     Result<std::string> local_node_name(const Deadline& d) override {
         auto r = run({"crm_node", "-n"}, d);
@@ -102,8 +100,7 @@ public:
     }
 
     Result<void> set_promotion_score(const std::string& node, int score, const Deadline& d) override {
-        return run_ok({"crm_attribute", "--promotion", "-N", node, "-v", std::to_string(score)}, d,
-                      true);
+        return run_ok({"crm_attribute", "--promotion", "-N", node, "-v", std::to_string(score)}, d, true);
     }
 
     Result<std::optional<int>> promotion_score(const std::string& node, const Deadline& d) override {
@@ -135,8 +132,8 @@ public:
         return run_ok({"crm_attribute", "-N", node, "-n", name, "-l", "forever", "-v", value}, d);
     }
 
-    Result<std::optional<std::string>> attribute(const std::string& node, const std::string& name,
-                                                 Lifetime lifetime, const Deadline& d) override {
+    Result<std::optional<std::string>> attribute(const std::string& node, const std::string& name, Lifetime lifetime,
+                                                 const Deadline& d) override {
         if (lifetime == Lifetime::Reboot) return attrd_query(node, name, d);
         auto r = run({"crm_attribute", "-N", node, "-n", name, "-l", "forever", "-G", "-q"}, d);
         if (!r) return r.error();
@@ -149,8 +146,8 @@ public:
         return std::optional<std::string>{std::move(value)};
     }
 
-    Result<void> set_private_attribute(const std::string& node, const std::string& name,
-                                       const std::string& value, const Deadline& d) override {
+    Result<void> set_private_attribute(const std::string& node, const std::string& name, const std::string& value,
+                                       const Deadline& d) override {
         return run_ok({"attrd_updater", "-p", "-n", name, "-N", node, "-U", value}, d);
     }
 
@@ -168,8 +165,7 @@ public:
     }
 
 private:
-    Result<sys::CommandResult> run(std::vector<std::string> argv, const Deadline& d,
-                                   bool promotion = false) {
+    Result<sys::CommandResult> run(std::vector<std::string> argv, const Deadline& d, bool promotion = false) {
         if (d.expired()) {
             return fail(ErrorKind::Timeout, fmt::format("No time left to run {}", sys::describe(argv)));
         }
@@ -208,8 +204,7 @@ private:
     }
 
     static Error failure(const sys::CommandResult& r, const std::string& what) {
-        return fail(ErrorKind::Generic,
-                    fmt::format("{} failed with exit code {}: {}", what, r.exit_code, trim(r.err)));
+        return fail(ErrorKind::Generic, fmt::format("{} failed with exit code {}: {}", what, r.exit_code, trim(r.err)));
     }
 
     sys::CommandRunner& m_runner;

@@ -65,6 +65,11 @@ void collect_nodes(const pugi::xml_node& root, MonStatus& st) {
     }
 }
 
+std::string trim_end(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
 }  // namespace
 
 const MonNode* MonStatus::node(const std::string& name) const {
@@ -99,7 +104,8 @@ Result<MonStatus> query_crm_mon(sys::CommandRunner& runner, const Deadline& d) {
     if (!r) return r.error();
     if (r->timed_out) return fail(ErrorKind::Timeout, "crm_mon timed out");
     if (!r->success()) {
-        return fail(ErrorKind::Generic, fmt::format("crm_mon failed with exit code {}: {}", r->exit_code, r->err));
+        return fail(ErrorKind::Generic,
+                    fmt::format("crm_mon failed with exit code {}: {}", r->exit_code, trim_end(r->err)));
     }
     return parse_crm_mon(r->out);
 }

@@ -103,9 +103,7 @@ TEST_F(ClusterCli, DeletePromotionScoreToleratesMissing) {
 TEST_F(ClusterCli, TimedOutToolIsATimeout) {
     // A runner that reports every command as killed on timeout.
     struct TimingOut final : sys::CommandRunner {
-        Result<sys::CommandResult> run(const sys::Command&) override {
-            return sys::CommandResult{-1, 9, true, "", ""};
-        }
+        Result<sys::CommandResult> run(const sys::Command&) override { return sys::CommandResult{-1, 9, true, "", ""}; }
     } timing_out;
     auto c = pcmk::make_cli_cluster(timing_out, "pgsql");
     auto r = c->promotion_score("psql2", deadline);
@@ -115,8 +113,7 @@ TEST_F(ClusterCli, TimedOutToolIsATimeout) {
 
 TEST_F(ClusterCli, ForeverAttributeUsesCrmAttribute) {
     runner.expect({"crm_attribute", "-N", "psql2", "-n", "pgtwin-state", "-l", "forever", "-v", "stale"});
-    runner.expect({"crm_attribute", "-N", "psql2", "-n", "pgtwin-state", "-l", "forever", "-G", "-q"}, 0,
-                  "stale\n");
+    runner.expect({"crm_attribute", "-N", "psql2", "-n", "pgtwin-state", "-l", "forever", "-G", "-q"}, 0, "stale\n");
     ASSERT_TRUE(cluster->set_attribute("psql2", "pgtwin-state", "stale", Lifetime::Forever, deadline).ok());
     auto v = cluster->attribute("psql2", "pgtwin-state", Lifetime::Forever, deadline);
     ASSERT_TRUE(v.ok());
@@ -134,8 +131,7 @@ TEST_F(ClusterCli, ForeverAttributeNotFoundIsNullopt) {
 
 TEST_F(ClusterCli, RebootAttributeGoesThroughAttrd) {
     runner.expect({"attrd_updater", "-n", "lag", "-N", "psql2", "-U", "42"});
-    runner.expect({"attrd_updater", "-n", "lag", "-N", "psql2", "-Q"}, 0,
-                  "name=\"lag\" host=\"psql2\" value=\"42\"\n");
+    runner.expect({"attrd_updater", "-n", "lag", "-N", "psql2", "-Q"}, 0, "name=\"lag\" host=\"psql2\" value=\"42\"\n");
     ASSERT_TRUE(cluster->set_attribute("psql2", "lag", "42", Lifetime::Reboot, deadline).ok());
     auto v = cluster->attribute("psql2", "lag", Lifetime::Reboot, deadline);
     ASSERT_TRUE(v.ok());

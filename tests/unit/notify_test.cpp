@@ -43,10 +43,8 @@ TEST(Notify, PrePromoteOfPacemaker21) {
 }
 
 TEST(Notify, FallsBackToMasterSlaveNames) {
-    auto d = pcmk::parse_notify(env({{"type", "post"},
-                                     {"operation", "start"},
-                                     {"master_uname", "psql1"},
-                                     {"slave_uname", "psql2"}}));
+    auto d = pcmk::parse_notify(
+        env({{"type", "post"}, {"operation", "start"}, {"master_uname", "psql1"}, {"slave_uname", "psql2"}}));
     EXPECT_EQ(d.promoted, Names{"psql1"});
     EXPECT_EQ(d.unpromoted, Names{"psql2"});
 }

@@ -219,13 +219,17 @@ TEST_F(VmBackendTest, FastStopLeavesTimeForEscalation) {
 TEST_F(VmBackendTest, StopEscalatesToImmediateThenSigkill) {
     running = true;
     auto b = make();
-    runner.expect_match([this](const sys::Command& c) {
-        clock.advance(Millis{17000});  // the fast shutdown used its whole share
-        return c.argv.at(6) == "fast";
-    }, 1, "", "pg_ctl: server does not shut down\n");
-    runner.expect_match([this](const sys::Command& c) {
-        return c.argv == Argv{pg_ctl(), "stop", "-D", cfg.pgdata, "-m", "immediate", "-w", "-t", "2"};
-    }, 1);
+    runner.expect_match(
+        [this](const sys::Command& c) {
+            clock.advance(Millis{17000});  // the fast shutdown used its whole share
+            return c.argv.at(5) == "fast";
+        },
+        1, "", "pg_ctl: server does not shut down\n");
+    runner.expect_match(
+        [this](const sys::Command& c) {
+            return c.argv == Argv{pg_ctl(), "stop", "-D", cfg.pgdata, "-m", "immediate", "-w", "-t", "2"};
+        },
+        1);
     runner.expect_match([this](const sys::Command& c) {
         running = false;
         return c.argv == Argv{"kill", "-KILL", "4242"} && c.run_as_user == cfg.pguser;
@@ -240,7 +244,7 @@ TEST_F(VmBackendTest, ImmediateModeSkipsTheFastShutdown) {
     auto b = make();
     runner.expect_match([this](const sys::Command& c) {
         running = false;
-        return c.argv.at(6) == "immediate";
+        return c.argv.at(5) == "immediate";
     });
     EXPECT_TRUE(b.stop(StopMode::Immediate, Deadline(clock, Millis{20000})).ok());
 }
@@ -248,8 +252,8 @@ TEST_F(VmBackendTest, ImmediateModeSkipsTheFastShutdown) {
 TEST_F(VmBackendTest, StopThatCannotKillTimesOutAtTheDeadline) {
     running = true;
     auto b = make();
-    runner.expect_match([](const sys::Command& c) { return c.argv.at(6) == "fast"; }, 1);
-    runner.expect_match([](const sys::Command& c) { return c.argv.at(6) == "immediate"; }, 1);
+    runner.expect_match([](const sys::Command& c) { return c.argv.at(5) == "fast"; }, 1);
+    runner.expect_match([](const sys::Command& c) { return c.argv.at(5) == "immediate"; }, 1);
     runner.expect({"kill", "-KILL", "4242"}, 1, "", "kill: Operation not permitted\n");
     Deadline d(clock, Millis{20000});
     auto r = b.stop(StopMode::Fast, d);
@@ -287,8 +291,9 @@ TEST_F(VmBackendTest, LocalConnUsesTheSocketDirectory) {
 
 TEST_F(VmBackendTest, ValidateChecksToolsUserAndDataDirectory) {
     EXPECT_TRUE(make().validate(Deadline(clock, Millis{1000})).ok());
-    fs::permissions(cfg.pgdata, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                    fs::perms::others_read | fs::perms::others_exec,
+    fs::permissions(cfg.pgdata,
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                        fs::perms::others_exec,
                     fs::perm_options::replace);
     auto mode = make().validate(Deadline(clock, Millis{1000}));
     ASSERT_FALSE(mode.ok());
@@ -316,9 +321,8 @@ TEST_F(VmBackendTest, InitdbCreatesPgdataAndUsesChecksums) {
 
 TEST_F(VmBackendTest, InitdbWithoutCUtf8FallsBackToTheCLocale) {
     auto b = make();
-    runner.expect_match([](const sys::Command& c) {
-        return std::find(c.argv.begin(), c.argv.end(), "--no-locale") != c.argv.end();
-    });
+    runner.expect_match(
+        [](const sys::Command& c) { return std::find(c.argv.begin(), c.argv.end(), "--no-locale") != c.argv.end(); });
     EXPECT_TRUE(b.initdb(Deadline(clock, Millis{30000})).ok());
 }
 

@@ -15,9 +15,9 @@ namespace pgtwin::backend {
 // Where PostgreSQL programs and locales are looked for (tests point these at
 // temporary trees; nothing else in VM mode names a system path).
 struct VmSearchPaths {
-    std::vector<std::string> path_dirs;      // PATH entries, searched first
-    std::string debian_root;                 // <root>/<major>/bin (Debian: /usr/lib/postgresql)
-    std::string pgdg_root;                   // <root>/pgsql-<major>/bin (PGDG RPMs: /usr)
+    std::vector<std::string> path_dirs;           // PATH entries, searched first
+    std::string debian_root;                      // <root>/<major>/bin (Debian: /usr/lib/postgresql)
+    std::string pgdg_root;                        // <root>/pgsql-<major>/bin (PGDG RPMs: /usr)
     std::vector<std::string> c_utf8_locale_dirs;  // any existing one means C.UTF-8 is installed
 };
 
@@ -46,8 +46,7 @@ struct VmBackendOptions {
 // The VM-mode Backend.
 class VmBackend final : public Backend {
 public:
-    VmBackend(const ocf::Config& cfg, sys::CommandRunner& runner, Clock& clock,
-              VmBackendOptions options = {});
+    VmBackend(const ocf::Config& cfg, sys::CommandRunner& runner, Clock& clock, VmBackendOptions options = {});
 
     std::string mode_name() const override { return "vm"; }
     Result<void> validate(const Deadline& d) override;

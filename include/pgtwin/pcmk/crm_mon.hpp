@@ -17,17 +17,17 @@ struct MonNode {
     std::string name;
     bool online = false;
     bool standby = false;
-    bool unclean = false;     // lost without being fenced yet
+    bool unclean = false;  // lost without being fenced yet
     bool maintenance = false;
     std::map<std::string, std::string> attributes;  // node_attributes section
 };
 
 // One resource instance (clone instances appear once per role and node set).
 struct MonResource {
-    std::string id;               // primitive id, e.g. "pgsql"
-    std::string parent;           // enclosing clone/group/bundle id, "" at top level
-    std::string resource_agent;   // e.g. "ocf:pgtwin:pgtwin"
-    std::string role;             // "Promoted", "Unpromoted", "Started", "Stopped"...
+    std::string id;              // primitive id, e.g. "pgsql"
+    std::string parent;          // enclosing clone/group/bundle id, "" at top level
+    std::string resource_agent;  // e.g. "ocf:pgtwin:pgtwin"
+    std::string role;            // "Promoted", "Unpromoted", "Started", "Stopped"...
     bool active = false;
     bool failed = false;
     std::vector<std::string> nodes;  // names of the nodes it runs on

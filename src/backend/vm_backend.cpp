@@ -141,8 +141,12 @@ Result<void> VmBackend::prepare_start_dirs() {
     const std::string log = server_log();
     auto log_dir = sys::make_directories(std::filesystem::path(log).parent_path().string(), 0700, user->uid, user->gid);
     if (!log_dir) return log_dir.error();
-    // pg_ctl opens the log as pguser, so an existing file must be pguser's.
-    if (sys::file_exists(log)) {
+    // pg_ctl opens the log as pguser, who may not be allowed to create it in
+    // its directory: create it here, and an existing file must be pguser's.
+    if (!sys::file_exists(log)) {
+        auto created = sys::write_file_atomic(log, "", 0600, user->uid, user->gid);
+        if (!created) return created.error();
+    } else {
         auto owner = sys::owner_of(log);
         if (!owner) return owner.error();
         if (owner->first != user->uid) {
@@ -259,8 +263,24 @@ Result<sys::Command> VmBackend::tool_command(Tool tool, std::vector<std::string>
     // PostgreSQL tools resolve their own path via getcwd(), which fails in a
     // directory pguser cannot read (e.g. root's home): run them from /.
     cmd.cwd = "/";
+    // Tools reaching the peer (pg_basebackup, pg_rewind) read the password here.
+    if (!m_cfg.pgpassfile.empty()) cmd.env["PGPASSFILE"] = m_cfg.pgpassfile;
     cmd.timeout = d.remaining();
     return cmd;
+}
+
+Result<void> VmBackend::prepare_data_dir(const Deadline& d) {
+    (void)d;
+    auto user = sys::lookup_user(m_cfg.pguser);
+    if (!user) return fail(ErrorKind::NotInstalled, fmt::format("pguser {} does not exist", m_cfg.pguser));
+    auto made = sys::make_directories(m_cfg.pgdata, 0700, user->uid, user->gid);
+    if (!made) return made.error();
+    // An existing (e.g. emptied) directory must still be pguser's and private.
+    if (auto owned = sys::chown_path(m_cfg.pgdata, user->uid, user->gid); !owned) return owned.error();
+    std::error_code ec;
+    std::filesystem::permissions(m_cfg.pgdata, std::filesystem::perms::owner_all, ec);
+    if (ec) return fail(ErrorKind::Generic, fmt::format("cannot set mode 0700 on {}: {}", m_cfg.pgdata, ec.message()));
+    return ok();
 }
 
 pg::ConnParams VmBackend::local_conn() const {

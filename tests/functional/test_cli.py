@@ -87,7 +87,7 @@ def test_exit_reason_prefix_is_honoured(fenv):
 
 def test_node_not_in_node_list_is_configured_error(fenv):
     fenv.make_pgdata()
-    rc, _, err = fenv.run("validate-all", node_list="psqlA psqlB")
+    rc, _, err = fenv.run("validate-all", node_list="psqlA psqlB", node_addresses=None)
     assert rc == 2 and "node_list" in err
 
 

@@ -58,6 +58,8 @@ public:
     std::string host_data_dir() const override { return m_cfg.pgdata; }
     pg::ConnParams local_conn() const override;
     Result<void> initdb(const Deadline& d) override;
+    Result<void> prepare_data_dir(const Deadline& d) override;
+    std::string passfile_for_server() const override { return m_cfg.pgpassfile; }
 
     // The server log pg_ctl writes (logfile, or <pgdata>/log/pgtwin-postgresql.log).
     std::string server_log() const;

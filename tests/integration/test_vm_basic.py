@@ -1,0 +1,127 @@
+"""VM mode, one instance at a time: actions, exit codes, roles, crash, idempotency.
+
+Assumptions about the contract (issue 2) that the agent must align with:
+- A1 meta-data prints the XML on stdout and exits 0 even without any
+  OCF_RESKEY_*; `methods` and `usage` exit 0; an unknown action exits 3.
+- A2 start on a cleanly stopped former primary with no peer reachable succeeds
+  (rc 0) and leaves a standby (pg_is_in_recovery), monitor then says 0: start
+  never opens read-write, and "no upstream yet" is not a monitor failure
+  before replication_failure_threshold monitors have failed.
+- A3 promote without notify data (first promotion of a new cluster: psql1
+  alone, cleanly shut down, never a standby) is allowed by the local checks
+  and exits 0; the following monitor says 8.
+- A4 stop of a crashed primary exits 0, leaves no postmaster and keeps the
+  data; a later start yields a standby (monitor 0).
+- A5 promote on a promoted instance and demote on an unpromoted one exit 0
+  (OCF idempotency), as do start on started and stop on stopped.
+"""
+
+import pytest
+
+from agent import expect_rc, monitor, run_agent
+from lab import PG_BINDIR, run
+
+
+def test_meta_data_and_trivial_actions(lab, agent):
+    host = lab["psql1"]
+    res = run_agent(host, "meta-data", env_override={"PATH": "/usr/bin:/bin"})
+    expect_rc(res, 0, host, "meta-data without parameters")
+    assert res.out.lstrip().startswith("<?xml") and "<resource-agent" in res.out
+    for name in ("pgdata", "rep_mode", "node_list", "pgpassfile", "backup_before_basebackup"):
+        assert f'name="{name}"' in res.out, f"parameter {name} missing from meta-data"
+    for action in ("start", "stop", "monitor", "promote", "demote", "notify", "validate-all"):
+        assert f'name="{action}"' in res.out
+    # meta-data works as an unprivileged user and writes nothing but XML.
+    res = run(["runuser", "-u", "nobody", "--", agent, "meta-data"])
+    assert res.rc == 0 and "<resource-agent" in res.out, res
+    expect_rc(run_agent(host, "methods"), 0, host, "methods")
+    expect_rc(run_agent(host, "usage"), 0, host, "usage")
+    expect_rc(run_agent(host, "frobnicate"), 3, host, "unknown action")
+
+
+def test_validate_all_accepts_good_configuration(lab, agent):
+    host = lab["psql1"]
+    lab.init_primary_data(host)
+    expect_rc(run_agent(host, "validate-all"), 0, host, "validate-all")
+    assert not host.postmaster_alive()
+
+
+def test_probe_of_stopped_instance_is_7(lab, agent):
+    host = lab["psql1"]
+    lab.init_primary_data(host)
+    expect_rc(monitor(host), 7, host, "probe of a cleanly stopped cluster")
+    expect_rc(monitor(host, "Unpromoted"), 7, host, "recurring monitor of a stopped cluster")
+
+
+def test_start_monitor_stop_as_standby(lab, cluster):
+    host = lab["psql1"]
+    lab.init_primary_data(host)
+    expect_rc(cluster.start(host), 0, host, "start")
+    assert host.postmaster_alive()
+    assert host.in_recovery(), "start must never open read-write"
+    assert (host.data / "standby.signal").exists()
+    expect_rc(monitor(host), 0, host, "probe of a running standby")
+    expect_rc(monitor(host, "Unpromoted"), 0, host, "monitor standby")
+    expect_rc(cluster.start(host), 0, host, "start on started (idempotent)")
+    assert host.in_recovery()
+    expect_rc(cluster.stop(host), 0, host, "stop")
+    assert not host.postmaster_alive()
+    expect_rc(monitor(host), 7, host, "probe after stop")
+    expect_rc(cluster.stop(host), 0, host, "stop on stopped (idempotent)")
+
+
+def test_promote_monitor_demote_single_node(lab, cluster):
+    host = lab["psql1"]
+    lab.init_primary_data(host)
+    expect_rc(cluster.start(host), 0, host, "start")
+    expect_rc(cluster.promote(host), 0, host, "promote")
+    expect_rc(monitor(host, "Promoted"), 8, host, "monitor promoted")
+    expect_rc(monitor(host), 8, host, "probe of a primary")
+    assert not host.in_recovery()
+    host.sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('w')")
+    expect_rc(cluster.promote(host), 0, host, "promote on promoted (idempotent)")
+    expect_rc(cluster.demote(host), 0, host, "demote")
+    expect_rc(monitor(host, "Unpromoted"), 0, host, "monitor after demote")
+    assert host.in_recovery()
+    expect_rc(cluster.demote(host), 0, host, "demote on unpromoted (idempotent)")
+
+
+def test_start_on_former_primary_yields_standby(lab, cluster):
+    host = lab["psql1"]
+    lab.init_primary_data(host)
+    expect_rc(cluster.start(host), 0, host, "start")
+    expect_rc(cluster.promote(host), 0, host, "promote")
+    expect_rc(cluster.stop(host), 0, host, "stop primary")
+    res = run([f"{PG_BINDIR}/pg_controldata", host.data])
+    state = [l.split(":", 1)[1].strip() for l in res.out.splitlines() if l.startswith("Database cluster state")]
+    assert state == ["shut down"], f"expected a cleanly stopped primary: {state}"
+    expect_rc(cluster.start(host), 0, host, "start former primary")
+    assert host.in_recovery(), "a former primary must come back as a standby"
+    expect_rc(monitor(host, "Unpromoted"), 0, host, "monitor")
+
+
+def test_crashed_primary_is_9_then_stop_succeeds(lab, cluster):
+    host = lab["psql1"]
+    lab.init_primary_data(host)
+    expect_rc(cluster.start(host), 0, host, "start")
+    expect_rc(cluster.promote(host), 0, host, "promote")
+    host.sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('before-crash')")
+    host.crash()
+    expect_rc(monitor(host, "Promoted"), 9, host, "monitor of a crashed primary")
+    expect_rc(monitor(host), 9, host, "probe of a crashed primary")
+    expect_rc(cluster.stop(host), 0, host, "stop of a crashed primary must succeed")
+    assert not host.postmaster_alive()
+    assert (host.data / "PG_VERSION").exists(), "stop must keep the data"
+    expect_rc(cluster.start(host), 0, host, "start after crash")
+    assert host.in_recovery()
+    expect_rc(monitor(host, "Unpromoted"), 0, host, "monitor after restart")
+    assert host.sql("SELECT v FROM t") == "before-crash"
+
+
+@pytest.mark.parametrize("role", ["Unpromoted", "Promoted"])
+def test_monitor_reports_real_role_whatever_was_asked(lab, cluster, role):
+    """Monitor reports the real role; it never guesses from OCF_RESKEY_CRM_meta_role."""
+    host = lab["psql1"]
+    lab.init_primary_data(host)
+    expect_rc(cluster.start(host), 0, host, "start")
+    expect_rc(monitor(host, role), 0, host, f"standby monitored as {role}")

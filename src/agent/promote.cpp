@@ -32,6 +32,10 @@ std::optional<Outcome> check_election(Context& ctx, const pg::InstanceStatus& se
     auto theirs = parse_walpos(**text);
     if (!theirs) return std::nullopt;
     if (better_candidates(self.position, {{ctx.peer, *theirs}}).empty()) return std::nullopt;
+    // A peer that may not be promoted cannot win the election (a diverged
+    // old primary can even show a newer timeline it failed to follow).
+    auto peer_state = ctx.cluster.attribute(ctx.peer, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
+    if (peer_state && !state_allows_promotion(*peer_state)) return std::nullopt;
     // Hand the promotion to the better node for the next transition.
     (void)publish_score(ctx, state, ctx.node, kBootstrapScore);
     (void)publish_score(ctx, state, ctx.peer, kStandbyScore);
@@ -74,6 +78,11 @@ Result<void> wait_until_writable(Context& ctx) {
 void after_promotion(Context& ctx, AgentState& state) {
     auto s = connect_local(ctx, kLocalCap);
     if (s) {
+        // pg_rewind on the old primary reads our timeline from pg_control,
+        // which only a checkpoint after promotion updates.
+        if (auto r = pg::checkpoint(**s, ctx.deadline); !r) {
+            spdlog::warn("Checkpoint after promotion failed. [reason: {}]", r.error().message);
+        }
         if (auto r = ensure_slots_and_cap(ctx, **s); !r) {
             spdlog::warn("Could not prepare the peer's slot. [reason: {}]", r.error().message);
         }

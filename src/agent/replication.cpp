@@ -69,12 +69,35 @@ Result<void> ensure_slots_and_cap(Context& ctx, pg::Session& session) {
     return ok();
 }
 
+namespace {
+
+// After naming the standby synchronous, waits briefly for the walsender to
+// report it as 'sync' so it becomes promotable in this monitor, not the next.
+std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& session, std::optional<pg::ReplicationPeer> row) {
+    constexpr Millis kSyncWait{2000};
+    constexpr Millis kPoll{100};
+    Deadline until = ctx.deadline.capped(kSyncWait);
+    while (until.remaining() > kPoll) {
+        ctx.clock.sleep_for(kPoll);
+        auto rows = pg::replication_peers(session, ctx.deadline);
+        if (!rows) break;
+        row = find_standby_row(*rows, peer_application_name(ctx));
+        if (!row || row->sync_state == "sync") break;
+    }
+    return row;
+}
+
+}  // namespace
+
 Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::InstanceStatus& self,
                               AgentState& state) {
     auto rows = pg::replication_peers(session, ctx.deadline);
     if (!rows) return rows.error();
     auto row = find_standby_row(*rows, peer_application_name(ctx));
-    StandbyVerdict verdict = judge_standby(row, ctx.cfg.rep_mode, self.position.lsn, ctx.cfg.max_promotion_lag_bytes);
+    auto judge = [&](const std::optional<pg::ReplicationPeer>& r) {
+        return judge_standby(r, ctx.cfg.rep_mode, self.position.lsn, ctx.cfg.max_promotion_lag_bytes);
+    };
+    StandbyVerdict verdict = judge(row);
     std::string desired = desired_sync_names(row, ctx.cfg.rep_mode, peer_application_name(ctx));
     auto current = pg::setting(session, "synchronous_standby_names", ctx.deadline);
     if (!current) return current.error();
@@ -89,6 +112,10 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
         spdlog::info("Changing synchronous standby. [from: '{}', to: '{}', standby_state: {}]", *current, desired,
                      verdict.state);
         if (auto r = pg::alter_system_set(session, "synchronous_standby_names", desired, ctx.deadline); !r) return r;
+        if (!desired.empty()) {
+            StandbyVerdict after = judge(wait_for_sync(ctx, session, row));
+            if (auto r = publish_verdict(ctx, state, after); !r) return r;
+        }
     }
     return ensure_slots_and_cap(ctx, session);
 }

@@ -53,7 +53,9 @@ Result<Row> single_row(Session& s, const std::string& sql, const Params& params,
 // file name of the insert position always carries the timeline being written.
 // A standby has no insert position; its WAL receiver's received_tli is the
 // timeline it is following, and when no receiver runs, the restartpoint's
-// and minimum-recovery timelines are the newest that SQL can show. GREATEST
+// and minimum-recovery timelines lag behind a followed timeline switch; the
+// newest timeline history file in pg_wal (fetched when the standby followed
+// the switch) fills that gap (pg_ls_waldir needs pg_monitor). GREATEST
 // skips NULLs, so the best available value wins. One round trip: CASE only
 // evaluates the branch for the instance's role (the primary-only functions
 // fail during recovery).
@@ -64,7 +66,9 @@ constexpr const char* k_status_sql =
     " CASE WHEN r.rec THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END,"
     " CASE WHEN r.rec THEN GREATEST((SELECT received_tli FROM pg_stat_wal_receiver),"
     "                               (SELECT timeline_id FROM pg_control_checkpoint()),"
-    "                               (SELECT min_recovery_end_timeline FROM pg_control_recovery()))"
+    "                               (SELECT min_recovery_end_timeline FROM pg_control_recovery()),"
+    "                               (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int)"
+    "                                  FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{8}[.]history$'))"
     "      END,"
     " (SELECT system_identifier FROM pg_control_system())"
     " FROM (SELECT pg_is_in_recovery() AS rec) r";

@@ -53,7 +53,12 @@ Outcome check_standby(Context& ctx, pg::Session& session, AgentState& state) {
     if (!receiver) return {ocf::Status::ErrGeneric, "cannot read the WAL receiver: " + receiver.error().message};
     if (*receiver && (*receiver)->status == "streaming") {
         state.replication_failures = 0;
-        refresh_own_score(ctx, state);
+        // Ask the primary only while our score is not yet known promotable:
+        // a scram-authenticated TCP connection is most of a monitor's cost.
+        auto mine = state.published.find("score:" + ctx.node);
+        if (mine == state.published.end() || mine->second != std::to_string(kStandbyScore)) {
+            refresh_own_score(ctx, state);
+        }
         return {ocf::Status::Success, ""};
     }
     if (!find_peer_primary(ctx)) {

@@ -1,0 +1,185 @@
+// Agent actions against fakes: the safety orderings and refusals that the
+// decision tables alone cannot show.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "agent_fakes.hpp"
+#include "pgtwin/agent/actions.hpp"
+
+namespace pgtwin::testing {
+namespace {
+
+using agent::Outcome;
+using ocf::Status;
+
+class AgentActions : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_dir = std::filesystem::temp_directory_path() /
+                ("pgtwin-agent-test-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::create_directories(m_dir / "data");
+        std::ofstream(m_dir / "data" / "PG_VERSION") << "15\n";
+        local.events = &events;
+        peer.events = &events;
+        cluster.events = &events;
+        connector.hosts = {{"local", &local}, {"peer", &peer}};
+        backend = std::make_unique<FakeBackend>((m_dir / "data").string());
+        cfg.pgdata = (m_dir / "data").string();
+        cfg.node_list = {"psql1", "psql2"};
+        cfg.node_addresses = {{"psql2", "peer"}};
+        cfg.application_name = "psql1";
+        cfg.slot_name = "pgtwin_psql1";
+        meta.interval = Millis{10000};
+        meta.timeout = Millis{30000};
+    }
+    void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+    agent::Context ctx() {
+        return agent::Context{cfg,     meta,  notify,   "psql1",    "psql2",   "pgsql",
+                              (m_dir / "state").string(), runner, clock, *backend, connector,
+                              cluster, Deadline(clock, meta.timeout)};
+    }
+
+    std::ptrdiff_t index_of(const std::string& e) const {
+        auto it = std::find(events.begin(), events.end(), e);
+        return it == events.end() ? -1 : it - events.begin();
+    }
+
+    std::filesystem::path m_dir;
+    Events events;
+    FakePg local, peer;
+    FakeConnector connector;
+    FakeCluster cluster;
+    FakeCommandRunner runner;
+    FakeClock clock;
+    std::unique_ptr<FakeBackend> backend;
+    ocf::Config cfg;
+    ocf::MetaEnv meta;
+    pcmk::NotifyData notify;
+    const std::string rep_state = "pgtwin-pgsql-rep-state";
+};
+
+TEST_F(AgentActions, PrimaryMarksLostStandbyStaleBeforeItStopsWaitingForIt) {
+    local.settings["synchronous_standby_names"] = "\"psql2\"";  // standby was sync, now gone
+    auto c = ctx();
+    EXPECT_EQ(agent::action_monitor(c).status, Status::RunningPromoted);
+    auto stale = index_of("attr:psql2:" + rep_state + "=disconnected");
+    auto score = index_of("score:psql2=-1000");
+    auto degrade = index_of("alter:synchronous_standby_names=");
+    ASSERT_GE(stale, 0);
+    ASSERT_GE(score, 0);
+    ASSERT_GE(degrade, 0);
+    EXPECT_LT(stale, degrade);
+    EXPECT_LT(score, degrade);
+}
+
+TEST_F(AgentActions, PrimaryKeepsWaitingWhenTheVerdictCannotBePublished) {
+    local.settings["synchronous_standby_names"] = "\"psql2\"";
+    cluster.fail_writes = true;
+    auto c = ctx();
+    EXPECT_EQ(agent::action_monitor(c).status, Status::RunningPromoted);
+    EXPECT_EQ(local.settings["synchronous_standby_names"], "\"psql2\"");
+    EXPECT_EQ(index_of("alter:synchronous_standby_names="), -1);
+}
+
+TEST_F(AgentActions, StandbyNamedSynchronousIsPromotableInTheSameMonitor) {
+    local.replication.push_back(FakePg::standby_row("psql2", "streaming", "async"));
+    auto c = ctx();
+    EXPECT_EQ(agent::action_monitor(c).status, Status::RunningPromoted);
+    EXPECT_EQ(local.settings["synchronous_standby_names"], "\"psql2\"");
+    EXPECT_EQ(cluster.attrs["psql2/" + rep_state], "in-sync");
+    EXPECT_EQ(cluster.scores["psql2"], 1000);
+    EXPECT_EQ(cluster.scores["psql1"], 1001);
+}
+
+TEST_F(AgentActions, AsyncModeNeverNamesASynchronousStandby) {
+    cfg.rep_mode = ocf::RepMode::Async;
+    local.replication.push_back(FakePg::standby_row("psql2", "streaming", "async"));
+    auto c = ctx();
+    EXPECT_EQ(agent::action_monitor(c).status, Status::RunningPromoted);
+    EXPECT_EQ(local.settings["synchronous_standby_names"], "");
+    EXPECT_EQ(cluster.scores["psql2"], 1000);  // within max_promotion_lag_bytes
+}
+
+TEST_F(AgentActions, PromoteRefusesAStaleStandbyAndRunsNothing) {
+    local.in_recovery = true;
+    peer.answering = false;
+    cluster.attrs["psql1/" + rep_state] = "disconnected";
+    auto c = ctx();
+    Outcome o = agent::action_promote(c);
+    EXPECT_EQ(o.status, Status::ErrGeneric);
+    EXPECT_NE(o.reason.find("not in sync"), std::string::npos) << o.reason;
+    EXPECT_TRUE(runner.calls().empty());
+}
+
+TEST_F(AgentActions, PromoteRefusesASecondPrimaryEvenWhenForced) {
+    local.in_recovery = true;
+    peer.in_recovery = false;  // the peer still runs as primary
+    cfg.force_promotion = true;
+    auto c = ctx();
+    Outcome o = agent::action_promote(c);
+    EXPECT_EQ(o.status, Status::ErrGeneric);
+    EXPECT_NE(o.reason.find("two primaries"), std::string::npos) << o.reason;
+    EXPECT_TRUE(runner.calls().empty());
+}
+
+TEST_F(AgentActions, PromoteHandsOverToAPeerWithNewerData) {
+    local.in_recovery = true;
+    peer.answering = false;
+    cluster.attrs["psql2/private:pgtwin-pgsql-walpos"] = "2:0/5000000";
+    local.timeline = 2;
+    auto c = ctx();
+    Outcome o = agent::action_promote(c);
+    EXPECT_EQ(o.status, Status::ErrGeneric);
+    EXPECT_NE(o.reason.find("newer data"), std::string::npos) << o.reason;
+    EXPECT_GT(cluster.scores["psql2"], cluster.scores["psql1"]);
+    EXPECT_TRUE(runner.calls().empty());
+}
+
+TEST_F(AgentActions, ForcedPromotionOfAStaleStandbyPromotesAndPreparesTheSlot) {
+    local.in_recovery = true;
+    peer.answering = false;
+    cluster.attrs["psql1/" + rep_state] = "disconnected";
+    cfg.force_promotion = true;
+    runner.expect_match([&](const sys::Command& cmd) {
+        bool is_promote = cmd.argv.size() > 1 && cmd.argv[0] == "pg_ctl" && cmd.argv[1] == "promote";
+        if (is_promote) local.in_recovery = false;  // what pg_ctl promote does
+        return is_promote;
+    });
+    auto c = ctx();
+    EXPECT_EQ(agent::action_promote(c).status, Status::Success);
+    EXPECT_TRUE(runner.done());
+    EXPECT_GE(index_of("checkpoint"), 0);
+    EXPECT_EQ(cluster.attrs["psql2/" + rep_state], "disconnected");  // the peer lacks our new writes
+    EXPECT_EQ(cluster.scores["psql1"], 1001);
+}
+
+TEST_F(AgentActions, StandbyThatCannotFollowAReachablePrimaryFailsAtTheThreshold) {
+    local.in_recovery = true;
+    peer.in_recovery = false;
+    cfg.replication_failure_threshold = 3;
+    for (int i = 1; i < 3; ++i) {
+        auto c = ctx();
+        EXPECT_EQ(agent::action_monitor(c).status, Status::Success) << "monitor " << i;
+    }
+    auto c = ctx();
+    Outcome o = agent::action_monitor(c);
+    EXPECT_EQ(o.status, Status::ErrGeneric);
+    EXPECT_NE(o.reason.find("has not streamed"), std::string::npos) << o.reason;
+}
+
+TEST_F(AgentActions, StandbyWithoutAnyPrimaryIsHealthy) {
+    local.in_recovery = true;
+    peer.answering = false;
+    cfg.replication_failure_threshold = 1;
+    auto c = ctx();
+    EXPECT_EQ(agent::action_monitor(c).status, Status::Success);
+}
+
+}  // namespace
+}  // namespace pgtwin::testing

@@ -1,0 +1,191 @@
+#pragma once
+// Fakes for the agent's collaborators: a scripted PostgreSQL per node, a
+// Pacemaker attribute store and a backend. All record into one event log so
+// tests can assert the ORDER of effects (e.g. publish before degrade).
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fakes.hpp"
+#include "pgtwin/agent/context.hpp"
+#include "pgtwin/pg/client.hpp"
+
+namespace pgtwin::testing {
+
+using Events = std::vector<std::string>;
+
+// One node's PostgreSQL as SQL sees it.
+struct FakePg {
+    bool answering = true;
+    bool in_recovery = false;
+    std::string lsn = "0/3000000";
+    int timeline = 1;
+    std::vector<pg::Row> replication;            // pg_stat_replication rows (8 columns)
+    std::optional<pg::Row> receiver;             // pg_stat_wal_receiver row (4 columns)
+    std::map<std::string, std::string> settings{{"synchronous_standby_names", ""},
+                                                {"max_slot_wal_keep_size", "4GB"}};
+    Events* events = nullptr;
+
+    // A streaming standby row for pg_stat_replication.
+    static pg::Row standby_row(const std::string& app, const std::string& state, const std::string& sync) {
+        return {app, state, sync, "0/3000000", "0/3000000", "0/3000000", "0/3000000", "10.0.0.2"};
+    }
+};
+
+class FakeSession final : public pg::Session {
+public:
+    explicit FakeSession(FakePg& w) : m_w(w) {}
+
+    Result<pg::QueryResult> query(const std::string& sql, const std::vector<std::optional<std::string>>& params,
+                                  const Deadline&) override {
+        pg::QueryResult r;
+        if (sql.rfind("SELECT r.rec", 0) == 0) {
+            char walfile[25];
+            std::snprintf(walfile, sizeof walfile, "%08X0000000000000003", static_cast<unsigned>(m_w.timeline));
+            r.rows.push_back({m_w.in_recovery ? "t" : "f", m_w.lsn,
+                              m_w.in_recovery ? std::nullopt : std::optional<std::string>(walfile),
+                              m_w.in_recovery ? std::optional<std::string>(std::to_string(m_w.timeline)) : std::nullopt,
+                              "7300"});
+        } else if (sql.find("pg_stat_wal_receiver") != std::string::npos) {
+            if (m_w.receiver) r.rows.push_back(*m_w.receiver);
+        } else if (sql.find("pg_stat_replication") != std::string::npos) {
+            r.rows = m_w.replication;
+        } else if (sql.rfind("SELECT current_setting($1)", 0) == 0) {
+            r.rows.push_back({m_w.settings.at(*params.at(0))});
+        } else if (sql.rfind("ALTER SYSTEM SET ", 0) == 0) {
+            alter(sql.substr(17));
+        } else if (sql.find("pg_reload_conf") != std::string::npos || sql == "CHECKPOINT" ||
+                   sql.find("replication_slot") != std::string::npos) {
+            if (m_w.events && sql == "CHECKPOINT") m_w.events->push_back("checkpoint");
+        } else {
+            throw std::logic_error("FakeSession: unexpected SQL: " + sql);
+        }
+        return r;
+    }
+
+    Result<std::string> quote_literal(const std::string& value) override { return "'" + value + "'"; }
+
+private:
+    // "name = 'value'": records it, and a standby named synchronous becomes 'sync'.
+    void alter(const std::string& assignment) {
+        auto eq = assignment.find(" = ");
+        std::string name = assignment.substr(0, eq);
+        std::string value = assignment.substr(eq + 4, assignment.size() - eq - 5);
+        m_w.settings[name] = value;
+        if (m_w.events) m_w.events->push_back("alter:" + name + "=" + value);
+        if (name != "synchronous_standby_names") return;
+        for (auto& row : m_w.replication) {
+            row[2] = (!value.empty() && value == "\"" + *row[0] + "\"") ? "sync" : "async";
+        }
+    }
+
+    FakePg& m_w;
+};
+
+// Connects to the FakePg registered for the connection's host.
+class FakeConnector final : public pg::Connector {
+public:
+    std::map<std::string, FakePg*> hosts;
+
+    Result<std::unique_ptr<pg::Session>> connect(const pg::ConnParams& p, const Deadline&) override {
+        auto it = hosts.find(p.host);
+        if (it == hosts.end() || !it->second->answering) {
+            return fail(ErrorKind::NotRunning, "connection refused: " + p.host);
+        }
+        return std::unique_ptr<pg::Session>(std::make_unique<FakeSession>(*it->second));
+    }
+};
+
+// Pacemaker's attribute store; `fail_writes` makes every write fail.
+class FakeCluster final : public pcmk::Cluster {
+public:
+    std::map<std::string, std::string> attrs;  // "node/name" -> value
+    std::map<std::string, int> scores;
+    bool fail_writes = false;
+    Events* events = nullptr;
+
+    Result<std::string> local_node_name(const Deadline&) override { return std::string("psql1"); }
+    Result<void> set_promotion_score(const std::string& node, int score, const Deadline&) override {
+        if (fail_writes) return fail(ErrorKind::Generic, "cib unavailable");
+        scores[node] = score;
+        log("score:" + node + "=" + std::to_string(score));
+        return ok();
+    }
+    Result<std::optional<int>> promotion_score(const std::string& node, const Deadline&) override {
+        auto it = scores.find(node);
+        return it == scores.end() ? std::optional<int>() : std::optional<int>(it->second);
+    }
+    Result<void> delete_promotion_score(const std::string& node, const Deadline&) override {
+        scores.erase(node);
+        return ok();
+    }
+    Result<void> set_attribute(const std::string& node, const std::string& name, const std::string& value,
+                               pcmk::Lifetime, const Deadline&) override {
+        if (fail_writes) return fail(ErrorKind::Generic, "cib unavailable");
+        attrs[node + "/" + name] = value;
+        log("attr:" + node + ":" + name + "=" + value);
+        return ok();
+    }
+    Result<std::optional<std::string>> attribute(const std::string& node, const std::string& name, pcmk::Lifetime,
+                                                 const Deadline&) override {
+        auto it = attrs.find(node + "/" + name);
+        return it == attrs.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
+    }
+    Result<void> set_private_attribute(const std::string& node, const std::string& name, const std::string& value,
+                                       const Deadline& d) override {
+        return set_attribute(node, "private:" + name, value, pcmk::Lifetime::Reboot, d);
+    }
+    Result<std::optional<std::string>> private_attribute(const std::string& node, const std::string& name,
+                                                         const Deadline& d) override {
+        return attribute(node, "private:" + name, pcmk::Lifetime::Reboot, d);
+    }
+    Result<void> delete_private_attribute(const std::string& node, const std::string& name, const Deadline&) override {
+        attrs.erase(node + "/private:" + name);
+        return ok();
+    }
+
+private:
+    void log(const std::string& e) {
+        if (events) events->push_back(e);
+    }
+};
+
+// A backend over a temporary data directory; tools become plain argv.
+class FakeBackend final : public backend::Backend {
+public:
+    explicit FakeBackend(std::string dir) : m_dir(std::move(dir)) {}
+    backend::Liveness live = backend::Liveness::Running;
+
+    std::string mode_name() const override { return "fake"; }
+    Result<void> validate(const Deadline&) override { return ok(); }
+    Result<backend::Liveness> liveness(const Deadline&) override { return live; }
+    Result<void> start(const Deadline&) override { return ok(); }
+    Result<void> stop(backend::StopMode, const Deadline&) override { return ok(); }
+    Result<sys::Command> tool_command(backend::Tool tool, std::vector<std::string> args, const Deadline& d) override {
+        static const char* names[] = {"pg_ctl", "pg_controldata", "pg_basebackup", "pg_rewind", "initdb", "postgres"};
+        sys::Command c;
+        c.argv.push_back(names[static_cast<int>(tool)]);
+        c.argv.insert(c.argv.end(), args.begin(), args.end());
+        c.timeout = d.remaining();
+        return c;
+    }
+    std::string data_dir_for_tools() const override { return m_dir; }
+    std::string host_data_dir() const override { return m_dir; }
+    pg::ConnParams local_conn() const override {
+        pg::ConnParams p;
+        p.host = "local";
+        return p;
+    }
+    Result<void> initdb(const Deadline&) override { return ok(); }
+
+private:
+    std::string m_dir;
+};
+
+}  // namespace pgtwin::testing

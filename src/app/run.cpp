@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <iostream>
 
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/app/logging.hpp"
+#include "pgtwin/app/storage_cmd.hpp"
 #include "pgtwin/backend/factory.hpp"
 #include "pgtwin/ocf/metadata.hpp"
 #include "pgtwin/ocf/status.hpp"
@@ -23,7 +25,7 @@ using ocf::Status;
 
 constexpr const char* kUsage =
     "usage: pgtwin {start|stop|monitor|promote|demote|notify|validate-all|meta-data|methods|usage}\n"
-    "       pgtwin version | pgtwin params-doc\n"
+    "       pgtwin version | pgtwin params-doc | pgtwin storage {plan|init|snapshot} --help\n"
     "pgtwin is an OCF resource agent (ocf:pgtwin:pgtwin); Pacemaker passes its parameters as OCF_RESKEY_*.\n";
 
 constexpr const char* kMethods =
@@ -118,6 +120,10 @@ int run_action(const std::string& action, const ocf::EnvMap& env) {
 }  // namespace
 
 int run(const std::vector<std::string>& args, const ocf::EnvMap& env) {
+    // spdlog's default logger writes to stdout, which carries only meta-data
+    // and command output: admin commands log to stderr, OCF actions to the
+    // sinks setup_logging() chooses.
+    spdlog::set_default_logger(spdlog::stderr_logger_st("pgtwin"));
     std::string action = args.size() > 1 ? args[1] : "";
     if (action == "meta-data") {
         std::cout << ocf::metadata_xml();
@@ -139,6 +145,7 @@ int run(const std::vector<std::string>& args, const ocf::EnvMap& env) {
         std::cout << ocf::parameters_markdown();
         return 0;
     }
+    if (action == "storage") return run_storage_command(args);
     if (!agent::is_agent_action(action)) {
         std::cerr << kUsage;
         ocf::print_exit_reason(action.empty() ? "no action given" : "unknown action '" + action + "'");

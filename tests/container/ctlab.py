@@ -1,0 +1,276 @@
+"""Two-host lab for the container-mode integration tier.
+
+Reuses the VM tier's harness (tests/integration/lab.py, agent.py): the same
+network namespaces pgtw1/pgtw2 (psql1 10.231.0.1, psql2 10.231.0.2), the
+Pacemaker test double and the notify replay (agent.Cluster). What differs:
+
+* PostgreSQL runs in podman containers started by the agent
+  (container_mode=true, image localhost/pgtwin-test/postgres:15, runc via
+  scripts/containers.conf), so every agent call goes through ./in-node,
+  which re-creates the cgroup mounts that `ip netns exec` hides.
+* Per host, laid out as docs/CONTAINER_MODE_SETUP.md tells administrators:
+
+      /tmp/pgtwin-ctest-XXXX/psqlN/data     uid 999, 0700 (PGDATA in the container)
+                                  /config   postgresql.conf + pg_hba.conf (ro at /etc/postgresql)
+                                  /archive  uid 999
+                                  /run      uid 999, 0700 (socket directory, pghost)
+                                  /pgpass   uid 999, 0600 (pgpassfile)
+
+* SQL checks run as root through the shared socket (local trust in the
+  container's pg_hba.conf, the socket directory is 0700).
+* Every container of a lab carries the label pgtwin-ctest=<lab root>
+  (container_run_options, so temporary --rm containers carry it too);
+  teardown removes exactly those containers and the two named ones.
+"""
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[0] / "integration"))
+
+import lab as vmlab  # noqa: E402
+from lab import HOSTS, PORT, REP_PASSWORD, SUBNET, alive, run, wait_for  # noqa: E402,F401
+
+REPO = HERE.parents[1]
+IN_NODE = HERE / "in-node"
+IMAGE = os.environ.get("PGTWIN_TEST_IMAGE", "localhost/pgtwin-test/postgres:15")
+CONTAINERS_CONF = os.environ.get("CONTAINERS_CONF") or str(REPO / "scripts" / "containers.conf")
+PG_UID = 999
+LABEL = "pgtwin-ctest"
+
+
+def podman(*args, timeout=60, check=False):
+    """podman from the root namespace (inspect, kill, rm), with the lab's containers.conf."""
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CONTAINERS_CONF": CONTAINERS_CONF}
+    return run(["podman"] + list(args), timeout=timeout, env=env, check=check)
+
+
+def write_config(config_dir, subnet=SUBNET, rep_user="replicator"):
+    """The administrator's configuration directory (CONTAINER_MODE_SETUP.md, step 4)."""
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "postgresql.conf").write_text(
+        "# pgtwin container mode: mounted read-only at /etc/postgresql\n"
+        "listen_addresses = '*'\n"
+        "hba_file = '/etc/postgresql/pg_hba.conf'\n"
+        "wal_level = replica\n"
+        "max_wal_senders = 10\n"
+        "max_replication_slots = 10\n"
+        "hot_standby = on\n"
+        "wal_log_hints = on\n"
+        "wal_keep_size = 128MB\n"
+        "password_encryption = 'scram-sha-256'\n"
+        "log_destination = 'stderr'\n")
+    (config_dir / "pg_hba.conf").write_text(
+        "# local socket: shared with the host's agent only (directory mode 0700)\n"
+        "local   all          all                        trust\n"
+        f"host    replication  {rep_user}   {subnet}   scram-sha-256\n"
+        f"host    postgres     {rep_user}   {subnet}   scram-sha-256\n"
+        f"host    all          all          {subnet}   scram-sha-256\n")
+    for p in (config_dir, config_dir / "postgresql.conf", config_dir / "pg_hba.conf"):
+        os.chown(p, PG_UID, PG_UID)
+    os.chmod(config_dir / "postgresql.conf", 0o644)
+    os.chmod(config_dir / "pg_hba.conf", 0o644)
+
+
+def write_passfile(path, password=REP_PASSWORD, rep_user="replicator"):
+    escaped = password.replace("\\", "\\\\").replace(":", "\\:")
+    path.write_text(f"*:*:*:{rep_user}:{escaped}\n")
+    os.chown(path, PG_UID, PG_UID)
+    os.chmod(path, 0o600)
+
+
+def owned_dir(path, mode=0o700, uid=PG_UID):
+    path.mkdir(exist_ok=True)
+    os.chown(path, uid, uid)
+    os.chmod(path, mode)
+
+
+# SQL run once on the first primary (CONTAINER_MODE_SETUP.md, step 6).
+ROLE_SQL = """
+SELECT format('CREATE ROLE %I WITH REPLICATION LOGIN', 'replicator')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'replicator') \\gexec
+ALTER ROLE replicator WITH REPLICATION LOGIN PASSWORD '{pw}';
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO replicator;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO replicator;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO replicator;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO replicator;
+-- a standby reads its line of pg_stat_replication and the peer's timeline (pg_ls_waldir)
+GRANT pg_monitor TO replicator;
+"""
+
+
+# Own namespace names, so this tier never touches a VM-tier lab (pgtw1/pgtw2)
+# that may be running at the same time; addresses as in the VM tier.
+NAMESPACES = {"psql1": "pgtk1", "psql2": "pgtk2"}
+LOCK_FILE = "/run/pgtwin-ctest.lock"
+
+
+class CtHost(vmlab.Host):
+    """A lab host whose PostgreSQL runs in a container."""
+
+    def __init__(self, lab, name):
+        super().__init__(lab, name)
+        self.ns = NAMESPACES[name]
+        self.config = self.dir / "config"
+        self.archive = self.dir / "archive"
+        self.container = f"pgtwin-ctest-{name}"
+        self.pg_log = self.dir / "container.log"
+
+    def node_exec(self, argv, **kw):
+        """argv on this host with cgroups mounted (what the agent needs for podman)."""
+        return run([str(IN_NODE), self.ns] + list(argv), **kw)
+
+    def sql(self, query, db="postgres", timeout_s=10, check=True):
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PGOPTIONS": f"-c statement_timeout={timeout_s * 1000}",
+               "PGCONNECT_TIMEOUT": "5", "LC_ALL": "C"}
+        res = self.nsexec(["env", "-i"] + [f"{k}={v}" for k, v in env.items()] +
+                          ["psql", "-X", "-At", "-q", "-v", "ON_ERROR_STOP=1", "-U", "postgres",
+                           "-h", self.run_dir, "-p", str(PORT), "-d", db, "-c", query], timeout=timeout_s + 10)
+        if check and res.rc != 0:
+            raise AssertionError(f"SQL on {self.name} failed: {query}\n{res}")
+        return res.out.strip() if check else res
+
+    def sql_script(self, script, timeout_s=30):
+        res = self.nsexec(["env", "-i", "PATH=/usr/bin:/bin", "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                           "-U", "postgres", "-h", self.run_dir, "-p", str(PORT), "-d", "postgres"],
+                          input=script, timeout=timeout_s)
+        assert res.rc == 0, f"SQL script on {self.name} failed\n{res}"
+
+    # -- the container, seen from the host
+    def inspect(self, fmt):
+        res = podman("inspect", "--type", "container", "--format", fmt, self.container, timeout=30)
+        return res.out.strip() if res.rc == 0 else None
+
+    def container_exists(self):
+        return self.inspect("{{.Name}}") is not None
+
+    def container_running(self):
+        return self.inspect("{{.State.Running}}") == "true"
+
+    def container_pid(self):
+        pid = self.inspect("{{.State.Pid}}")
+        return int(pid) if pid and pid.isdigit() and int(pid) > 0 else None
+
+    def postmaster_alive(self):
+        return self.container_running()
+
+    def crash(self):
+        """kill -9 of the container's postmaster (its PID 1) from the host."""
+        pid = self.container_pid()
+        assert pid and alive(pid), f"{self.name}: no running container postmaster to crash"
+        os.kill(pid, signal.SIGKILL)
+        assert wait_for(lambda: not self.container_running(), tries=100, delay=0.1), \
+            f"{self.name}: container still running after SIGKILL of {pid}"
+
+    def log_tail(self, n=60):
+        logs = podman("logs", "--tail", str(n), self.container, timeout=20)
+        if logs.rc == 0:
+            self.pg_log.write_text(logs.out + logs.err)
+        return super().log_tail(n)
+
+
+class CtLab(vmlab.Lab):
+    """The VM lab's namespaces and stubs with container-mode host directories."""
+
+    def create(self):
+        vmlab.REAPER.start()
+        self.root = Path(tempfile.mkdtemp(prefix="pgtwin-ctest-", dir="/tmp"))
+        os.chmod(self.root, 0o755)
+        self.state_file = self.root / "pcmk-state.json"
+        self.hosts = {n: CtHost(self, n) for n in HOSTS}
+        self._create_network()
+        for h in self.hosts.values():
+            h.dir.mkdir()
+            owned_dir(h.data)
+            owned_dir(h.run_dir)
+            owned_dir(h.archive)
+            write_config(h.config)
+            write_passfile(h.passfile)
+            vmlab.install_stub(h.stub_dir, self.state_file, h.name)
+            self.overrides[h.name] = self.container_params(h)
+        return self
+
+    def container_params(self, host):
+        return {
+            "container_mode": "true",
+            "container_runtime": "podman",
+            "container_image": IMAGE,
+            "container_name": host.container,
+            "container_config_dir": str(host.config),
+            "container_archive_dir": str(host.archive),
+            "container_run_options": f"--label {LABEL}={self.root}",
+            "pg_bindir": None,
+            "logfile": None,
+        }
+
+    def init_primary_data(self, host):
+        assert self.template is not None, "no template data directory"
+        shutil.rmtree(host.data)
+        run(["cp", "-a", self.template, host.data], check=True)
+
+    def containers(self):
+        """Names of every container of this lab (label or recorded name)."""
+        names = set()
+        if self.root is not None:
+            res = podman("ps", "-a", "--filter", f"label={LABEL}={self.root}", "--format", "{{.Names}}")
+            names.update(res.out.split())
+        for h in self.hosts.values():
+            if h.container_exists():
+                names.add(h.container)
+        return sorted(names)
+
+    def _create_network(self):
+        h1, h2 = self.hosts["psql1"], self.hosts["psql2"]
+        for h in (h1, h2):
+            run(["ip", "netns", "add", h.ns], check=True)
+        run(["ip", "link", "add", f"{h1.ns}v0", "type", "veth", "peer", "name", f"{h2.ns}v0"], check=True)
+        for h in (h1, h2):
+            dev = f"{h.ns}v0"
+            run(["ip", "link", "set", dev, "netns", h.ns], check=True)
+            run(["ip", "-n", h.ns, "addr", "add", f"{h.addr}/24", "dev", dev], check=True)
+            run(["ip", "-n", h.ns, "link", "set", dev, "up"], check=True)
+            run(["ip", "-n", h.ns, "link", "set", "lo", "up"], check=True)
+
+    def destroy(self):
+        """Removes this lab's containers, then what runs in its namespaces, then all files."""
+        errors = []
+        for name in self.containers():
+            res = podman("rm", "-f", "-t", "2", name, timeout=90)
+            if res.rc != 0:
+                errors.append(f"podman rm -f {name}: {res}")
+        left = self.containers()
+        if left:
+            errors.append(f"containers left: {left}")
+        for ns in NAMESPACES.values():
+            for pid in vmlab.netns_pids(ns):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if not wait_for(lambda: not [p for p in vmlab.netns_pids(ns) if alive(p)], tries=50, delay=0.1):
+                errors.append(f"processes survive in {ns}: {vmlab.netns_pids(ns)}")
+            if ns in vmlab.netns_list():
+                res = run(["ip", "netns", "del", ns])
+                if res.rc != 0:
+                    errors.append(str(res))
+        if self.root is not None and self.root.exists():
+            shutil.rmtree(self.root, ignore_errors=True)
+        if errors:
+            raise RuntimeError("container lab teardown problems:\n" + "\n".join(errors))
+
+
+def tree_digest_of(path):
+    """Digest of names, owners, modes and contents under path."""
+    import hashlib
+    h = hashlib.sha256()
+    for p in sorted(Path(path).rglob("*")):
+        st = p.lstat()
+        h.update(f"{p.relative_to(path)}|{st.st_mode}|{st.st_uid}|{st.st_size}\n".encode())
+        if p.is_file() and not p.is_symlink():
+            h.update(p.read_bytes())
+    return h.hexdigest()

@@ -48,3 +48,33 @@ def lab():
 def load_crm(the_lab: labkit.Lab, path: Path) -> None:
     """Load a crmsh configuration file into the running cluster."""
     the_lab.crm("configure", "load", "update", str(path))
+
+
+@pytest.fixture(scope="session")
+def pgtwin_lab(tmp_path_factory):
+    """One lab for all pgtwin scenarios (test_pgtwin_*.py, run in file order):
+    PostgreSQL prepared on both nodes with pg-prepare-node (psql2 left empty),
+    pgtwin installed from PGTWIN_BIN and examples/vm-mode-cluster.crm loaded.
+    Torn down at session end; the teardown is then checked."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    binary = os.environ.get("PGTWIN_BIN", str(labkit.REPO / "build-ci" / "pgtwin"))
+    if not os.access(binary, os.X_OK):
+        pytest.skip(f"no pgtwin binary at {binary} (set PGTWIN_BIN)")
+    the_lab = labkit.Lab()
+    the_lab.env["PGTWIN_BIN"] = binary
+    the_lab.workdir = tmp_path_factory.mktemp("pgtwin")
+    the_lab.down()
+    try:
+        the_lab.up()
+        the_lab.run("setup-pgtwin", str(labkit.REPO / "examples" / "vm-mode-cluster.crm"), timeout=300)
+        yield the_lab
+    finally:
+        namespaces = the_lab.node_mount_namespaces()
+        pids = labkit.lab_pids(the_lab)
+        before = labkit.now_ticks()
+        the_lab.down()
+    problems = labkit.leftovers(the_lab, namespaces, pids, before)
+    assert not problems, f"lab teardown left: {problems}"
+    assert not (the_lab.lab_dir / "state" / "agent-installed").exists(), "pgtwin agent still installed"

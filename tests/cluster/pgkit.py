@@ -1,0 +1,316 @@
+"""Helpers of the pgtwin HA scenarios: the pgtwin lab (PostgreSQL prepared on
+both nodes, examples/vm-mode-cluster.crm loaded), a writer on the client host
+that commits through the VIP, a sampler that watches for two primaries, and
+bounded waits for a settled cluster.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Optional
+
+import labkit
+
+CONFIG = labkit.REPO / "examples" / "vm-mode-cluster.crm"
+CLONE = "pgsql-clone"
+RSC = "pgsql"
+VIP_RSC = "pgsql-vip"
+VIP = "10.231.0.100"
+PGBIN = "/usr/lib/postgresql/15/bin"
+PGDATA = "/var/lib/pgtwin/vm/data"
+SOCK = "/var/run/postgresql"
+WRITER = Path(__file__).resolve().parent / "pgwriter.py"
+APP_PASSWORD = "app-lab-password"
+
+
+def other(node: str) -> str:
+    return "psql2" if node == "psql1" else "psql1"
+
+
+def sql(lab: labkit.Lab, node: str, query: str, timeout: float = 20) -> str:
+    """Run QUERY on NODE's local instance over its socket (as postgres)."""
+    out = lab.exec(node, "runuser", "-u", "postgres", "--", f"{PGBIN}/psql", "-X", "-At",
+                   "-h", SOCK, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", query,
+                   timeout=timeout)
+    return out.stdout.strip()
+
+
+def try_sql(lab: labkit.Lab, node: str, query: str, timeout: float = 10) -> Optional[str]:
+    """Like sql() but None when the instance (or the node) does not answer."""
+    if lab.holder_pid(node) is None:
+        return None
+    try:
+        out = lab.exec(node, "runuser", "-u", "postgres", "--", f"{PGBIN}/psql", "-X", "-At",
+                       "-h", SOCK, "-d", "postgres", "-c", query, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def node_attributes(lab: labkit.Lab, node: Optional[str] = None) -> dict[str, dict[str, str]]:
+    """Transient and permanent node attributes as crm_mon -A shows them."""
+    args = ("crm_mon", "--output-as=xml", "-A")
+    out = lab.exec(node, *args) if node else lab.exec(labkit_any(lab), *args)
+    root = ET.fromstring(out.stdout)
+    attrs: dict[str, dict[str, str]] = {}
+    for n in root.iterfind("./node_attributes/node"):
+        attrs[n.get("name", "")] = {a.get("name", ""): a.get("value", "") for a in n.iter("attribute")}
+    return attrs
+
+
+def labkit_any(lab: labkit.Lab) -> str:
+    for n in labkit.NODES:
+        if lab.holder_pid(n) is not None:
+            return n
+    raise RuntimeError("no lab node runs")
+
+
+def settled(lab: labkit.Lab, observer: Optional[str] = None) -> Optional[tuple[str, str]]:
+    """(primary, standby) once both nodes are online, one instance promoted,
+    the other unpromoted and recorded in-sync, the VIP on the primary and no
+    failed action; else None."""
+    observer = observer or labkit_any(lab)
+    st = lab.state(observer)
+    promoted = st.nodes_with_role(CLONE, "Promoted")
+    unpromoted = st.nodes_with_role(CLONE, "Unpromoted")
+    if (st.online_nodes() != list(labkit.NODES) or len(promoted) != 1
+            or len(unpromoted) != 1 or st.resource_nodes(VIP_RSC) != promoted):
+        return None
+    if any(r.failed for r in st.resources):
+        return None
+    attrs = node_attributes(lab, observer)
+    if attrs.get(unpromoted[0], {}).get(f"pgtwin-{RSC}-rep-state") != "in-sync":
+        return None
+    if try_sql(lab, promoted[0], "SELECT pg_is_in_recovery()") != "f":
+        return None
+    sync = try_sql(lab, promoted[0], "SELECT string_agg(sync_state, ',') FROM pg_stat_replication")
+    if sync != "sync":
+        return None
+    return promoted[0], unpromoted[0]
+
+
+def wait_settled(lab: labkit.Lab, timeout: float = 240, observer: Optional[str] = None) -> tuple[str, str]:
+    return labkit.wait_for("a settled cluster (primary + in-sync standby + VIP)",
+                           lambda: settled(lab, observer), timeout=timeout, interval=2)
+
+
+def promoted_nodes(lab: labkit.Lab, observer: str) -> list[str]:
+    return lab.state(observer).nodes_with_role(CLONE, "Promoted")
+
+
+def postmaster_pid(lab: labkit.Lab, node: str) -> int:
+    """PID of NODE's postmaster from postmaster.pid (host view of the node disk)."""
+    pidfile = lab.lab_dir / "nodes" / node / "var-lib-pgtwin" / "vm" / "data" / "postmaster.pid"
+    local = int(pidfile.read_text().splitlines()[0])
+    # The node shares the host's PID namespace: the PID is valid on the host.
+    return local
+
+
+def kill_postmaster(lab: labkit.Lab, node: str) -> int:
+    pid = postmaster_pid(lab, node)
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def cleanup(lab: labkit.Lab) -> None:
+    """Forget failures (migration-threshold=1 bans a node after one)."""
+    lab.crm("resource", "cleanup", CLONE)
+
+
+def prepare_app_user(lab: labkit.Lab, primary: str) -> None:
+    """The writer's role and table (idempotent)."""
+    sql(lab, primary, "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='app') "
+        f"THEN CREATE ROLE app LOGIN PASSWORD '{APP_PASSWORD}'; END IF; END$$")
+    sql(lab, primary, "CREATE TABLE IF NOT EXISTS ha_rows (id bigint PRIMARY KEY, "
+        "at timestamptz DEFAULT now())")
+    sql(lab, primary, "GRANT INSERT, SELECT ON ha_rows TO app")
+
+
+class Writer:
+    """pgwriter.py on the client host; acks are read back from its log."""
+
+    def __init__(self, lab: labkit.Lab, workdir: Path, name: str, interval: float = 0.05):
+        self.lab = lab
+        self.log = workdir / f"writer-{name}.log"
+        self.passfile = workdir / "app.pgpass"
+        self.passfile.write_text(f"*:*:*:app:{APP_PASSWORD}\n")
+        os.chmod(self.passfile, 0o600)
+        # Unique across writers and test runs (a writer commits < 100000 rows/s).
+        self.first_id = int(time.time()) * 100_000
+        self.interval = interval
+        self.proc: Optional[subprocess.Popen] = None
+
+    def start(self) -> "Writer":
+        self.proc = subprocess.Popen(
+            [str(labkit.LAB_SCRIPT), "client", "/usr/bin/python3", str(WRITER), str(self.log),
+             VIP, str(self.passfile), str(self.first_id), str(self.interval)],
+            env=self.lab.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(str(self.log) + ".stderr", "w"))
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def lines(self) -> list[list[str]]:
+        try:
+            return [line.split(" ", 2) for line in self.log.read_text().splitlines() if line]
+        except OSError:
+            return []
+
+    def acked(self) -> list[int]:
+        return [int(p[1]) for p in self.lines() if p[0] == "ack"]
+
+    def ack_times(self) -> list[tuple[int, float]]:
+        return [(int(p[1]), float(p[2])) for p in self.lines() if p[0] == "ack"]
+
+    def wait_acks(self, more_than: int, timeout: float = 120) -> int:
+        return labkit.wait_for(f"writer acks > {more_than}",
+                               lambda: (n := len(self.acked())) > more_than and n, timeout=timeout,
+                               interval=0.5)
+
+
+def missing_rows(lab: labkit.Lab, primary: str, acked: list[int]) -> list[int]:
+    """Acknowledged ids not present on PRIMARY."""
+    if not acked:
+        return []
+    present = set()
+    out = sql(lab, primary, f"SELECT id FROM ha_rows WHERE id BETWEEN {min(acked)} AND {max(acked)}",
+              timeout=60)
+    present = {int(x) for x in out.split()}
+    return sorted(set(acked) - present)
+
+
+class Sampler(threading.Thread):
+    """Polls pg_is_in_recovery() on both nodes (local sockets, inside each
+    node). Two primaries = node A primary, then node B primary, then A
+    primary again in three consecutive samples (bracketing rules out a role
+    change between two samples)."""
+
+    def __init__(self, lab: labkit.Lab):
+        super().__init__(daemon=True)
+        self.lab = lab
+        self.halt = threading.Event()
+        self.samples: list[tuple[float, str, Optional[str]]] = []
+        self.violations: list[str] = []
+
+    def _primary(self, node: str) -> bool:
+        answer = try_sql(self.lab, node, "SELECT pg_is_in_recovery()", timeout=5)
+        self.samples.append((time.time(), node, answer))
+        return answer == "f"
+
+    def run(self) -> None:
+        a, b = labkit.NODES
+        while not self.halt.is_set():
+            pa1 = self._primary(a)
+            pb = self._primary(b)
+            pa2 = self._primary(a)
+            if pa1 and pb and pa2:
+                self.violations.append(f"{a} and {b} both primary around {time.ctime()}")
+            time.sleep(0.2)
+
+    def stop(self) -> list[str]:
+        self.halt.set()
+        self.join(timeout=60)
+        return self.violations
+
+
+class Scenario:
+    """A writer through the VIP plus the two-primaries sampler around one
+    scenario. finish() stops both and checks zero loss on the primary."""
+
+    def __init__(self, lab: labkit.Lab, name: str, interval: float = 0.05):
+        self.lab = lab
+        self.writer = Writer(lab, lab.workdir, name, interval)
+        self.sampler = Sampler(lab)
+
+    def __enter__(self) -> "Scenario":
+        self.writer.start()
+        self.writer.wait_acks(10, timeout=60)
+        self.sampler.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.writer.stop()
+        self.sampler.halt.set()
+
+    def acks(self) -> int:
+        return len(self.writer.acked())
+
+    def more_acks(self, count: int = 20, timeout: float = 180) -> int:
+        return self.writer.wait_acks(self.acks() + count, timeout=timeout)
+
+    def finish(self, primary: str) -> list[int]:
+        """Stop; assert no two primaries; return acknowledged ids missing on PRIMARY."""
+        self.writer.stop()
+        violations = self.sampler.stop()
+        assert violations == [], f"two primaries seen: {violations}"
+        acked = self.writer.acked()
+        assert acked, "the writer never got an acknowledgement"
+        return missing_rows(self.lab, primary, acked)
+
+
+def restore_settled(lab: labkit.Lab, timeout: float = 150) -> tuple[str, str]:
+    """Bring the cluster back to settled between scenarios (a failed scenario
+    may leave failures or a banned node): cleanup, then wait."""
+    st = settled_or_none(lab)
+    if st:
+        return st
+    lab.crm("resource", "clear", CLONE)   # a move left behind by a failed test
+    cleanup(lab)
+    return wait_settled(lab, timeout)
+
+
+def settled_or_none(lab: labkit.Lab) -> Optional[tuple[str, str]]:
+    try:
+        return settled(lab)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def wait_promoted(lab: labkit.Lab, node: str, observer: str, timeout: float = 180) -> None:
+    """NODE promoted (Pacemaker's view) and answering as a primary."""
+    labkit.wait_for(f"{node} promoted", lambda: promoted_nodes(lab, observer) == [node]
+                    and try_sql(lab, node, "SELECT pg_is_in_recovery()") == "f",
+                    timeout=timeout, interval=1)
+
+
+def timeline(lab: labkit.Lab, node: str) -> int:
+    out = lab.exec(node, f"{PGBIN}/pg_controldata", PGDATA).stdout
+    for line in out.splitlines():
+        if line.startswith("Latest checkpoint's TimeLineID:"):
+            return int(line.split(":")[1])
+    raise AssertionError("no TimeLineID in pg_controldata")
+
+
+def _pacemaker_log(lab: labkit.Lab, node: str) -> Path:
+    return lab.lab_dir / "nodes" / node / "var-log-pacemaker" / "pacemaker.log"
+
+
+def log_mark(lab: labkit.Lab, node: str) -> int:
+    """Current size of NODE's Pacemaker log (pass to agent_log as SINCE)."""
+    try:
+        return _pacemaker_log(lab, node).stat().st_size
+    except OSError:
+        return 0
+
+
+def agent_log(lab: labkit.Lab, node: str, since: int = 0) -> str:
+    """pgtwin's lines in NODE's Pacemaker log, from byte offset SINCE."""
+    try:
+        with open(_pacemaker_log(lab, node), "rb") as f:
+            f.seek(since)
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(line for line in text.splitlines() if "pgtwin(" in line)

@@ -1,0 +1,32 @@
+"""Scenario 3: failover when the primary's node dies (Pacemaker fences it);
+scenario 5a again: after the fence reboot the old primary rejoins as a
+standby by itself (pg_rewind), without any cleanup."""
+import labkit
+import pgkit
+
+STATE = {}
+
+
+def test_failover_on_node_loss_with_fencing(pgtwin_lab):
+    lab = pgtwin_lab
+    primary, standby = pgkit.restore_settled(lab)
+    holder = lab.holder_pid(primary)
+    mark = pgkit.log_mark(lab, primary)
+    with pgkit.Scenario(lab, "node-loss") as sc:
+        lab.run("kill-node", primary)
+        pgkit.wait_promoted(lab, standby, observer=standby, timeout=240)
+        sc.more_acks(30)
+        missing = sc.finish(standby)
+    assert missing == []
+    out = lab.exec(standby, "stonith_admin", "--history", primary, "--output-as=xml")
+    assert [e for e in labkit.parse_fence_history(out.stdout, primary) if e.get("status") == "success"]
+    labkit.wait_for(f"{primary} rebooted", lambda: lab.holder_pid(primary) not in (None, holder),
+                    timeout=120)
+    STATE.update(old=primary, new=standby, mark=mark)
+
+
+def test_fenced_primary_rejoins_by_itself(pgtwin_lab):
+    lab = pgtwin_lab
+    old, new = STATE["old"], STATE["new"]
+    assert pgkit.wait_settled(lab, timeout=240, observer=new) == (new, old)
+    assert "pg_rewind" in pgkit.agent_log(lab, old, STATE["mark"])

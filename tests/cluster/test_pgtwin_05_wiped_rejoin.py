@@ -1,0 +1,26 @@
+"""Scenario 5b: a standby whose data directory was wiped (disk replaced while
+the node was off) comes back with pg_basebackup, made by the agent."""
+import shutil
+
+import pgkit
+
+
+def test_wiped_standby_rejoins_with_pg_basebackup(pgtwin_lab):
+    lab = pgtwin_lab
+    primary, standby = pgkit.restore_settled(lab)
+    mark = pgkit.log_mark(lab, standby)
+    data = lab.lab_dir / "nodes" / standby / "var-lib-pgtwin" / "vm" / "data"
+    with pgkit.Scenario(lab, "wiped") as sc:
+        lab.run("kill-node", standby)
+        for entry in data.iterdir():   # the node is off: its disk is ours
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        assert not any(data.iterdir())
+        sc.more_acks(30, timeout=240)
+        assert pgkit.wait_settled(lab, timeout=300, observer=primary) == (primary, standby)
+        missing = sc.finish(primary)
+    assert missing == []
+    assert (data / "PG_VERSION").exists()
+    assert "pg_basebackup" in pgkit.agent_log(lab, standby, mark)

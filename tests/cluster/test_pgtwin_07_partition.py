@@ -1,0 +1,23 @@
+"""Scenario 7: network partition between the nodes. Fencing resolves it
+(priority-fencing-delay keeps the promoted node), exactly one primary, no
+acknowledged write lost; after the heal the fenced node rejoins."""
+import labkit
+import pgkit
+
+
+def test_partition_is_resolved_by_fencing(pgtwin_lab):
+    lab = pgtwin_lab
+    primary, standby = pgkit.restore_settled(lab)
+    holder = lab.holder_pid(standby)
+    try:
+        with pgkit.Scenario(lab, "partition") as sc:
+            lab.run("partition")
+            labkit.wait_for(f"{standby} fenced", lambda: lab.holder_pid(standby) != holder, timeout=180)
+            assert pgkit.promoted_nodes(lab, primary) == [primary]
+            sc.more_acks(30, timeout=240)
+            lab.run("heal")
+            assert pgkit.wait_settled(lab, timeout=300, observer=primary) == (primary, standby)
+            missing = sc.finish(primary)
+    finally:
+        lab.run("heal")
+    assert missing == []

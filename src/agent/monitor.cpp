@@ -83,22 +83,23 @@ Outcome check_standby(Context& ctx, pg::Session& session, AgentState& state) {
 Outcome action_monitor(Context& ctx) {
     MonitorFacts facts;
     facts.data_present = data_present(ctx);
-    auto live = ctx.backend.liveness(ctx.deadline.capped(kLocalCap));
-    if (!live) return {ocf::status_for(live.error().kind), live.error().message};
-    facts.liveness = *live;
-
     std::unique_ptr<pg::Session> session;
     std::optional<pg::InstanceStatus> status;
-    if (facts.liveness == backend::Liveness::Running) {
-        auto s = connect_local(ctx, kLocalCap);
-        if (s) {
-            auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
-            if (st) {
-                status = *st;
-                facts.in_recovery = st->in_recovery;
-                session = std::move(*s);
-            }
+    // SQL first: an answer proves the instance runs, and asking the backend
+    // (a `podman inspect` costs ~30 ms) is only needed when it does not.
+    if (auto s = connect_local(ctx, kLocalCap)) {
+        auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
+        if (st) {
+            status = *st;
+            facts.in_recovery = st->in_recovery;
+            facts.liveness = backend::Liveness::Running;
+            session = std::move(*s);
         }
+    }
+    if (!facts.in_recovery) {
+        auto live = ctx.backend.liveness(ctx.deadline.capped(kLocalCap));
+        if (!live) return {ocf::status_for(live.error().kind), live.error().message};
+        facts.liveness = *live;
     }
     if (!facts.in_recovery && facts.liveness == backend::Liveness::Stopped && facts.data_present) {
         auto cd = read_controldata(ctx);

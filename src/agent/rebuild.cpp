@@ -48,15 +48,24 @@ Result<void> create_peer_slot(Context& ctx) {
 
 }  // namespace
 
-std::optional<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait) {
+Result<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait) {
     Deadline until = ctx.deadline.capped(max_wait);
+    Error last{ErrorKind::NotRunning, "no peer node known"};
     while (true) {
         auto session = connect_peer(ctx, kPeerCap);
         if (session) {
             auto status = pg::instance_status(**session, ctx.deadline.capped(kPeerCap));
             if (status) return *status;
+            // It answers SQL, which is all cloning needs; a missing grant
+            // (pg_monitor) only hides its role.
+            spdlog::warn("Peer answers but its status query failed. [peer: {}, reason: {}]", ctx.peer,
+                         status.error().message);
+            pg::InstanceStatus unknown;
+            unknown.in_recovery = true;
+            return unknown;
         }
-        if (until.remaining() <= kPollInterval) return std::nullopt;
+        last = session.error();
+        if (until.remaining() <= kPollInterval) return last;
         ctx.clock.sleep_for(kPollInterval);
     }
 }

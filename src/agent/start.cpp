@@ -37,7 +37,8 @@ bool may_initialise(Context& ctx) {
 Result<void> initialise_empty(Context& ctx, bool& initialised) {
     if (auto r = set_aside_data_dir(ctx); !r) return r;
     Millis wait = std::min(kPeerWaitCap, ctx.deadline.remaining() / 2);
-    if (auto source = wait_for_peer(ctx, wait)) return clone_from_peer(ctx);
+    auto source = wait_for_peer(ctx, wait);
+    if (source) return clone_from_peer(ctx);
     if (may_initialise(ctx)) {
         spdlog::info("No peer has data: initialising a new cluster. [node: {}]", ctx.node);
         initialised = true;
@@ -45,7 +46,8 @@ Result<void> initialise_empty(Context& ctx, bool& initialised) {
     }
     return fail(ErrorKind::Generic, "data directory " + ctx.backend.host_data_dir() +
                                         " is empty and no peer answered to clone it from (peer: " +
-                                        (ctx.peer.empty() ? std::string("none") : ctx.peer) + ")");
+                                        (ctx.peer.empty() ? std::string("none") : ctx.peer) +
+                                        ": " + source.error().message + ")");
 }
 
 Result<void> rejoin(Context& ctx) {

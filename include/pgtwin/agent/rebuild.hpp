@@ -8,8 +8,9 @@
 namespace pgtwin::agent {
 
 // Waits (bounded) until the peer answers SQL, as primary or standby, and
-// returns its status; the source a fresh standby is cloned from.
-std::optional<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait);
+// returns its status (or the last connection error); the source a fresh
+// standby is cloned from.
+Result<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait);
 
 // Clones the peer into the (empty or missing) data directory with
 // pg_basebackup, creating this node's slot on the peer first. On failure the

@@ -193,7 +193,8 @@ std::vector<std::string> unknown_parameters(const EnvMap& env) {
     for (const auto& [key, value] : env) {
         if (!key.starts_with(k_reskey)) continue;
         const std::string_view name = std::string_view(key).substr(k_reskey.size());
-        if (name.starts_with(k_meta)) continue;
+        // Pacemaker passes these with every action; they are not parameters.
+        if (name.starts_with(k_meta) || name == "crm_feature_set") continue;
         const bool known = std::any_of(table.begin(), table.end(), [name](const ParamSpec& s) { return s.name == name; });
         if (!known) names.emplace_back(name);
     }

@@ -95,18 +95,14 @@ Result<void> ContainerBackend::wait_ready(const Deadline& d) {
 }
 
 Result<void> ContainerBackend::launch(const UserIds& ids, const Deadline& d) {
-    RunSpec spec;
+    // The long-running container: a temporary run's spec, kept, named and detached.
+    RunSpec spec = temp_run(ids, {"postgres", "-D", kContainerDataDir, "-p", std::to_string(m_cfg.pgport), "-c",
+                                  std::string("unix_socket_directories=") + kContainerSocketDir});
+    spec.remove = false;
     spec.detach = true;
     spec.name = m_name;
     spec.hostname = m_node;
-    spec.network = "host";
-    spec.user = ids.spec();
     spec.mounts = mounts(true);
-    spec.env = container_env();
-    spec.extra_options = split_words(m_cfg.container_run_options);
-    spec.image = m_cfg.container_image;
-    spec.cmd = {"postgres", "-D", kContainerDataDir, "-p", std::to_string(m_cfg.pgport), "-c",
-                std::string("unix_socket_directories=") + kContainerSocketDir};
     if (sys::file_exists(config_dir() + "/postgresql.conf")) {
         spec.cmd.insert(spec.cmd.end(), {"-c", std::string("config_file=") + kContainerConfigDir +
                                                    "/postgresql.conf"});

@@ -98,22 +98,7 @@ def template(agent):
 @pytest.fixture
 def lab(request, template):
     """A fresh two-host container lab, destroyed after the test whatever happened."""
-    the_lab = ctlab.CtLab(template=template)
-    try:
-        the_lab.create()
-    except BaseException:
-        the_lab.destroy()
-        raise
-    yield the_lab
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    if failed:
-        for h in the_lab.hosts.values():
-            print(f"===== {h.name} logs =====\n{h.log_tail()}")
-        print(f"===== stub state =====\n{the_lab.stub_state()}")
-        if os.environ.get("PGTWIN_ITEST_KEEP") == "1":
-            print(f"lab kept at {the_lab.root}; run tests/container/cleanup.sh later")
-            return
-    the_lab.destroy()
+    yield from ctlab.vmlab.managed_lab(request, ctlab.CtLab(template=template), "tests/container/cleanup.sh")
 
 
 @pytest.fixture

@@ -224,18 +224,6 @@ class CtLab(vmlab.Lab):
                 names.add(h.container)
         return sorted(names)
 
-    def _create_network(self):
-        h1, h2 = self.hosts["psql1"], self.hosts["psql2"]
-        for h in (h1, h2):
-            run(["ip", "netns", "add", h.ns], check=True)
-        run(["ip", "link", "add", f"{h1.ns}v0", "type", "veth", "peer", "name", f"{h2.ns}v0"], check=True)
-        for h in (h1, h2):
-            dev = f"{h.ns}v0"
-            run(["ip", "link", "set", dev, "netns", h.ns], check=True)
-            run(["ip", "-n", h.ns, "addr", "add", f"{h.addr}/24", "dev", dev], check=True)
-            run(["ip", "-n", h.ns, "link", "set", dev, "up"], check=True)
-            run(["ip", "-n", h.ns, "link", "set", "lo", "up"], check=True)
-
     def destroy(self):
         """Removes this lab's containers, then what runs in its namespaces, then all files."""
         errors = []

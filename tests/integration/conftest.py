@@ -81,22 +81,7 @@ def template(_session):
 @pytest.fixture
 def lab(request, template):
     """A fresh two-host lab, destroyed after the test whatever happened."""
-    the_lab = labmod.Lab(template=template)
-    try:
-        the_lab.create()
-    except BaseException:
-        the_lab.destroy()
-        raise
-    yield the_lab
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    if failed:
-        for h in the_lab.hosts.values():
-            print(f"===== {h.name} logs =====\n{h.log_tail()}")
-        print(f"===== stub state =====\n{the_lab.stub_state()}")
-        if os.environ.get("PGTWIN_ITEST_KEEP") == "1":
-            print(f"lab kept at {the_lab.root}; run tests/integration/cleanup.sh later")
-            return
-    the_lab.destroy()
+    yield from labmod.managed_lab(request, labmod.Lab(template=template), "tests/integration/cleanup.sh")
 
 
 def _agent_problem():

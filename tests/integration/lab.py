@@ -311,10 +311,11 @@ class Lab:
         return self
 
     def _create_network(self):
-        for ns in ("pgtw1", "pgtw2"):
-            run(["ip", "netns", "add", ns], check=True)
-        run(["ip", "link", "add", "pgtw1v0", "type", "veth", "peer", "name", "pgtw2v0"], check=True)
-        for h in self.hosts.values():
+        h1, h2 = self.hosts["psql1"], self.hosts["psql2"]
+        for h in (h1, h2):
+            run(["ip", "netns", "add", h.ns], check=True)
+        run(["ip", "link", "add", f"{h1.ns}v0", "type", "veth", "peer", "name", f"{h2.ns}v0"], check=True)
+        for h in (h1, h2):
             dev = f"{h.ns}v0"
             run(["ip", "link", "set", dev, "netns", h.ns], check=True)
             run(["ip", "-n", h.ns, "addr", "add", f"{h.addr}/24", "dev", dev], check=True)
@@ -419,3 +420,24 @@ def prepare_node(data, passfile, password_file, init=False, socket_dir="../run")
     if init:
         argv.append("--init")
     return run(argv, timeout=180, check=True)
+
+
+def managed_lab(request, the_lab, cleanup_script):
+    """Creates `the_lab`, yields it, and destroys it after the test whatever
+    happened; on failure prints the hosts' logs, and with PGTWIN_ITEST_KEEP=1
+    keeps it for `cleanup_script`. Shared by the VM and container tiers."""
+    try:
+        the_lab.create()
+    except BaseException:
+        the_lab.destroy()
+        raise
+    yield the_lab
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    if failed:
+        for h in the_lab.hosts.values():
+            print(f"===== {h.name} logs =====\n{h.log_tail()}")
+        print(f"===== stub state =====\n{the_lab.stub_state()}")
+        if os.environ.get("PGTWIN_ITEST_KEEP") == "1":
+            print(f"lab kept at {the_lab.root}; run {cleanup_script} later")
+            return
+    the_lab.destroy()

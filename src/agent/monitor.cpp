@@ -25,10 +25,7 @@ void refresh_own_score(Context& ctx, AgentState& state) {
     if (!primary || primary->in_recovery) return;
     auto rows = pg::replication_peers(**session, ctx.deadline.capped(kPeerCap));
     if (!rows) return;
-    std::optional<pg::ReplicationPeer> me;
-    for (const auto& r : *rows) {
-        if (r.application_name == ctx.cfg.application_name && (!me || r.state == "streaming")) me = r;
-    }
+    auto me = find_standby_row(*rows, ctx.cfg.application_name);
     auto verdict = judge_standby(me, ctx.cfg.rep_mode, primary->position.lsn, ctx.cfg.max_promotion_lag_bytes);
     // Only raise the score here; lowering is the primary's job, which also
     // changes synchronous replication in the right order.

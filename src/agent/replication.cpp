@@ -14,17 +14,6 @@ namespace pgtwin::agent {
 
 namespace {
 
-std::optional<pg::ReplicationPeer> find_standby_row(const std::vector<pg::ReplicationPeer>& rows,
-                                                    const std::string& app_name) {
-    // Prefer a streaming row: a reconnecting standby can briefly show two.
-    std::optional<pg::ReplicationPeer> found;
-    for (const auto& r : rows) {
-        if (r.application_name != app_name) continue;
-        if (!found || r.state == "streaming") found = r;
-    }
-    return found;
-}
-
 // Publishes the verdict on the standby and this primary's own score/state.
 Result<void> publish_verdict(Context& ctx, AgentState& state, const StandbyVerdict& verdict) {
     auto names = attribute_names(ctx.resource);
@@ -37,6 +26,17 @@ Result<void> publish_verdict(Context& ctx, AgentState& state, const StandbyVerdi
 }
 
 }  // namespace
+
+std::optional<pg::ReplicationPeer> find_standby_row(const std::vector<pg::ReplicationPeer>& rows,
+                                                    const std::string& app_name) {
+    // Prefer a streaming row: a reconnecting standby can briefly show two.
+    std::optional<pg::ReplicationPeer> found;
+    for (const auto& r : rows) {
+        if (r.application_name != app_name) continue;
+        if (!found || r.state == "streaming") found = r;
+    }
+    return found;
+}
 
 std::string peer_application_name(const Context& ctx) {
     return ctx.cfg.application_name == ctx.node ? ctx.peer : ctx.cfg.application_name;

@@ -1,7 +1,9 @@
 #pragma once
 // Replication housekeeping shared by start, monitor and promote.
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "pgtwin/agent/context.hpp"
 #include "pgtwin/agent/decisions.hpp"
@@ -9,6 +11,11 @@
 #include "pgtwin/pg/queries.hpp"
 
 namespace pgtwin::agent {
+
+// The pg_stat_replication row of `app_name`, preferring a streaming one
+// (a reconnecting standby can briefly show two).
+std::optional<pg::ReplicationPeer> find_standby_row(const std::vector<pg::ReplicationPeer>& rows,
+                                                    const std::string& app_name);
 
 // application_name the peer uses (its node name unless set explicitly,
 // in which case both nodes share the configured value).

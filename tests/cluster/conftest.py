@@ -1,6 +1,8 @@
 """Fixtures of the cluster tier: a real two-node Pacemaker+Corosync lab.
 
 Run as root: /usr/bin/python3 -m pytest tests/cluster
+PGTWIN_CLUSTER_MODE=vm|container (default vm) picks the mode of the pgtwin
+scenarios; tests/cluster/run.sh runs both, one lab per mode.
 The lab is brought up once per test module (fresh node disks) and always torn
 down at module end, also after failures; the teardown is then checked.
 """
@@ -14,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import labkit  # noqa: E402
+import pgkit  # noqa: E402
 
 
 def _skip_reason():
@@ -55,6 +58,9 @@ def pgtwin_lab(tmp_path_factory):
     """One lab for all pgtwin scenarios (test_pgtwin_*.py, run in file order):
     PostgreSQL prepared on both nodes with pg-prepare-node (psql2 left empty),
     pgtwin installed from PGTWIN_BIN and examples/vm-mode-cluster.crm loaded.
+    With PGTWIN_CLUSTER_MODE=container instead: the image loaded on both
+    nodes, the nodes prepared as docs/CONTAINER_MODE_SETUP.md says and
+    examples/container-mode-cluster.crm loaded (lab.d/pgtwin-setup-container).
     Torn down at session end; the teardown is then checked."""
     reason = _skip_reason()
     if reason:
@@ -68,7 +74,7 @@ def pgtwin_lab(tmp_path_factory):
     the_lab.down()
     try:
         the_lab.up()
-        the_lab.run("setup-pgtwin", str(labkit.REPO / "examples" / "vm-mode-cluster.crm"), timeout=300)
+        the_lab.run(pgkit.SETUP_COMMAND, str(pgkit.CONFIG), timeout=420)
         yield the_lab
     finally:
         namespaces = the_lab.node_mount_namespaces()

@@ -16,14 +16,24 @@ from typing import Optional
 
 import labkit
 
-CONFIG = labkit.REPO / "examples" / "vm-mode-cluster.crm"
+# The cluster tier runs in one mode per pytest run: PGTWIN_CLUSTER_MODE=vm
+# (default; PostgreSQL 15 from the host's packages) or container (PostgreSQL
+# in a podman container per node, started by pgtwin; docs/CONTAINER_MODE_SETUP.md).
+MODE = os.environ.get("PGTWIN_CLUSTER_MODE", "vm")
+if MODE not in ("vm", "container"):
+    raise ValueError(f"PGTWIN_CLUSTER_MODE must be vm or container, not {MODE!r}")
+CONTAINER = MODE == "container"
+CONFIG = labkit.REPO / "examples" / ("container-mode-cluster.crm" if CONTAINER else "vm-mode-cluster.crm")
+SETUP_COMMAND = "setup-pgtwin-container" if CONTAINER else "setup-pgtwin"
 CLONE = "pgsql-clone"
 RSC = "pgsql"
 VIP_RSC = "pgsql-vip"
 VIP = "10.231.0.100"
 PGBIN = "/usr/lib/postgresql/15/bin"
-PGDATA = "/var/lib/pgtwin/vm/data"
-SOCK = "/var/run/postgresql"
+# The node's path, and the same directory on the node's disk seen from the host.
+PGDATA = "/var/lib/pgtwin/postgres/data" if CONTAINER else "/var/lib/pgtwin/vm/data"
+DISK_DATA = ("var-lib-pgtwin", "postgres", "data") if CONTAINER else ("var-lib-pgtwin", "vm", "data")
+SOCK = "/run/pgtwin-postgres" if CONTAINER else "/var/run/postgresql"
 WRITER = Path(__file__).resolve().parent / "pgwriter.py"
 APP_PASSWORD = "app-lab-password"
 
@@ -32,11 +42,28 @@ def other(node: str) -> str:
     return "psql2" if node == "psql1" else "psql1"
 
 
+def psql_argv() -> list[str]:
+    """psql on the node's local socket as database user postgres. VM mode: as
+    the OS user postgres (peer). Container mode: as root through the shared
+    socket directory (trust on local, directory mode 0700)."""
+    common = [f"{PGBIN}/psql", "-X", "-At", "-h", SOCK, "-d", "postgres"]
+    if CONTAINER:
+        return common + ["-U", "postgres"]
+    return ["runuser", "-u", "postgres", "--"] + common
+
+
+def data_dir(lab: labkit.Lab, node: str) -> Path:
+    """NODE's data directory on its disk, seen from the host."""
+    return lab.lab_dir.joinpath("nodes", node, *DISK_DATA)
+
+
+def container_name(node: str) -> str:
+    return f"pgtwin-postgres-{node}"
+
+
 def sql(lab: labkit.Lab, node: str, query: str, timeout: float = 20) -> str:
     """Run QUERY on NODE's local instance over its socket (as postgres)."""
-    out = lab.exec(node, "runuser", "-u", "postgres", "--", f"{PGBIN}/psql", "-X", "-At",
-                   "-h", SOCK, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", query,
-                   timeout=timeout)
+    out = lab.exec(node, *psql_argv(), "-v", "ON_ERROR_STOP=1", "-c", query, timeout=timeout)
     return out.stdout.strip()
 
 
@@ -45,8 +72,7 @@ def try_sql(lab: labkit.Lab, node: str, query: str, timeout: float = 10) -> Opti
     if lab.holder_pid(node) is None:
         return None
     try:
-        out = lab.exec(node, "runuser", "-u", "postgres", "--", f"{PGBIN}/psql", "-X", "-At",
-                       "-h", SOCK, "-d", "postgres", "-c", query, timeout=timeout, check=False)
+        out = lab.exec(node, *psql_argv(), "-c", query, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -105,7 +131,16 @@ def promoted_nodes(lab: labkit.Lab, observer: str) -> list[str]:
 
 def postmaster_pid(lab: labkit.Lab, node: str) -> int:
     """PID of NODE's postmaster from postmaster.pid (host view of the node disk)."""
-    pidfile = lab.lab_dir / "nodes" / node / "var-lib-pgtwin" / "vm" / "data" / "postmaster.pid"
+    if CONTAINER:
+        # postmaster.pid holds the PID inside the container's PID namespace;
+        # the runtime knows the host PID of the container's PID 1, which is
+        # the postmaster (the image's entrypoint execs postgres).
+        out = lab.exec(node, "podman", "inspect", "--type", "container", "--format",
+                       "{{.State.Pid}}", container_name(node), timeout=30)
+        pid = int(out.stdout.strip())
+        assert pid > 0, f"{container_name(node)} does not run on {node}"
+        return pid
+    pidfile = data_dir(lab, node) / "postmaster.pid"
     local = int(pidfile.read_text().splitlines()[0])
     # The node shares the host's PID namespace: the PID is valid on the host.
     return local

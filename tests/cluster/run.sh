@@ -1,8 +1,35 @@
 #!/bin/bash
 # The cluster tier: a real two-node Pacemaker+Corosync lab (scripts/lab), the
-# lab smoke test and pgtwin's HA scenarios. Needs root. PGTWIN_BIN names the
-# agent binary (scripts/test sets it; default build-ci/pgtwin).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+# lab smoke test and pgtwin's HA scenarios, once per mode, one after the
+# other, each mode in its own lab (torn down by the fixtures in between):
+#
+#   vm         all of tests/cluster (smoke + 9 scenarios)
+#   container  the 9 pgtwin scenarios with PostgreSQL in podman containers
+#              started by pgtwin (PGTWIN_CLUSTER_MODE=container,
+#              examples/container-mode-cluster.crm)
+#
+# Needs root. PGTWIN_BIN names the agent binary (scripts/test sets it;
+# default build-ci/pgtwin). PGTWIN_CLUSTER_MODES (default "vm container")
+# picks the modes; extra arguments go to every pytest run. The exit status
+# is non-zero when any mode failed; both modes run regardless.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 2
 export PGTWIN_BIN=${PGTWIN_BIN:-$PWD/build-ci/pgtwin}
-exec /usr/bin/python3 -m pytest -p no:cacheprovider -v tests/cluster "$@"
+# Container mode runs every pgtwin scenario (test_pgtwin_*.py); the lab smoke
+# test does not depend on the mode and runs in VM mode only. A subset can be
+# given as a list of files in PGTWIN_CONTAINER_SCENARIOS.
+CONTAINER_SCENARIOS=${PGTWIN_CONTAINER_SCENARIOS:-$(echo tests/cluster/test_pgtwin_*.py)}
+
+rc=0
+for mode in ${PGTWIN_CLUSTER_MODES:-vm container}; do
+    case "$mode" in
+        vm) targets=(tests/cluster) ;;
+        container) read -r -a targets <<<"${CONTAINER_SCENARIOS//$'\n'/ }" ;;
+        *) echo "run.sh: unknown mode $mode" >&2; exit 2 ;;
+    esac
+    echo "=== cluster tier, mode $mode ==="
+    start=$SECONDS
+    PGTWIN_CLUSTER_MODE=$mode /usr/bin/python3 -m pytest -p no:cacheprovider -v "${targets[@]}" "$@" || rc=1
+    echo "=== cluster tier, mode $mode: $((SECONDS - start)) s ==="
+done
+exit $rc

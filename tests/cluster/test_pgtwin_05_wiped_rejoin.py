@@ -9,7 +9,7 @@ def test_wiped_standby_rejoins_with_pg_basebackup(pgtwin_lab):
     lab = pgtwin_lab
     primary, standby = pgkit.restore_settled(lab)
     mark = pgkit.log_mark(lab, standby)
-    data = lab.lab_dir / "nodes" / standby / "var-lib-pgtwin" / "vm" / "data"
+    data = pgkit.data_dir(lab, standby)
     with pgkit.Scenario(lab, "wiped") as sc:
         lab.run("kill-node", standby)
         for entry in data.iterdir():   # the node is off: its disk is ours

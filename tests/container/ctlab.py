@@ -234,22 +234,7 @@ class CtLab(vmlab.Lab):
         left = self.containers()
         if left:
             errors.append(f"containers left: {left}")
-        for ns in NAMESPACES.values():
-            for pid in vmlab.netns_pids(ns):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            if not wait_for(lambda: not [p for p in vmlab.netns_pids(ns) if alive(p)], tries=50, delay=0.1):
-                errors.append(f"processes survive in {ns}: {vmlab.netns_pids(ns)}")
-            if ns in vmlab.netns_list():
-                res = run(["ip", "netns", "del", ns])
-                if res.rc != 0:
-                    errors.append(str(res))
-        if self.root is not None and self.root.exists():
-            shutil.rmtree(self.root, ignore_errors=True)
-        if errors:
-            raise RuntimeError("container lab teardown problems:\n" + "\n".join(errors))
+        vmlab.remove_namespaces_and_files(list(NAMESPACES.values()), self.root, errors, "container lab")
 
 
 def tree_digest_of(path):

@@ -330,22 +330,7 @@ class Lab:
                 if postmaster_running_in(data):
                     run(["runuser", "-u", "postgres", "--", f"{PG_BINDIR}/pg_ctl", "-D", data,
                          "-m", "immediate", "-w", "-t", "30", "stop"], timeout=60)
-        for ns in ("pgtw1", "pgtw2"):
-            for pid in netns_pids(ns):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            if not wait_for(lambda: not [p for p in netns_pids(ns) if alive(p)], tries=50, delay=0.1):
-                errors.append(f"processes survive in {ns}: {netns_pids(ns)}")
-            if ns in netns_list():
-                res = run(["ip", "netns", "del", ns])
-                if res.rc != 0:
-                    errors.append(str(res))
-        if self.root is not None and self.root.exists():
-            shutil.rmtree(self.root, ignore_errors=True)
-        if errors:
-            raise RuntimeError("lab teardown problems:\n" + "\n".join(errors))
+        remove_namespaces_and_files([ns for ns, _ in HOSTS.values()], self.root, errors, "lab")
 
     # -- helpers
     def peer(self, host):
@@ -441,3 +426,24 @@ def managed_lab(request, the_lab, cleanup_script):
             print(f"lab kept at {the_lab.root}; run {cleanup_script} later")
             return
     the_lab.destroy()
+
+
+def remove_namespaces_and_files(namespaces, root, errors, what):
+    """Kills what runs in `namespaces` (only there), deletes them and `root`;
+    raises with `errors` plus anything left. Shared by the VM and container labs."""
+    for ns in namespaces:
+        for pid in netns_pids(ns):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if not wait_for(lambda: not [p for p in netns_pids(ns) if alive(p)], tries=50, delay=0.1):
+            errors.append(f"processes survive in {ns}: {netns_pids(ns)}")
+        if ns in netns_list():
+            res = run(["ip", "netns", "del", ns])
+            if res.rc != 0:
+                errors.append(str(res))
+    if root is not None and root.exists():
+        shutil.rmtree(root, ignore_errors=True)
+    if errors:
+        raise RuntimeError(f"{what} teardown problems:\n" + "\n".join(errors))

@@ -63,6 +63,22 @@ TEST(ProcessDeath, ToolDiesWhenTheAgentIsKilled) {
     EXPECT_TRUE(gone) << "tool " << tool << " outlived the SIGKILLed agent";
 }
 
+TEST(ProcessDeath, HelperOfTheToolDiesWhenTheAgentIsKilled) {
+    TempDir dir;
+    std::string pidfile = dir / "helper.pid";
+    // Like pg_basebackup -X stream: its WAL streamer is a grandchild of the agent.
+    pid_t agent = start_agent("sleep 120 & echo $! > " + pidfile + "; wait");
+    ASSERT_GT(agent, 0);
+    pid_t helper = wait_for_pid(pidfile);
+    ASSERT_GT(helper, 0) << "the helper did not start";
+    ASSERT_EQ(::kill(agent, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(agent, &status, 0), agent);
+    bool gone = eventually([helper] { return !process_alive(helper); });
+    if (!gone) ::kill(helper, SIGKILL);
+    EXPECT_TRUE(gone) << "helper " << helper << " outlived the SIGKILLed agent";
+}
+
 TEST(ProcessDeath, SigtermOfTheAgentTakesTheWholeToolGroup) {
     TempDir dir;
     std::string pidfile = dir / "helper.pid";

@@ -225,5 +225,27 @@ TEST_F(Recovery, StandbyReplayingItsOwnWalIsCatchingUpNotFailed) {
     EXPECT_EQ(agent::action_monitor(c2).status, Status::ErrGeneric);
 }
 
+// Records the SQL it is given and answers every statement with no rows.
+class RecordingSession final : public pg::Session {
+public:
+    std::vector<std::string> sql;
+    Result<pg::QueryResult> query(const std::string& q, const std::vector<std::optional<std::string>>&,
+                                  const Deadline&) override {
+        sql.push_back(q);
+        return pg::QueryResult{};
+    }
+    Result<std::string> quote_literal(const std::string& value) override { return "'" + value + "'"; }
+};
+
+TEST(RecoverySlots, LostInactiveSlotIsDroppedBeforeItIsMadeAgain) {
+    RecordingSession s;
+    FakeClock clock;
+    ASSERT_TRUE(pg::ensure_physical_slot(s, "pgtwin_psql2", Deadline(clock, Millis{5000})).ok());
+    ASSERT_EQ(s.sql.size(), 2U);
+    EXPECT_NE(s.sql[0].find("pg_drop_replication_slot"), std::string::npos) << s.sql[0];
+    EXPECT_NE(s.sql[0].find("NOT active AND wal_status = 'lost'"), std::string::npos) << s.sql[0];
+    EXPECT_NE(s.sql[1].find("pg_create_physical_replication_slot"), std::string::npos) << s.sql[1];
+}
+
 }  // namespace
 }  // namespace pgtwin::testing

@@ -18,6 +18,8 @@ Outcome classify_instance(const MonitorFacts& f) {
         return {Status::ErrGeneric, "PostgreSQL is running but does not accept connections"};
     }
     if (!f.data_present) return {Status::NotRunning, ""};
+    // Not a crash and not an error: start replaces or rewinds such a directory.
+    if (f.untrusted) return {Status::NotRunning, ""};
     if (!f.control_state.has_value()) {
         return {Status::ErrGeneric, "PostgreSQL is not running and pg_controldata gave no state"};
     }
@@ -26,6 +28,9 @@ Outcome classify_instance(const MonitorFacts& f) {
         case ClusterState::ShutDownInRecovery:
             return {Status::NotRunning, ""};
         case ClusterState::InProduction:
+            // A fresh clone that never ran carries the source's "in production"
+            // (PAF checks backup_label the same way): a standby, not stopped.
+            if (f.backup_label) return {Status::NotRunning, ""};
             // A primary that stopped without a shutdown checkpoint: crashed.
             return {Status::FailedPromoted, "PostgreSQL primary crashed (not running, state 'in production')"};
         case ClusterState::InArchiveRecovery:
@@ -91,13 +96,14 @@ std::vector<std::string> better_candidates(const pg::WalPosition& mine,
     return better;
 }
 
-RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg::InstanceStatus>& primary) {
+RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg::InstanceStatus>& primary,
+                           bool fresh_backup) {
     if (!primary) return RejoinAction::StartAsStandby;
     if (!primary->system_identifier.empty() && !local.system_identifier.empty() &&
         primary->system_identifier != local.system_identifier) {
         return RejoinAction::Refuse;
     }
-    bool was_primary = local.state == ClusterState::InProduction || local.state == ClusterState::ShutDown;
+    bool was_primary = (local.state == ClusterState::InProduction && !fresh_backup) || local.state == ClusterState::ShutDown;
     if (was_primary) return RejoinAction::Rewind;
     if (local.checkpoint_timeline < primary->position.timeline) return RejoinAction::Rewind;
     return RejoinAction::StartAsStandby;

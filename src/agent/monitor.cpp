@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
@@ -45,7 +46,46 @@ void publish_bootstrap_score(Context& ctx, AgentState& state) {
     if (score) (void)publish_score(ctx, state, ctx.node, *score);
 }
 
-Outcome check_standby(Context& ctx, pg::Session& session, AgentState& state) {
+// Remembers the standby's WAL position; true when it moved on since the last
+// monitor. After a restart the WAL receiver only starts once local WAL is
+// replayed: a standby that still replays is catching up, not failing.
+bool replay_progressed(AgentState& state, pg::Lsn now) {
+    auto before = pg::Lsn::parse(state.replay_lsn);
+    state.replay_lsn = now.str();
+    return before && now > *before;
+}
+
+// Asks the primary whether this standby's slot still keeps the WAL it needs
+// (privilege-free: pg_replication_slots). Unknown counts as kept.
+bool wal_gone_on_primary(Context& ctx, pg::Lsn needed) {
+    auto session = connect_peer(ctx, kPeerCap);
+    if (!session) return false;
+    auto gone = pg::slot_lacks_wal(**session, slot_name_for(ctx, ctx.node), needed, ctx.deadline.capped(kPeerCap));
+    if (!gone) {
+        spdlog::warn("Cannot check the standby's slot on the primary. [reason: {}]", gone.error().message);
+        return false;
+    }
+    return gone->value_or(false);
+}
+
+// A standby that cannot stream because its WAL is gone would restart-loop:
+// it is marked so that the next start rebuilds it (old data kept).
+Outcome fail_not_streaming(Context& ctx, pg::Lsn position) {
+    if (wal_gone_on_primary(ctx, position)) {
+        if (auto r = set_marker(ctx, DataMarker::Rebuild); !r) spdlog::error("{}", r.error().message);
+        spdlog::error("The WAL this standby needs is gone on the primary: marked for rebuild. [primary: {}, lsn: {}]",
+                      ctx.peer, position.str());
+        return {ocf::Status::ErrGeneric, "the WAL this standby needs (from " + position.str() + ") is gone on primary " +
+                                             ctx.peer + ": the next start rebuilds it with pg_basebackup"};
+    }
+    // Failing the monitor makes Pacemaker restart the standby, and start
+    // rejoins it (pg_rewind / pg_basebackup) now that a primary is reachable.
+    return {ocf::Status::ErrGeneric, "standby has not streamed from primary " + ctx.peer + " for " +
+                                         std::to_string(ctx.cfg.replication_failure_threshold) + " monitors"};
+}
+
+Outcome check_standby(Context& ctx, pg::Session& session, const pg::InstanceStatus& status, AgentState& state) {
+    bool progressed = replay_progressed(state, status.position.lsn);
     auto receiver = pg::wal_receiver(session, ctx.deadline.capped(kLocalCap));
     if (!receiver) return {ocf::Status::ErrGeneric, "cannot read the WAL receiver: " + receiver.error().message};
     if (*receiver && (*receiver)->status == "streaming") {
@@ -64,15 +104,17 @@ Outcome check_standby(Context& ctx, pg::Session& session, AgentState& state) {
         publish_bootstrap_score(ctx, state);
         return {ocf::Status::Success, ""};
     }
+    if (progressed) {
+        state.replication_failures = 0;
+        spdlog::info("Standby is replaying WAL, catching up. [lsn: {}]", status.position.lsn.str());
+        return {ocf::Status::Success, ""};
+    }
     state.replication_failures++;
     spdlog::warn("Standby is not streaming from the primary. [primary: {}, failures: {}, threshold: {}]", ctx.peer,
                  state.replication_failures, ctx.cfg.replication_failure_threshold);
     if (state.replication_failures < ctx.cfg.replication_failure_threshold) return {ocf::Status::Success, ""};
     state.replication_failures = 0;
-    // Failing the monitor makes Pacemaker restart the standby, and start
-    // rejoins it (pg_rewind / pg_basebackup) now that a primary is reachable.
-    return {ocf::Status::ErrGeneric, "standby has not streamed from primary " + ctx.peer + " for " +
-                                         std::to_string(ctx.cfg.replication_failure_threshold) + " monitors"};
+    return fail_not_streaming(ctx, status.position.lsn);
 }
 
 }  // namespace
@@ -99,9 +141,16 @@ Outcome action_monitor(Context& ctx) {
         facts.liveness = *live;
     }
     if (!facts.in_recovery && facts.liveness == backend::Liveness::Stopped && facts.data_present) {
-        auto cd = read_controldata(ctx);
-        if (cd) facts.control_state = cd->state;
-        else spdlog::warn("Cannot read control data. [reason: {}]", cd.error().message);
+        DataTrust trust = data_trust(ctx);
+        facts.untrusted = trust != DataTrust::Trusted;
+        facts.backup_label = backup_label_present(ctx);
+        if (facts.untrusted) {
+            spdlog::info("Data directory is {}: start will repair it.", describe(trust));
+        } else if (auto cd = read_controldata(ctx)) {
+            facts.control_state = cd->state;
+        } else {
+            spdlog::warn("Cannot read control data. [reason: {}]", cd.error().message);
+        }
     }
     Outcome outcome = classify_instance(facts);
     if (ctx.meta.is_probe() || !session) return outcome;
@@ -112,7 +161,7 @@ Outcome action_monitor(Context& ctx) {
             spdlog::error("Primary maintenance failed. [reason: {}]", r.error().message);
         }
     } else if (outcome.status == ocf::Status::Success) {
-        outcome = check_standby(ctx, *session, state);
+        outcome = check_standby(ctx, *session, *status, state);
     }
     save_state(ctx, state);
     return outcome;

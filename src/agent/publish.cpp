@@ -45,6 +45,7 @@ AgentState load_state(const Context& ctx) {
         state.published = j.value("published", std::map<std::string, std::string>{});
         state.published_at = j.value("published_at", 0LL);
         state.replication_failures = j.value("replication_failures", 0);
+        state.replay_lsn = j.value("replay_lsn", std::string());
     } catch (const nlohmann::json::exception& e) {
         spdlog::warn("Ignoring unreadable state file. [path: {}, reason: {}]", state_path(ctx), e.what());
     }
@@ -56,6 +57,7 @@ void save_state(const Context& ctx, const AgentState& state) {
     j["published"] = state.published;
     j["published_at"] = state.published_at;
     j["replication_failures"] = state.replication_failures;
+    j["replay_lsn"] = state.replay_lsn;
     std::error_code ec;
     std::filesystem::create_directories(ctx.state_dir, ec);
     std::string path = state_path(ctx);

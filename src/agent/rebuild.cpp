@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
 #include "pgtwin/sys/files.hpp"
@@ -35,9 +36,28 @@ Result<void> empty_directory(const std::string& dir) {
 std::string backup_path(const Context& ctx) {
     auto now = std::chrono::system_clock::now();
     std::string stamp = fmt::format("{:%Y%m%d-%H%M%S}", fmt::localtime(std::chrono::system_clock::to_time_t(now)));
-    fs::path data(ctx.backend.host_data_dir());
+    fs::path data = data_dir_path(ctx);  // a trailing '/' would put the target inside pgdata
     fs::path base = ctx.cfg.backup_dir.empty() ? data.parent_path() : fs::path(ctx.cfg.backup_dir);
     return (base / (data.filename().string() + ".pgtwin-backup-" + stamp)).string();
+}
+
+// rename(2) cannot move pgdata to a backup_dir on another file system (EXDEV)
+// nor move a mount point (EBUSY): copy the contents with owners and modes
+// (cp -a, bounded by the deadline), then empty pgdata in place.
+Result<void> copy_aside(Context& ctx, const std::string& dir, const std::string& target) {
+    spdlog::warn("Cannot rename the data directory aside: copying it. [pgdata: {}, backup: {}]", dir, target);
+    sys::Command cp;
+    cp.argv = {"cp", "-a", "--", dir + "/.", target};
+    cp.timeout = ctx.deadline.remaining() > kStartReserve ? ctx.deadline.remaining() - kStartReserve : Millis{0};
+    std::error_code ec;
+    fs::create_directory(target, ec);
+    if (ec) return fail(ErrorKind::Generic, "cannot create " + target + ": " + ec.message());
+    fs::permissions(target, fs::perms::owner_all, ec);
+    auto res = ctx.runner.run(cp);
+    if (!res) return fail(res.error().kind, "cannot copy the old data to " + target + ": " + res.error().message);
+    if (res->timed_out) return fail(ErrorKind::Timeout, "copying the old data to " + target + " did not finish in time");
+    if (!res->success()) return fail(ErrorKind::Generic, "cannot copy the old data to " + target + ": " + tail_lines(res->err, 2));
+    return empty_directory(dir);
 }
 
 Result<void> create_peer_slot(Context& ctx) {
@@ -71,21 +91,41 @@ Result<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait) {
 }
 
 Result<void> set_aside_data_dir(Context& ctx) {
-    const std::string dir = ctx.backend.host_data_dir();
+    const std::string dir = data_dir_path(ctx).string();
     if (!sys::is_directory(dir)) return ctx.backend.prepare_data_dir(ctx.deadline);
     auto empty = sys::directory_is_empty_or_missing(dir);
     if (!empty) return empty.error();
-    if (*empty) return ok();
+    if (*empty) {
+        clear_all_markers(ctx);
+        return ok();
+    }
     if (!ctx.cfg.backup_before_basebackup) {
         spdlog::warn("Removing old data before pg_basebackup (backup_before_basebackup=false). [pgdata: {}]", dir);
-        return empty_directory(dir);
+        if (auto r = empty_directory(dir); !r) return r;
+        clear_all_markers(ctx);
+        return ok();
     }
     std::string target = backup_path(ctx);
-    if (auto r = sys::rename_path(dir, target); !r) {
-        return fail(r.error().kind, "cannot keep the old data directory as " + target + ": " + r.error().message);
+    std::error_code ec;
+    fs::rename(dir, target, ec);
+    if (ec == std::errc::cross_device_link || ec == std::errc::device_or_resource_busy) {
+        if (auto r = copy_aside(ctx, dir, target); !r) return r;
+        ec.clear();
     }
+    if (ec) return fail(ErrorKind::Generic, "cannot keep the old data directory as " + target + ": " + ec.message());
     spdlog::info("Old data kept before pg_basebackup. [backup: {}]", target);
+    clear_all_markers(ctx);
     return ctx.backend.prepare_data_dir(ctx.deadline);
+}
+
+Result<void> discard_partial_clone(Context& ctx) {
+    const std::string dir = data_dir_path(ctx).string();
+    spdlog::warn("Discarding the copy of an interrupted pg_basebackup. [pgdata: {}]", dir);
+    if (sys::is_directory(dir)) {
+        if (auto r = empty_directory(dir); !r) return r;
+    }
+    clear_marker(ctx, DataMarker::Clone);
+    return set_aside_data_dir(ctx);
 }
 
 Result<void> clone_from_peer(Context& ctx) {
@@ -96,13 +136,19 @@ Result<void> clone_from_peer(Context& ctx) {
     Millis left = ctx.deadline.remaining() > kStartReserve ? ctx.deadline.remaining() - kStartReserve : Millis{0};
     budget = std::min(budget, left);
     spdlog::info("Cloning the peer with pg_basebackup. [source: {}, budget_s: {}]", ctx.peer, budget.count() / 1000);
+    // Marked before the first byte: a kill or reboot mid-clone leaves a
+    // directory that start must recognise and replace, not run.
+    if (auto r = set_marker(ctx, DataMarker::Clone); !r) return r;
     auto res = run_tool(ctx, backend::Tool::PgBasebackup,
                         {"-D", ctx.backend.data_dir_for_tools(), "-d", peer_tool_conninfo(ctx), "-X", "stream",
                          "-c", "fast", "-S", slot_name_for(ctx, ctx.node), "-w"},
                         budget);
-    if (res && res->success()) return ok();
+    if (res && res->success()) {
+        clear_all_markers(ctx);
+        return ok();
+    }
     // The directory was empty before: whatever is there now is a partial copy.
-    (void)empty_directory(ctx.backend.host_data_dir());
+    if (empty_directory(ctx.backend.host_data_dir())) clear_marker(ctx, DataMarker::Clone);
     if (!res) return fail(res.error().kind, "pg_basebackup from " + ctx.peer + " failed: " + res.error().message);
     return fail(ErrorKind::Generic, "pg_basebackup from " + ctx.peer + " failed: " + tail_lines(res->err, 2));
 }
@@ -110,11 +156,16 @@ Result<void> clone_from_peer(Context& ctx) {
 Result<void> rewind_from_peer(Context& ctx) {
     spdlog::info("Rewinding to the primary's history with pg_rewind. [source: {}]", ctx.peer);
     Millis left = ctx.deadline.remaining() > kStartReserve ? ctx.deadline.remaining() - kStartReserve : Millis{0};
+    // pg_rewind rewrites pgdata in place: interrupted, the directory is
+    // neither the old history nor the new one. The marker stays until a
+    // rewind succeeds or the directory is replaced by a clone.
+    if (auto r = set_marker(ctx, DataMarker::Rewind); !r) return r;
     auto res = run_tool(ctx, backend::Tool::PgRewind,
                         {"-D", ctx.backend.data_dir_for_tools(), "--source-server=" + peer_tool_conninfo(ctx)}, left);
     if (!res) return fail(res.error().kind, "pg_rewind failed: " + res.error().message);
     if (!res->success()) return fail(ErrorKind::Generic, "pg_rewind failed: " + tail_lines(res->err, 2));
     spdlog::info("pg_rewind finished. [output: {}]", tail_lines(res->out + res->err, 1));
+    clear_marker(ctx, DataMarker::Rewind);
     return create_peer_slot(ctx);
 }
 

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/rebuild.hpp"
 #include "pgtwin/agent/replication.hpp"
@@ -64,9 +65,34 @@ Result<void> rejoin(Context& ctx) {
     return clone_from_peer(ctx);
 }
 
+// A directory left by an interrupted clone or rewind, or marked for rebuild,
+// is never started as it is: it is rewound again or replaced by a fresh clone
+// from the peer. Without a peer it stays untouched and start fails.
+Result<void> repair_untrusted(Context& ctx, DataTrust trust, std::optional<pg::InstanceStatus>& primary) {
+    const std::string dir = ctx.backend.host_data_dir();
+    spdlog::warn("Data directory cannot be started as it is. [pgdata: {}, reason: {}]", dir, describe(trust));
+    if (trust == DataTrust::NeedsRebuild && !ctx.cfg.auto_basebackup) {
+        return fail(ErrorKind::Generic, "data directory " + dir + " is " + describe(trust) +
+                                            " and auto_basebackup is off: rebuild it by hand");
+    }
+    Millis wait = std::min(kPeerWaitCap, ctx.deadline.remaining() / 2);
+    if (auto source = wait_for_peer(ctx, wait); !source) {
+        return fail(ErrorKind::Generic, "data directory " + dir + " is " + describe(trust) +
+                                            " and no peer answered to repair it from: " + source.error().message);
+    }
+    Result<void> r = ok();
+    if (trust == DataTrust::PartialRewind) r = rejoin(ctx);
+    else if (trust == DataTrust::PartialClone) r = discard_partial_clone(ctx);
+    else r = set_aside_data_dir(ctx);
+    if (r && trust != DataTrust::PartialRewind) r = clone_from_peer(ctx);
+    if (r) primary = find_peer_primary(ctx);
+    return r;
+}
+
 // Prepares the data directory; tells whether it was a cleanly stopped primary
 // and which primary (if any) was found.
 Result<void> prepare_data(Context& ctx, bool& was_clean_primary, std::optional<pg::InstanceStatus>& primary) {
+    if (DataTrust trust = data_trust(ctx); trust != DataTrust::Trusted) return repair_untrusted(ctx, trust, primary);
     if (!data_present(ctx)) {
         bool initialised = false;
         auto r = initialise_empty(ctx, initialised);
@@ -78,7 +104,7 @@ Result<void> prepare_data(Context& ctx, bool& was_clean_primary, std::optional<p
     if (!cd) return cd.error();
     was_clean_primary = cd->state == pg::ClusterState::ShutDown;
     primary = find_peer_primary(ctx);
-    switch (decide_rejoin(*cd, primary)) {
+    switch (decide_rejoin(*cd, primary, backup_label_present(ctx))) {
         case RejoinAction::Refuse:
             return fail(ErrorKind::Generic, "local data belongs to another cluster (system identifier " +
                                                 cd->system_identifier + ", primary " + ctx.peer + " has " +

@@ -60,6 +60,16 @@ bool data_present(const Context& ctx) {
     return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "PG_VERSION", ec);
 }
 
+bool control_file_present(const Context& ctx) {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "global" / "pg_control", ec);
+}
+
+bool backup_label_present(const Context& ctx) {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "backup_label", ec);
+}
+
 Result<sys::CommandResult> run_tool(Context& ctx, backend::Tool tool, std::vector<std::string> args, Millis cap) {
     auto cmd = ctx.backend.tool_command(tool, std::move(args), ctx.deadline.capped(cap));
     if (!cmd) return cmd.error();

@@ -180,7 +180,35 @@ Result<std::vector<SlotInfo>> replication_slots(Session& s, const Deadline& d) {
     return slots;
 }
 
+Result<std::optional<bool>> slot_lacks_wal(Session& s, const std::string& slot, Lsn needed, const Deadline& d) {
+    // Segments are compared, not LSNs: PostgreSQL keeps the whole segment
+    // that holds a slot's restart_lsn.
+    auto r = run(s,
+                 "SELECT s.wal_status, s.wal_status = 'lost' OR s.restart_lsn IS NULL OR (NOT s.active AND"
+                 " floor(pg_wal_lsn_diff(s.restart_lsn, '0/0') / pg_size_bytes(current_setting('wal_segment_size')))"
+                 " > floor(pg_wal_lsn_diff($2::pg_lsn, '0/0') / pg_size_bytes(current_setting('wal_segment_size'))))"
+                 " FROM pg_replication_slots s WHERE s.slot_name = $1",
+                 {slot, needed.str()}, d);
+    if (!r) {
+        return r.error();
+    }
+    if (r->rows.empty()) {
+        return std::optional<bool>();
+    }
+    return std::optional<bool>(bool_cell(r->rows.front(), 1));
+}
+
 Result<void> ensure_physical_slot(Session& s, const std::string& name, const Deadline& d) {
+    auto lost = run(s,
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                    " WHERE slot_name = $1 AND NOT active AND wal_status = 'lost'",
+                    {name}, d);
+    if (!lost) {
+        return lost.error();
+    }
+    if (!lost->rows.empty()) {
+        spdlog::warn("Dropped replication slot that lost its WAL. [slot: {}]", name);
+    }
     // One statement: the function runs only when the WHERE clause holds.
     // immediately_reserve=true so the slot holds WAL from now on, before the
     // standby first connects.

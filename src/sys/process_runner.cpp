@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,6 +96,63 @@ Result<pid_t> spawn(const SpawnPlan& plan, Pipes& p) {
     p.report.write.reset();
     return pid;
 }
+
+extern "C" void watchdog_wake(int) {}
+
+// The watchdog's life after fork(): async-signal-safe calls only.
+[[noreturn]] void watchdog_main(pid_t agent, pid_t group) noexcept {
+    (void)::setpgid(0, group);
+    (void)::close_range(3, UINT_MAX, 0);  // never hold the tool's stdin pipe open
+    struct sigaction wake {};
+    wake.sa_handler = watchdog_wake;
+    sigfillset(&wake.sa_mask);
+    (void)::sigaction(SIGTERM, &wake, nullptr);
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) ::_exit(0);
+    sigset_t only_term;
+    sigfillset(&only_term);
+    sigdelset(&only_term, SIGTERM);
+    while (::getppid() == agent) ::sigsuspend(&only_term);
+    (void)::kill(-group, SIGKILL);
+    ::_exit(0);
+}
+
+// Pacemaker's operation timeout kills the agent (and its process group), not
+// the tool's own process group. PR_SET_PDEATHSIG in the tool reaches only the
+// tool itself, not what it started (pg_basebackup's WAL streamer is a
+// grandchild). So a small forked watchdog joins the tool's group, waits for
+// the agent's death (PR_SET_PDEATHSIG) and then kills the whole group. The
+// runner kills it by pid when the tool is done. -1 when fork fails.
+pid_t start_watchdog(pid_t group) {
+    pid_t agent = ::getpid();
+    sigset_t all;
+    sigset_t old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = ::fork();
+    if (pid == 0) watchdog_main(agent, group);
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (pid > 0) (void)::setpgid(pid, group);  // also here: no window outside the group
+    return pid;
+}
+
+// Owns the watchdog: ends it when the command is over.
+class Watchdog {
+public:
+    explicit Watchdog(pid_t group) : m_pid(start_watchdog(group)) {
+        if (m_pid < 0) spdlog::warn("Cannot start the watchdog of a command. [reason: {}]", std::strerror(errno));
+    }
+    Watchdog(const Watchdog&) = delete;
+    Watchdog& operator=(const Watchdog&) = delete;
+    ~Watchdog() {
+        if (m_pid <= 0) return;
+        (void)::kill(m_pid, SIGKILL);
+        while (::waitpid(m_pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }
+
+private:
+    pid_t m_pid;
+};
 
 // A descriptor that polls readable when `pid` exits; -1 on kernels before 5.3.
 // (Debian 12's <sys/pidfd.h> lacks extern "C", so use the raw system call.)
@@ -304,6 +362,7 @@ Result<CommandResult> ProcessRunner::run(const Command& cmd) {
     SigpipeBlock sigpipe;
     Result<pid_t> pid = spawn(plan, pipes);
     if (!pid) return pid.error();
+    Watchdog watchdog(*pid);
     Result<CommandResult> result = run_started(plan, *pid, pipes, cmd, end, sigpipe);
     if (!result) {
         spdlog::debug("Command could not be run. [argv0: {}, reason: {}]", plan.program, result.error().message);

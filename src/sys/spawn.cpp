@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -114,6 +115,16 @@ void drop_privileges(const SpawnPlan& plan, int report) noexcept {
     if (::setuid(plan.uid) != 0) report_and_exit(report, ChildStage::Setuid, errno);
 }
 
+// Pacemaker's operation timeout kills the agent, not its process groups: a
+// tool must not outlive it and keep writing pgdata while the next action runs.
+// PR_SET_PDEATHSIG is cleared when the effective uid/gid changes, so this runs
+// after the privilege drop; a parent that died before it took effect shows
+// up as a changed getppid().
+void die_with_parent(const SpawnPlan& plan, int report) noexcept {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) report_and_exit(report, ChildStage::ParentDeath, errno);
+    if (::getppid() != plan.parent) ::_exit(127);
+}
+
 const char* stage_name(int stage) {
     switch (static_cast<ChildStage>(stage)) {
         case ChildStage::Signals: return "signal setup";
@@ -124,6 +135,7 @@ const char* stage_name(int stage) {
         case ChildStage::Setuid: return "setuid";
         case ChildStage::Chdir: return "chdir";
         case ChildStage::Exec: return "exec";
+        case ChildStage::ParentDeath: return "parent-death signal";
     }
     return "child setup";
 }
@@ -143,6 +155,7 @@ Result<void> make_spawn_plan(const Command& cmd, SpawnPlan& plan) {
     for (const auto& [key, value] : env) plan.env.push_back(key + "=" + value);
     plan.candidates = path_candidates(plan.program, env["PATH"]);
     plan.cwd = cmd.cwd.value_or("");
+    plan.parent = ::getpid();
     long open_max = ::sysconf(_SC_OPEN_MAX);
     plan.max_fd = (open_max > 0 && open_max < 65536) ? static_cast<int>(open_max) : 65536;
     for (auto& a : plan.args) plan.argv_ptrs.push_back(a.data());
@@ -158,6 +171,7 @@ void child_main(const SpawnPlan& plan, const ChildFds& fds) noexcept {
     if (::setpgid(0, 0) != 0) report_and_exit(fds.report_write, ChildStage::Setpgid, errno);
     int report = setup_descriptors(plan, fds);
     if (plan.drop_privileges) drop_privileges(plan, report);
+    die_with_parent(plan, report);
     // After the drop, so the directory must be usable by the target user.
     if (!plan.cwd.empty() && ::chdir(plan.cwd.c_str()) != 0) report_and_exit(report, ChildStage::Chdir, errno);
     int result = ENOENT;

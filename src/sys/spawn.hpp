@@ -44,7 +44,7 @@ private:
 };
 
 // Where the child failed before (or at) exec.
-enum class ChildStage : int { Signals = 1, Setpgid, Dup, Setgid, Setgroups, Setuid, Chdir, Exec };
+enum class ChildStage : int { Signals = 1, Setpgid, Dup, Setgid, Setgroups, Setuid, Chdir, Exec, ParentDeath };
 
 // Sent by the child over the CLOEXEC report pipe when it cannot exec.
 struct ChildReport {
@@ -75,6 +75,7 @@ struct SpawnPlan {
     gid_t gid = 0;
     std::vector<gid_t> groups;            // supplementary groups of `user`
     int max_fd = 1024;                    // fallback bound when close_range is missing
+    pid_t parent = 0;                     // the agent: the child dies with it
 };
 
 // Fills `plan` in place (it holds pointers into itself: do not move it).

@@ -64,7 +64,10 @@ class Env:
         pw = pwd.getpwnam("postgres")
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         (self.pgdata / "PG_VERSION").write_text("15\n")
-        for p in (self.pgdata, self.pgdata / "PG_VERSION"):
+        # A complete cluster has global/pg_control (without it: an interrupted clone).
+        (self.pgdata / "global").mkdir(mode=0o700, exist_ok=True)
+        (self.pgdata / "global" / "pg_control").write_text("stub\n")
+        for p in (self.pgdata, self.pgdata / "PG_VERSION", self.pgdata / "global", self.pgdata / "global" / "pg_control"):
             os.chown(p, pw.pw_uid, pw.pw_gid)
 
     def base_env(self, **params):

@@ -28,6 +28,7 @@ struct FakePg {
     int timeline = 1;
     std::vector<pg::Row> replication;            // pg_stat_replication rows (8 columns)
     std::optional<pg::Row> receiver;             // pg_stat_wal_receiver row (4 columns)
+    std::optional<pg::Row> slot_check;           // slot_lacks_wal row: wal_status, lacks ("t"/"f")
     std::map<std::string, std::string> settings{{"synchronous_standby_names", ""},
                                                 {"max_slot_wal_keep_size", "4GB"}};
     Events* events = nullptr;
@@ -52,6 +53,8 @@ public:
                               m_w.in_recovery ? std::nullopt : std::optional<std::string>(walfile),
                               m_w.in_recovery ? std::optional<std::string>(std::to_string(m_w.timeline)) : std::nullopt,
                               "7300"});
+        } else if (sql.rfind("SELECT s.wal_status", 0) == 0) {
+            if (m_w.slot_check) r.rows.push_back(*m_w.slot_check);
         } else if (sql.find("pg_stat_wal_receiver") != std::string::npos) {
             if (m_w.receiver) r.rows.push_back(*m_w.receiver);
         } else if (sql.find("pg_stat_replication") != std::string::npos) {
@@ -183,6 +186,11 @@ public:
         return p;
     }
     Result<void> initdb(const Deadline&) override { return ok(); }
+    Result<void> prepare_data_dir(const Deadline&) override {
+        std::error_code ec;
+        std::filesystem::create_directories(m_dir, ec);
+        return ok();
+    }
 
 private:
     std::string m_dir;

@@ -30,6 +30,8 @@ struct MonitorFacts {
     bool data_present = true;                      // PG_VERSION exists
     std::optional<bool> in_recovery;               // set when SQL answered
     std::optional<pg::ClusterState> control_state; // set when pg_controldata ran
+    bool untrusted = false;    // left by an interrupted clone/rewind, or marked for rebuild
+    bool backup_label = false; // a base backup that never started recovery
 };
 
 // An action's result: the OCF status and, for failures, the reason.
@@ -90,7 +92,10 @@ enum class RejoinAction {
 // Why rewind: a node that was a primary or is on an older timeline may hold
 // WAL the new primary never had; pg_rewind itself reports "no rewind
 // required" when it is not diverged, so it is the safe default.
-RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg::InstanceStatus>& primary);
+// `fresh_backup`: backup_label is present, so "in production" is the state the
+// primary had when it was copied, not a local crash.
+RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg::InstanceStatus>& primary,
+                           bool fresh_backup = false);
 
 // Score for a standby with no reachable primary, from its recorded state and
 // its control data at start (a cleanly shut down primary may bootstrap).

@@ -16,6 +16,7 @@ struct AgentState {
     std::map<std::string, std::string> published;  // key -> last value published
     long long published_at = 0;                    // wall-clock seconds of the last full publish
     int replication_failures = 0;                  // consecutive standby monitors without streaming
+    std::string replay_lsn;                        // standby's WAL position at the last monitor
 };
 
 // Path of the state file for this node and resource.

@@ -31,6 +31,13 @@ std::optional<pg::InstanceStatus> find_peer_primary(Context& ctx);
 // True when the data directory holds a cluster (PG_VERSION exists).
 bool data_present(const Context& ctx);
 
+// True when global/pg_control exists. pg_basebackup sends it last, so
+// PG_VERSION without it is an unfinished clone that pg_controldata cannot read.
+bool control_file_present(const Context& ctx);
+
+// True when backup_label exists: a base backup that never started recovery.
+bool backup_label_present(const Context& ctx);
+
 // Runs a PostgreSQL tool through the backend, bounded by `cap` and the deadline.
 Result<sys::CommandResult> run_tool(Context& ctx, backend::Tool tool, std::vector<std::string> args, Millis cap);
 

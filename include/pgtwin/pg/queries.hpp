@@ -48,7 +48,14 @@ Result<InstanceStatus> instance_status(Session& s, const Deadline& d);
 Result<std::optional<WalReceiver>> wal_receiver(Session& s, const Deadline& d);
 Result<std::vector<ReplicationPeer>> replication_peers(Session& s, const Deadline& d);
 Result<std::vector<SlotInfo>> replication_slots(Session& s, const Deadline& d);
-// Creates a physical slot reserving WAL now; no-op if it exists.
+// Whether `slot` no longer keeps the WAL segment holding `needed` (the slot
+// lost its WAL, or is idle and reserves only later segments): the standby
+// can never stream from `needed`. nullopt when the slot does not exist.
+// Reads only pg_replication_slots, so no grant is needed.
+Result<std::optional<bool>> slot_lacks_wal(Session& s, const std::string& slot, Lsn needed, const Deadline& d);
+// Creates a physical slot reserving WAL now; no-op if it exists, unless it is
+// inactive and invalidated (wal_status 'lost'): that one is dropped and made
+// again, since a lost slot can never serve a standby nor pg_basebackup -S.
 Result<void> ensure_physical_slot(Session& s, const std::string& name, const Deadline& d);
 // Drops a slot if it exists and is inactive.
 Result<void> drop_slot(Session& s, const std::string& name, const Deadline& d);

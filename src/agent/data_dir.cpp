@@ -1,0 +1,76 @@
+#include "pgtwin/agent/data_dir.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "pgtwin/agent/support.hpp"
+#include "pgtwin/sys/files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace pgtwin::agent {
+
+namespace {
+
+const char* marker_suffix(DataMarker marker) {
+    switch (marker) {
+        case DataMarker::Clone: return "clone";
+        case DataMarker::Rewind: return "rewind";
+        case DataMarker::Rebuild: return "rebuild";
+    }
+    return "unknown";
+}
+
+}  // namespace
+
+fs::path data_dir_path(const Context& ctx) {
+    fs::path dir = fs::path(ctx.backend.host_data_dir()).lexically_normal();
+    // "/x/data/" normalises to "/x/data/" with an empty file name.
+    if (!dir.has_filename() && dir.has_parent_path() && dir != dir.root_path()) dir = dir.parent_path();
+    return dir;
+}
+
+std::string marker_path(const Context& ctx, DataMarker marker) {
+    fs::path dir = data_dir_path(ctx);
+    return (dir.parent_path() / ("." + dir.filename().string() + ".pgtwin-" + marker_suffix(marker))).string();
+}
+
+bool has_marker(const Context& ctx, DataMarker marker) { return sys::file_exists(marker_path(ctx, marker)); }
+
+Result<void> set_marker(const Context& ctx, DataMarker marker) {
+    std::string path = marker_path(ctx, marker);
+    auto r = sys::write_file_atomic(path, "node=" + ctx.node + "\n", 0600);
+    if (!r) return fail(r.error().kind, "cannot write marker " + path + ": " + r.error().message);
+    return ok();
+}
+
+void clear_marker(const Context& ctx, DataMarker marker) {
+    std::string path = marker_path(ctx, marker);
+    if (auto r = sys::remove_file(path); !r) {
+        spdlog::warn("Cannot remove marker. [path: {}, reason: {}]", path, r.error().message);
+    }
+}
+
+void clear_all_markers(const Context& ctx) {
+    for (DataMarker m : {DataMarker::Clone, DataMarker::Rewind, DataMarker::Rebuild}) clear_marker(ctx, m);
+}
+
+DataTrust data_trust(const Context& ctx) {
+    if (has_marker(ctx, DataMarker::Clone)) return DataTrust::PartialClone;
+    if (has_marker(ctx, DataMarker::Rewind)) return DataTrust::PartialRewind;
+    if (has_marker(ctx, DataMarker::Rebuild)) return DataTrust::NeedsRebuild;
+    if (data_present(ctx) && !control_file_present(ctx)) return DataTrust::NoControlFile;
+    return DataTrust::Trusted;
+}
+
+std::string describe(DataTrust trust) {
+    switch (trust) {
+        case DataTrust::Trusted: return "trusted";
+        case DataTrust::PartialClone: return "left by an interrupted pg_basebackup";
+        case DataTrust::PartialRewind: return "left by an interrupted pg_rewind";
+        case DataTrust::NeedsRebuild: return "marked for rebuilding: the WAL it needs is gone on the primary";
+        case DataTrust::NoControlFile: return "holds PG_VERSION but no global/pg_control (an unfinished copy)";
+    }
+    return "unknown";
+}
+
+}  // namespace pgtwin::agent

@@ -122,12 +122,8 @@ Result<void> ContainerBackend::wait_ready(const Deadline& d) {
 
 Result<void> ContainerBackend::launch(const UserIds& ids, const Deadline& d) {
     // The long-running container: a temporary run's spec, kept, named and detached.
-    // unix_socket_permissions=0700: the socket trusts local connections, so it
-    // is closed to other host users even if something opens the directory
-    // (the command line outranks postgresql.conf and ALTER SYSTEM).
     RunSpec spec = temp_run(ids, {"postgres", "-D", kContainerDataDir, "-p", std::to_string(m_cfg.pgport), "-c",
-                                  std::string("unix_socket_directories=") + kContainerSocketDir, "-c",
-                                  "unix_socket_permissions=0700"});
+                                  std::string("unix_socket_directories=") + kContainerSocketDir});
     spec.remove = false;
     spec.detach = true;
     spec.name = m_name;
@@ -138,6 +134,11 @@ Result<void> ContainerBackend::launch(const UserIds& ids, const Deadline& d) {
                                                    "/postgresql.conf"});
     }
     for (auto& w : split_words(m_cfg.start_opts)) spec.cmd.push_back(std::move(w));
+    // unix_socket_permissions=0700, last: the socket trusts local connections,
+    // so it stays closed to other host users even if something opens the
+    // directory (the command line outranks postgresql.conf and ALTER SYSTEM,
+    // and the last -c outranks start_opts).
+    spec.cmd.insert(spec.cmd.end(), {"-c", "unix_socket_permissions=0700"});
     auto rt = runtime();
     auto r = m_runner.run((*rt)->run(spec, d.remaining()));
     if (!r) return r.error();

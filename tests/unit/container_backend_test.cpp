@@ -166,7 +166,7 @@ TEST_P(ContainerBackendTest, StartMountsConfigArchiveAndPassfile) {
     write(m_root / "pgpass", "*:*:*:replicator:x\n");
     m_cfg.pgpassfile = (m_root / "pgpass").string();
     m_cfg.container_run_options = "--memory 1g";
-    m_cfg.start_opts = "-c shared_buffers=64MB";
+    m_cfg.start_opts = "-c shared_buffers=64MB";  // cannot reopen the socket: pgtwin's -c comes last
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     expect_exited();  // a stale stopped container is removed first
@@ -181,8 +181,9 @@ TEST_P(ContainerBackendTest, StartMountsConfigArchiveAndPassfile) {
               "-e", "PGDATA=/var/lib/postgresql/data", "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin",
               "--memory", "1g", "--entrypoint", "postgres", m_cfg.container_image,
               "-D", "/var/lib/postgresql/data", "-p", "5433", "-c",
-              "unix_socket_directories=/var/run/postgresql", "-c", "unix_socket_permissions=0700", "-c",
-              "config_file=/etc/postgresql/postgresql.conf", "-c", "shared_buffers=64MB"};
+              "unix_socket_directories=/var/run/postgresql", "-c",
+              "config_file=/etc/postgresql/postgresql.conf", "-c", "shared_buffers=64MB",
+              "-c", "unix_socket_permissions=0700"};
     m_fake.expect_match([&](const sys::Command& c) {
         become_ready();
         return c.argv == want;

@@ -7,7 +7,8 @@
 #               postgres image's (localhost/pgtwin-test/postgres:15-official)
 #               and run only the representative subset OFFICIAL_SUBSET (start
 #               and monitor in both roles, replication, promote, crash -> 9,
-#               stop, failover), unless pytest args select tests themselves.
+#               stop, failover, no initdb on an empty second node), unless
+#               pytest args select tests themselves.
 #               The security tests run against every variant in the plain run.
 # Needs root, podman + runc, mmdebstrap (to build the image when missing),
 # postgresql-client (psql on the host), python3-pytest (Debian).
@@ -20,7 +21,7 @@ export PGTWIN_ITEST_REQUIRE_AGENT="${PGTWIN_ITEST_REQUIRE_AGENT:-1}"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$repo/scripts/containers.conf}"
 OFFICIAL_SUBSET="test_start_stop_monitor_as_standby or test_start_promote_stop_as_primary \
 or test_crashed_primary_is_failed_promoted or test_replication_between_containers \
-or test_failover_loses_no_acknowledged_write"
+or test_failover_loses_no_acknowledged_write or test_auto_init_fails_cleanly_without_primary"
 official=0
 if [ "${1:-}" = "--official" ]; then
     official=1; shift

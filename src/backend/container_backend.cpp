@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pgtwin/backend/container_guard.hpp"
 #include "pgtwin/sys/files.hpp"
 
 namespace pgtwin::backend {
@@ -80,9 +81,12 @@ Result<const ContainerRuntime*> ContainerBackend::runtime() const {
     return &*m_runtime;
 }
 
+// Why PGDATA: images set their own (postgres:18 uses /var/lib/postgresql/18/docker);
+// the data is mounted at kContainerDataDir, and tools that read PGDATA must see that.
 std::map<std::string, std::string> ContainerBackend::container_env() const {
-    if (m_cfg.pgpassfile.empty()) return {};
-    return {{"PGPASSFILE", kContainerPassfile}};
+    std::map<std::string, std::string> env{{"PGDATA", kContainerDataDir}};
+    if (!m_cfg.pgpassfile.empty()) env.emplace("PGPASSFILE", kContainerPassfile);
+    return env;
 }
 
 std::vector<Mount> ContainerBackend::mounts(bool with_config) const {
@@ -229,8 +233,10 @@ Result<void> ContainerBackend::prepare_data_dir(const Deadline& d) {
 
 // Why --auth-local=trust: the host agent connects over the shared socket as
 // root, which peer authentication inside the container cannot map; trust is
-// what the official image uses locally, and the socket directory is 0700,
-// owned by the container user, so only root and that user reach it.
+// what the official image uses locally. Only root and the container user reach
+// the socket: validate requires a 0700 socket directory in a safe parent
+// chain, the server runs with unix_socket_permissions=0700, and the image's
+// entrypoint (which would chmod the directory 03775) never runs.
 Result<void> ContainerBackend::initdb(const Deadline& d) {
     if (sys::file_exists(m_cfg.pgdata + "/PG_VERSION")) {
         return fail(ErrorKind::Generic, "refusing initdb: " + m_cfg.pgdata + " is already initialised");
@@ -261,6 +267,7 @@ Result<void> ContainerBackend::initdb(const Deadline& d) {
 Result<void> ContainerBackend::validate(const Deadline& d) {
     auto rt = runtime();
     if (!rt) return rt.error();
+    if (auto r = check_run_options(split_words(m_cfg.container_run_options)); !r) return r;
     auto present = image_present(d);
     if (!present) return present.error();
     bool numeric = parse_numeric_user(m_cfg.container_user).has_value();
@@ -286,6 +293,7 @@ Result<void> ContainerBackend::validate(const Deadline& d) {
     if (sys::is_directory(socket_dir())) {
         if (auto r = check_dir_owner("socket directory", socket_dir(), *ids); !r) return r;
     }
+    if (auto r = check_socket_dir_private(socket_dir(), ids->uid); !r) return r;
     if (!m_cfg.pgpassfile.empty()) {
         if (!sys::file_exists(m_cfg.pgpassfile)) {
             return fail(ErrorKind::InvalidArgs, "pgpassfile " + m_cfg.pgpassfile + " does not exist");

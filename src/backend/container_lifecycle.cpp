@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/backend/container_backend.hpp"
+#include "pgtwin/backend/container_guard.hpp"
 #include "pgtwin/sys/files.hpp"
 #include "pgtwin/sys/process.hpp"
 
@@ -30,24 +31,49 @@ bool postmaster_ready(const std::string& pgdata) {
 
 }  // namespace
 
+// Why: in a container every postmaster is PID 1, and PostgreSQL takes a
+// postmaster.pid naming its own PID for stale; so a container started beside
+// a live postmaster of this data directory (a container under another name,
+// the other runtime or storage, a host postgres) would run a second server on
+// it and corrupt it. "Our container is not running" proves nothing: look for
+// such a process on the whole host (containers' processes are host processes)
+// and for a listener on the shared socket.
+Result<void> ContainerBackend::ensure_no_other_postmaster() const {
+    auto pids = postmasters_using(m_cfg.pgdata);
+    if (!pids.empty()) {
+        return fail(ErrorKind::Generic,
+                    fmt::format("a postgres process (pid {}) already runs on data directory {} outside "
+                                "container {} (another container, runtime or a host server?); not "
+                                "starting, postmaster.pid left in place",
+                                pids.front(), m_cfg.pgdata, m_name));
+    }
+    std::string sock = fmt::format("{}/.s.PGSQL.{}", socket_dir(), m_cfg.pgport);
+    if (unix_socket_accepts(sock)) {
+        return fail(ErrorKind::Generic,
+                    fmt::format("a server accepts connections on {} although container {} is not running; "
+                                "not starting, postmaster.pid left in place", sock, m_name));
+    }
+    return ok();
+}
+
 // Why: a postmaster.pid (or socket lock) left by an old container names a PID
 // from that container's PID namespace; the same PID may be alive in the new
-// one, and PostgreSQL would then refuse to start. With no container running
-// such files are stale by definition. A stale socket would also fool the
-// readiness wait.
+// one, and PostgreSQL would then refuse to start. Called only after
+// ensure_no_other_postmaster proved the files stale. A stale socket would also
+// fool the readiness wait.
 Result<void> ContainerBackend::clear_stale_files() {
     std::string pidfile = m_cfg.pgdata + "/postmaster.pid";
     if (sys::file_exists(pidfile)) {
         std::string aside = pidfile + ".pgtwin-stale";
         if (auto r = sys::rename_path(pidfile, aside); !r) return r.error();
-        spdlog::warn("Moved a stale postmaster.pid aside; no container was running. [file: {}, moved_to: {}]",
+        spdlog::warn("Moved a stale postmaster.pid aside; no postmaster runs on the data directory. [file: {}, moved_to: {}]",
                      pidfile, aside);
     }
     std::string sock = fmt::format("{}/.s.PGSQL.{}", socket_dir(), m_cfg.pgport);
     for (const std::string& f : {sock, sock + ".lock"}) {
         if (!sys::file_exists(f)) continue;
         if (auto r = sys::remove_file(f); !r) return r.error();
-        spdlog::warn("Removed a stale socket file; no container was running. [file: {}]", f);
+        spdlog::warn("Removed a stale socket file; no postmaster runs on the data directory. [file: {}]", f);
     }
     return ok();
 }
@@ -108,6 +134,11 @@ Result<void> ContainerBackend::launch(const UserIds& ids, const Deadline& d) {
                                                    "/postgresql.conf"});
     }
     for (auto& w : split_words(m_cfg.start_opts)) spec.cmd.push_back(std::move(w));
+    // unix_socket_permissions=0700, last: the socket trusts local connections,
+    // so it stays closed to other host users even if something opens the
+    // directory (the command line outranks postgresql.conf and ALTER SYSTEM,
+    // and the last -c outranks start_opts).
+    spec.cmd.insert(spec.cmd.end(), {"-c", "unix_socket_permissions=0700"});
     auto rt = runtime();
     auto r = m_runner.run((*rt)->run(spec, d.remaining()));
     if (!r) return r.error();
@@ -139,6 +170,7 @@ Result<void> ContainerBackend::start(const Deadline& d) {
     if (auto r = ensure_image(d); !r) return r;
     auto ids = user_ids(d, true);
     if (!ids) return ids.error();
+    if (auto r = ensure_no_other_postmaster(); !r) return r;
     if (auto r = clear_stale_files(); !r) return r;
     if (auto r = ensure_socket_dir(*ids); !r) return r;
     if (auto r = launch(*ids, d); !r) return r;

@@ -157,8 +157,14 @@ sys::Command ContainerRuntime::run(const RunSpec& spec, Millis timeout) const {
     }
     for (const auto& [k, v] : spec.env) a.insert(a.end(), {"-e", k + "=" + v});
     a.insert(a.end(), spec.extra_options.begin(), spec.extra_options.end());
+    // Why --entrypoint: the program itself replaces the image's entrypoint,
+    // so no image script runs on a pgtwin node (the official one chmods the
+    // shared socket directory 03775 and runs its own initdb on an empty
+    // PGDATA). Both runtimes take a single program here; its arguments follow
+    // the image as the command.
+    if (!spec.cmd.empty()) a.insert(a.end(), {"--entrypoint", spec.cmd.front()});
     a.push_back(spec.image);
-    a.insert(a.end(), spec.cmd.begin(), spec.cmd.end());
+    if (!spec.cmd.empty()) a.insert(a.end(), spec.cmd.begin() + 1, spec.cmd.end());
     return command(std::move(a), timeout);
 }
 

@@ -39,6 +39,10 @@ from lab import HOSTS, PORT, REP_PASSWORD, SUBNET, alive, run, wait_for  # noqa:
 REPO = HERE.parents[1]
 IN_NODE = HERE / "in-node"
 IMAGE = os.environ.get("PGTWIN_TEST_IMAGE", "localhost/pgtwin-test/postgres:15")
+# scripts/build-test-image's variants with an entrypoint behaving as the
+# official image's (PGDATA of postgres:17 and of postgres:18).
+OFFICIAL_IMAGE = "localhost/pgtwin-test/postgres:15-official"
+OFFICIAL18_IMAGE = "localhost/pgtwin-test/postgres:15-official18"
 CONTAINERS_CONF = os.environ.get("CONTAINERS_CONF") or str(REPO / "scripts" / "containers.conf")
 PG_UID = 999
 LABEL = "pgtwin-ctest"

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -84,9 +87,9 @@ protected:
     Argv start_run() const {
         return {rt(), "run", "-d", "--name", "pgtwin-postgres-psql1", "--hostname", "psql1", "--network", "host",
                 "--user", m_ids, "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
-                "-v", m_cfg.pghost + ":/var/run/postgresql:Z", m_cfg.container_image,
-                "postgres", "-D", "/var/lib/postgresql/data", "-p", "5433", "-c",
-                "unix_socket_directories=/var/run/postgresql"};
+                "-v", m_cfg.pghost + ":/var/run/postgresql:Z", "-e", "PGDATA=/var/lib/postgresql/data",
+                "--entrypoint", "postgres", m_cfg.container_image, "-D", "/var/lib/postgresql/data", "-p", "5433",
+                "-c", "unix_socket_directories=/var/run/postgresql", "-c", "unix_socket_permissions=0700"};
     }
 
     fs::path m_root;
@@ -163,7 +166,7 @@ TEST_P(ContainerBackendTest, StartMountsConfigArchiveAndPassfile) {
     write(m_root / "pgpass", "*:*:*:replicator:x\n");
     m_cfg.pgpassfile = (m_root / "pgpass").string();
     m_cfg.container_run_options = "--memory 1g";
-    m_cfg.start_opts = "-c shared_buffers=64MB";
+    m_cfg.start_opts = "-c shared_buffers=64MB";  // cannot reopen the socket: pgtwin's -c comes last
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     expect_exited();  // a stale stopped container is removed first
@@ -175,10 +178,12 @@ TEST_P(ContainerBackendTest, StartMountsConfigArchiveAndPassfile) {
               "-v", (m_root / "archive").string() + ":/var/lib/postgresql/archive:Z",
               "-v", m_cfg.pghost + ":/var/run/postgresql:Z",
               "-v", m_cfg.pgpassfile + ":/var/lib/postgresql/.pgpass-pgtwin:ro,Z",
-              "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin", "--memory", "1g", m_cfg.container_image,
-              "postgres", "-D", "/var/lib/postgresql/data", "-p", "5433", "-c",
+              "-e", "PGDATA=/var/lib/postgresql/data", "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin",
+              "--memory", "1g", "--entrypoint", "postgres", m_cfg.container_image,
+              "-D", "/var/lib/postgresql/data", "-p", "5433", "-c",
               "unix_socket_directories=/var/run/postgresql", "-c",
-              "config_file=/etc/postgresql/postgresql.conf", "-c", "shared_buffers=64MB"};
+              "config_file=/etc/postgresql/postgresql.conf", "-c", "shared_buffers=64MB",
+              "-c", "unix_socket_permissions=0700"};
     m_fake.expect_match([&](const sys::Command& c) {
         become_ready();
         return c.argv == want;
@@ -281,7 +286,8 @@ TEST_P(ContainerBackendTest, ToolCommandExecsOrRunsATemporaryContainer) {
     expect_running();
     auto exec = b.tool_command(Tool::PgControldata, {b.data_dir_for_tools()}, d);
     ASSERT_TRUE(exec.ok());
-    EXPECT_EQ(exec->argv, (Argv{rt(), "exec", "-u", m_ids, "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin",
+    EXPECT_EQ(exec->argv, (Argv{rt(), "exec", "-u", m_ids, "-e", "PGDATA=/var/lib/postgresql/data",
+                                "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin",
                                 "pgtwin-postgres-psql1", "pg_controldata", "/var/lib/postgresql/data"}));
     expect_absent();
     auto run = b.tool_command(Tool::PgBasebackup, {"-h", "10.231.0.2", "-D", b.data_dir_for_tools()}, d);
@@ -289,8 +295,9 @@ TEST_P(ContainerBackendTest, ToolCommandExecsOrRunsATemporaryContainer) {
     EXPECT_EQ(run->argv, (Argv{rt(), "run", "--rm", "--network", "host", "--user", m_ids,
                                "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
                                "-v", m_cfg.pgpassfile + ":/var/lib/postgresql/.pgpass-pgtwin:ro,Z",
-                               "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin", m_cfg.container_image,
-                               "pg_basebackup", "-h", "10.231.0.2", "-D", "/var/lib/postgresql/data"}));
+                               "-e", "PGDATA=/var/lib/postgresql/data",
+                               "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin", "--entrypoint", "pg_basebackup",
+                               m_cfg.container_image, "-h", "10.231.0.2", "-D", "/var/lib/postgresql/data"}));
     EXPECT_EQ(run->timeout, Millis{30000});
     m_fake.expect(inspect(), kTimedOut);
     auto hung = b.tool_command(Tool::PgRewind, {}, d);
@@ -304,8 +311,9 @@ TEST_P(ContainerBackendTest, InitdbRunsInATemporaryContainer) {
     Deadline d(m_clock, Millis{60000});
     m_fake.expect(image_probe());
     Argv want{rt(), "run", "--rm", "--network", "none", "--user", m_ids,
-              "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z", m_cfg.container_image,
-              "initdb", "-D", "/var/lib/postgresql/data", "-E", "UTF8", "--data-checksums",
+              "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z", "-e", "PGDATA=/var/lib/postgresql/data",
+              "--entrypoint", "initdb", m_cfg.container_image, "-D", "/var/lib/postgresql/data", "-E", "UTF8",
+              "--data-checksums",
               "--username=postgres", "--auth-local=trust", "--auth-host=scram-sha-256"};
     m_fake.expect_match([&](const sys::Command& c) {
         EXPECT_TRUE(fs::is_directory(m_root / "data"));  // created before the run
@@ -344,12 +352,62 @@ TEST_P(ContainerBackendTest, ValidateChecksImageOwnerAndMode) {
     EXPECT_NE(wrong_owner.error().message.find("uid 12345"), std::string::npos);
 }
 
+TEST_P(ContainerBackendTest, StartRefusesWhileAServerListensOnTheSocket) {
+    write(m_root / "data" / "PG_VERSION", "15\n");
+    write(m_root / "data" / "postmaster.pid", "1\n/var/lib/postgresql/data\n");  // live, in another container
+    fs::create_directories(m_cfg.pghost);
+    fs::permissions(m_cfg.pghost, fs::perms::owner_all, fs::perm_options::replace);
+    std::string sock = m_cfg.pghost + "/.s.PGSQL.5433";
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, sock.c_str(), sizeof(addr.sun_path) - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ASSERT_EQ(::listen(fd, 4), 0);
+    auto b = backend();
+    Deadline d(m_clock, Millis{60000});
+    expect_absent();
+    m_fake.expect(image_probe());
+    auto r = b.start(d);
+    ::close(fd);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Generic);
+    EXPECT_NE(r.error().message.find("postmaster.pid left in place"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(fs::exists(m_root / "data" / "postmaster.pid"));
+    EXPECT_FALSE(fs::exists(m_root / "data" / "postmaster.pid.pgtwin-stale"));
+    EXPECT_TRUE(fs::exists(sock));
+    EXPECT_TRUE(m_fake.done());  // no run
+}
+
+TEST_P(ContainerBackendTest, ValidateRefusesAnOpenSocketDirectoryAndAnEntrypointOption) {
+    fs::create_directories(m_cfg.pghost);
+    fs::permissions(m_cfg.pghost, fs::perms(03775), fs::perm_options::replace);
+    {
+        auto b = backend();
+        Deadline d(m_clock, Millis{20000});
+        m_fake.expect(image_probe());
+        auto r = b.validate(d);
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().kind, ErrorKind::InvalidConfig);
+        EXPECT_NE(r.error().message.find("must be 0700"), std::string::npos) << r.error().message;
+    }
+    fs::permissions(m_cfg.pghost, fs::perms::owner_all, fs::perm_options::replace);
+    m_cfg.container_run_options = "--entrypoint /usr/local/bin/docker-entrypoint.sh";
+    auto b = backend();
+    Deadline d(m_clock, Millis{20000});
+    auto r = b.validate(d);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::InvalidConfig);
+    EXPECT_TRUE(m_fake.done());
+}
+
 TEST_P(ContainerBackendTest, ValidateLooksUpANamedUserInTheImage) {
     m_cfg.container_user = "postgres";
     auto b = backend();
     Deadline d(m_clock, Millis{20000});
     m_fake.expect(image_probe());
-    m_fake.expect({rt(), "run", "--rm", "--network", "none", m_cfg.container_image, "id", "postgres"}, 0,
+    m_fake.expect({rt(), "run", "--rm", "--network", "none", "--entrypoint", "id", m_cfg.container_image,
+                   "postgres"}, 0,
                   "uid=" + std::to_string(::getuid()) + "(postgres) gid=" + std::to_string(::getgid()) +
                       "(postgres) groups=999(postgres)\n");
     auto r = b.validate(d);

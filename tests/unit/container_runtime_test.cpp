@@ -139,7 +139,7 @@ TEST(ContainerRuntimeArgv, RunAndExecKeepAFixedOrder) {
     spec.cmd = {"postgres", "-p", "5432"};
     Argv expected{"run", "-d", "--name", "c1", "--hostname", "psql1", "--network", "host", "--user", "999:999",
                   "-v", "/d:/var/lib/postgresql/data:Z", "-v", "/c:/etc/postgresql:ro,Z", "-e", "PGPASSFILE=/p",
-                  "--memory", "1g", "img", "postgres", "-p", "5432"};
+                  "--memory", "1g", "--entrypoint", "postgres", "img", "-p", "5432"};
     for (RuntimeKind k : {RuntimeKind::Podman, RuntimeKind::Docker}) {
         ContainerRuntime rt(k);
         Argv want = expected;

@@ -15,6 +15,14 @@
 // Config and archive dirs default to the storage layout's siblings of the
 // data dir (<pgdata>/../config, <pgdata>/../archive).
 //
+// Every `run` replaces the image's entrypoint with the program itself
+// (--entrypoint postgres / initdb / pg_basebackup ...) and sets
+// PGDATA=/var/lib/postgresql/data: no image script runs (the official one
+// chmods the socket directory 03775 and runs initdb on an empty PGDATA), and
+// postgres:18's own PGDATA default does not matter. The server also gets
+// -c unix_socket_permissions=0700. See docs/architecture.md, "Container image
+// and entrypoint".
+//
 // The user processes run as (--user / exec -u) is numeric uid:gid: taken
 // from container_user when it is numeric ("999" or "999:999"), else the
 // owner of the data directory when it exists and is not root, else looked up
@@ -80,6 +88,7 @@ private:
     Result<void> make_data_dir(const UserIds& ids);
     Result<void> stop_running(StopMode mode, const Deadline& d);
     Result<void> remove_container(const Deadline& d);
+    Result<void> ensure_no_other_postmaster() const;
     Result<void> clear_stale_files();
     Result<void> ensure_socket_dir(const UserIds& ids);
     Result<void> wait_ready(const Deadline& d);

@@ -14,6 +14,7 @@
 // | `run --replace`         | yes                            | no: pgtwin never uses it, it  |
 // |                         |                                | removes a stale container first |
 // | `:Z` relabel on -v      | yes                            | yes (no-op without SELinux)   |
+// | `--entrypoint PROG`     | yes (one program; args follow the image) | same                |
 // | `stop -t N`, `rm -f`, `exec -u`, `logs --tail N`, inspect JSON State | same | same      |
 
 #include <map>
@@ -87,7 +88,7 @@ struct RunSpec {
     std::map<std::string, std::string> env;     // -e NAME=VALUE (never secrets)
     std::vector<std::string> extra_options;     // administrator's run options
     std::string image;
-    std::vector<std::string> cmd;               // program and arguments in the container
+    std::vector<std::string> cmd;               // program (run as --entrypoint) and its arguments
 };
 
 // Builds runtime Commands for one runtime kind.
@@ -112,7 +113,8 @@ public:
     sys::Command remove(const std::string& name, Millis timeout) const;
     // `<rt> stop -t SECS NAME`.
     sys::Command stop(const std::string& name, long long seconds, Millis timeout) const;
-    // `<rt> run ...` for `spec`.
+    // `<rt> run ... --entrypoint PROGRAM IMAGE ARGS...` for `spec`: the
+    // image's own entrypoint never runs.
     sys::Command run(const RunSpec& spec, Millis timeout) const;
     // `<rt> exec -u USER [-e NAME=VALUE...] NAME cmd...`.
     sys::Command exec(const std::string& name, const std::string& user,

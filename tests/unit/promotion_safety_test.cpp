@@ -304,6 +304,8 @@ TEST_F(PromotionSafety, AFailedAttributeWriteIsRetried) {
     EXPECT_EQ(agent::action_promote(c).status, Status::Success);
     EXPECT_EQ(store.attrs["psql2/" + rep_state], "disconnected");
     EXPECT_EQ(store.scores["psql2"], -1000);
+    EXPECT_EQ(store.attrs["psql1/" + rep_state], "primary");  // nothing dropped after the retried ones
+    EXPECT_EQ(store.scores["psql1"], 1001);
 }
 
 // --- item 7: a fresh clone's replication state --------------------------

@@ -132,10 +132,9 @@ std::optional<Outcome> mark_peer_stale(Context& ctx, AgentState& state) {
 std::optional<Outcome> run_pg_ctl_promote(Context& ctx) {
     Millis left = ctx.deadline.remaining();
     Millis wait = left > kAfterPromoteReserve + Millis{1000} ? left - kAfterPromoteReserve : Millis{1000};
-    auto res = run_tool(ctx, backend::Tool::PgCtl,
-                        {"promote", "-D", ctx.backend.data_dir_for_tools(), "-w", "-t",
-                         std::to_string(wait.count() / 1000)},
-                        left);
+    auto res = run_tool(
+        ctx, backend::Tool::PgCtl,
+        {"promote", "-D", ctx.backend.data_dir_for_tools(), "-w", "-t", std::to_string(wait.count() / 1000)}, left);
     if (!res) return Outcome{ocf::status_for(res.error().kind), "pg_ctl promote: " + res.error().message};
     if (!res->success()) return Outcome{ocf::Status::ErrGeneric, "pg_ctl promote failed: " + tail_lines(res->err, 2)};
     return std::nullopt;

@@ -9,7 +9,9 @@
 namespace pgtwin::agent {
 namespace {
 
-pg::WalPosition pos(pg::Timeline tl, std::uint64_t lsn) { return {tl, pg::Lsn{lsn}}; }
+pg::WalPosition pos(pg::Timeline tl, std::uint64_t lsn) {
+    return {tl, pg::Lsn{lsn}};
+}
 
 TEST(ElectionMembers, ActiveAndStartedMinusStopped) {
     pcmk::NotifyData n;
@@ -25,7 +27,7 @@ TEST(ElectionWinner, OnlyAPromotablePeerWithANewerPositionWins) {
     auto mine = pos(2, 0x5000000);
     EXPECT_EQ(election_winner(mine, {}), std::nullopt);
     EXPECT_EQ(election_winner(mine, {{"b", true, pos(2, 0x6000000)}}), "b");
-    EXPECT_EQ(election_winner(mine, {{"b", true, pos(3, 0x1000000)}}), "b");  // newer timeline
+    EXPECT_EQ(election_winner(mine, {{"b", true, pos(3, 0x1000000)}}), "b");           // newer timeline
     EXPECT_EQ(election_winner(mine, {{"b", true, pos(2, 0x5000000)}}), std::nullopt);  // a tie keeps this node
     EXPECT_EQ(election_winner(mine, {{"b", true, pos(1, 0x9000000)}}), std::nullopt);
     EXPECT_EQ(election_winner(mine, {{"b", false, pos(2, 0x9000000)}}), std::nullopt);  // may not be promoted

@@ -2,6 +2,7 @@
 // standby (unless force_promotion). The peer is marked not promotable
 // before pg_ctl promote; then wait until writable and prepare replication.
 
+#include <functional>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -23,6 +24,13 @@ constexpr Millis kElectionWaitCap{20000};
 constexpr Millis kElectionPoll{500};
 // Time kept back from pg_ctl promote's own -t for what follows it.
 constexpr Millis kAfterPromoteReserve{5000};
+
+// A write whose failure must not change the action's result: retried, and
+// a final failure is logged as an error (write_with_retries); the next
+// monitor republishes. Never silently dropped.
+void write_logged(Context& ctx, const std::string& what, const std::function<Result<void>()>& write) {
+    if (!write_with_retries(ctx, what, write)) spdlog::warn("Continuing without it. [what: {}]", what);
+}
 
 Outcome refuse(const std::string& why) {
     spdlog::warn("Refusing promotion. [reason: {}]", why);
@@ -78,10 +86,8 @@ std::optional<Outcome> check_election(Context& ctx, const pg::InstanceStatus& se
         if (p.node == *winner) theirs = format_walpos(*p.position);
     }
     // Hand the promotion to the better node for the next transition.
-    (void)write_with_retries(ctx, "score of " + ctx.node,
-                             [&] { return publish_score(ctx, state, ctx.node, kBootstrapScore); });
-    (void)write_with_retries(ctx, "score of " + *winner,
-                             [&] { return publish_score(ctx, state, *winner, kStandbyScore); });
+    write_logged(ctx, "score of " + ctx.node, [&] { return publish_score(ctx, state, ctx.node, kBootstrapScore); });
+    write_logged(ctx, "score of " + *winner, [&] { return publish_score(ctx, state, *winner, kStandbyScore); });
     return refuse("peer " + *winner + " has newer data (" + theirs + ") than this node (" +
                   format_walpos(self.position) + ")");
 }
@@ -172,11 +178,9 @@ void after_promotion(Context& ctx, AgentState& state) {
     }
     auto names = attribute_names(ctx.resource);
     invalidate_published(state);
-    // Failures are logged by write_with_retries; the next monitor republishes.
-    (void)write_with_retries(ctx, "replication state of " + ctx.node,
-                             [&] { return publish_attribute(ctx, state, ctx.node, names.rep_state, kStatePrimary); });
-    (void)write_with_retries(ctx, "score of " + ctx.node,
-                             [&] { return publish_score(ctx, state, ctx.node, kPrimaryScore); });
+    write_logged(ctx, "replication state of " + ctx.node,
+                 [&] { return publish_attribute(ctx, state, ctx.node, names.rep_state, kStatePrimary); });
+    write_logged(ctx, "score of " + ctx.node, [&] { return publish_score(ctx, state, ctx.node, kPrimaryScore); });
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "pgtwin/agent/decisions.hpp"
 
 #include <charconv>
+#include <set>
 
 namespace pgtwin::agent {
 
@@ -115,6 +116,71 @@ std::optional<int> bootstrap_score(const std::optional<std::string>& rep_state, 
     if (rep_state && !state_allows_promotion(rep_state)) return kNotPromotableScore;
     if (was_clean_primary || (rep_state && state_allows_promotion(rep_state))) return kBootstrapScore;
     return std::nullopt;
+}
+
+std::vector<std::string> election_members(const pcmk::NotifyData& n) {
+    std::set<std::string> members(n.active.begin(), n.active.end());
+    members.insert(n.start.begin(), n.start.end());
+    members.insert(n.promote.begin(), n.promote.end());
+    for (const auto& node : n.stop) members.erase(node);
+    return {members.begin(), members.end()};
+}
+
+std::optional<std::string> election_winner(const pg::WalPosition& mine, const std::vector<ElectionPeer>& peers) {
+    std::optional<std::string> winner;
+    pg::WalPosition best = mine;
+    for (const auto& p : peers) {
+        if (!p.promotable || !p.position || !(*p.position > best)) continue;
+        best = *p.position;
+        winner = p.node;
+    }
+    return winner;
+}
+
+std::string rep_state_after_clone(bool source_is_standby, const std::optional<std::string>& source_state) {
+    if (source_is_standby && source_state) return *source_state;
+    return kStateCatchup;
+}
+
+std::vector<std::string> server_prerequisite_problems(const pg::ServerFacts& f, const std::string& rep_user,
+                                                      ocf::RepMode mode, bool auto_rewind) {
+    std::vector<std::string> problems;
+    if (f.hot_standby != "on") {
+        problems.push_back("hot_standby is '" + f.hot_standby +
+                           "': a standby must accept connections (set hot_standby = on)");
+    }
+    if (mode == ocf::RepMode::Sync && (f.synchronous_commit == "off" || f.synchronous_commit == "local")) {
+        problems.push_back("synchronous_commit is '" + f.synchronous_commit +
+                           "': rep_mode=sync needs remote_write, on or remote_apply, or 'in-sync' means nothing");
+    }
+    if (f.version_num >= 170000 && f.allow_alter_system.value_or("on") != "on") {
+        problems.push_back("allow_alter_system is off: the agent manages synchronous_standby_names with ALTER SYSTEM");
+    }
+    if (!f.rep_user_exists) {
+        problems.push_back("rep_user " + rep_user + " does not exist (CREATE ROLE " + rep_user +
+                           " WITH REPLICATION LOGIN)");
+        return problems;
+    }
+    if (!f.rep_user_replication) {
+        problems.push_back("rep_user " + rep_user + " lacks the REPLICATION attribute (ALTER ROLE " + rep_user +
+                           " WITH REPLICATION)");
+    }
+    if (!f.rep_user_pg_monitor) {
+        problems.push_back("rep_user " + rep_user + " is not a member of pg_monitor (GRANT pg_monitor TO " + rep_user +
+                           ")");
+    }
+    if (auto_rewind && !f.rep_user_rewind_functions) {
+        problems.push_back("rep_user " + rep_user +
+                           " may not run the functions pg_rewind needs (GRANT EXECUTE ON FUNCTION pg_ls_dir(text, "
+                           "boolean, boolean), pg_stat_file(text, boolean), pg_read_binary_file(text), "
+                           "pg_read_binary_file(text, bigint, bigint, boolean) TO " + rep_user + ")");
+    }
+    return problems;
+}
+
+RejoinAction decide_rejoin_role_unknown(const pg::ControlData& local) {
+    bool was_primary = local.state == ClusterState::InProduction || local.state == ClusterState::ShutDown;
+    return was_primary ? RejoinAction::Refuse : RejoinAction::StartAsStandby;
 }
 
 }  // namespace pgtwin::agent

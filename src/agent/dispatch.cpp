@@ -34,7 +34,7 @@ Outcome dispatch(std::string_view name, Context& ctx) {
     for (const auto& a : kActions) {
         if (a.name != name) continue;
         if (a.validate_first) {
-            Outcome v = action_validate(ctx);
+            Outcome v = validate_configuration(ctx);
             if (v.status != ocf::Status::Success) return v;
         }
         return a.run(ctx);

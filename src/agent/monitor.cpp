@@ -98,8 +98,10 @@ Outcome check_standby(Context& ctx, pg::Session& session, const pg::InstanceStat
         }
         return {ocf::Status::Success, ""};
     }
-    if (!find_peer_primary(ctx)) {
-        // Nothing to stream from: not this standby's fault.
+    if (!find_peer_primary(ctx).possibly_primary()) {
+        // Nothing to stream from: not this standby's fault. A peer that
+        // answers with an unknown role counts as a primary: a failed status
+        // query must not make a standby that streams nothing look healthy.
         state.replication_failures = 0;
         publish_bootstrap_score(ctx, state);
         return {ocf::Status::Success, ""};

@@ -1,6 +1,9 @@
 // promote: only the best candidate, never a second primary, never a stale
-// standby (unless force_promotion). Then pg_ctl promote, wait until
-// writable, and prepare replication for the peer.
+// standby (unless force_promotion). The peer is marked not promotable
+// before pg_ctl promote; then wait until writable and prepare replication.
+
+#include <functional>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -15,37 +18,88 @@ namespace {
 
 constexpr Millis kLocalCap{5000};
 constexpr Millis kPollInterval{200};
+// How long promote waits at most for a member's pre-promote WAL position
+// (attrd propagates private attributes asynchronously).
+constexpr Millis kElectionWaitCap{20000};
+constexpr Millis kElectionPoll{500};
+// Time kept back from pg_ctl promote's own -t for what follows it.
+constexpr Millis kAfterPromoteReserve{5000};
+
+// A write whose failure must not change the action's result: retried, and
+// a final failure is logged as an error (write_with_retries); the next
+// monitor republishes. Never silently dropped.
+void write_logged(Context& ctx, const std::string& what, const std::function<Result<void>()>& write) {
+    if (!write_with_retries(ctx, what, write)) spdlog::warn("Continuing without it. [what: {}]", what);
+}
 
 Outcome refuse(const std::string& why) {
     spdlog::warn("Refusing promotion. [reason: {}]", why);
     return {ocf::Status::ErrGeneric, "refusing to promote: " + why};
 }
 
-// The election: this node must hold the newest data of all candidates that
-// published a position in pre-promote. Without notify data (ocf-tester, a
-// peer that is down) only the local checks apply.
-std::optional<Outcome> check_election(Context& ctx, const pg::InstanceStatus& self, AgentState& state) {
-    if (ctx.peer.empty()) return std::nullopt;
-    auto names = attribute_names(ctx.resource);
-    auto text = ctx.cluster.private_attribute(ctx.peer, names.walpos, ctx.deadline);
+// The members this node's pre-promote notification recorded; nullopt when
+// none ran (notify=false, ocf-tester): then only the local checks apply.
+std::optional<std::vector<std::string>> recorded_members(Context& ctx) {
+    auto text = ctx.cluster.private_attribute(ctx.node, election_attribute(ctx.resource), ctx.deadline);
     if (!text || !text->has_value()) return std::nullopt;
-    auto theirs = parse_walpos(**text);
-    if (!theirs) return std::nullopt;
-    if (better_candidates(self.position, {{ctx.peer, *theirs}}).empty()) return std::nullopt;
-    // A peer that may not be promoted cannot win the election (a diverged
-    // old primary can even show a newer timeline it failed to follow).
-    auto peer_state = ctx.cluster.attribute(ctx.peer, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
-    if (peer_state && !state_allows_promotion(*peer_state)) return std::nullopt;
+    std::vector<std::string> members;
+    std::istringstream in(**text);
+    for (std::string n; in >> n;) members.push_back(n);
+    return members;
+}
+
+// A member's position of this round, polled until it appears or `until` passes.
+std::optional<pg::WalPosition> wait_for_walpos(Context& ctx, const std::string& node, const Deadline& until) {
+    auto name = attribute_names(ctx.resource).walpos;
+    while (true) {
+        auto text = ctx.cluster.private_attribute(node, name, ctx.deadline);
+        if (text && text->has_value()) return parse_walpos(**text);
+        if (until.remaining() <= kElectionPoll) break;
+        ctx.clock.sleep_for(kElectionPoll);
+    }
+    spdlog::info("No WAL position from an election member; it takes no part. [node: {}]", node);
+    return std::nullopt;
+}
+
+ElectionPeer election_peer(Context& ctx, const std::string& node, const Deadline& until) {
+    auto names = attribute_names(ctx.resource);
+    auto state = ctx.cluster.attribute(node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
+    // Unreadable state: the peer might be the better node, so compare positions.
+    ElectionPeer p{node, !state || state_allows_promotion(*state), std::nullopt};
+    if (p.promotable) p.position = wait_for_walpos(ctx, node, until);
+    return p;
+}
+
+// The election among this transition's members (see election_winner).
+std::optional<Outcome> check_election(Context& ctx, const pg::InstanceStatus& self, AgentState& state) {
+    auto members = recorded_members(ctx);
+    if (!members) return std::nullopt;
+    Deadline until = ctx.deadline.capped(std::min(kElectionWaitCap, ctx.deadline.remaining() / 3));
+    std::vector<ElectionPeer> peers;
+    for (const auto& node : *members) {
+        if (node != ctx.node) peers.push_back(election_peer(ctx, node, until));
+    }
+    auto winner = election_winner(self.position, peers);
+    if (!winner) return std::nullopt;
+    std::string theirs;
+    for (const auto& p : peers) {
+        if (p.node == *winner) theirs = format_walpos(*p.position);
+    }
     // Hand the promotion to the better node for the next transition.
-    (void)publish_score(ctx, state, ctx.node, kBootstrapScore);
-    (void)publish_score(ctx, state, ctx.peer, kStandbyScore);
-    return refuse("peer " + ctx.peer + " has newer data (" + format_walpos(*theirs) + ") than this node (" +
+    write_logged(ctx, "score of " + ctx.node, [&] { return publish_score(ctx, state, ctx.node, kBootstrapScore); });
+    write_logged(ctx, "score of " + *winner, [&] { return publish_score(ctx, state, *winner, kStandbyScore); });
+    return refuse("peer " + *winner + " has newer data (" + theirs + ") than this node (" +
                   format_walpos(self.position) + ")");
 }
 
 std::optional<Outcome> check_candidate(Context& ctx, const pg::InstanceStatus& self, AgentState& state) {
-    if (auto peer = find_peer_primary(ctx)) {
+    auto peer = find_peer_primary(ctx);
+    if (peer.role == PeerRole::Primary) {
         return refuse("peer " + ctx.peer + " is a running primary; two primaries are never allowed");
+    }
+    if (peer.role == PeerRole::Unknown) {
+        return refuse("peer " + ctx.peer + " answers but its role cannot be read (" + peer.detail +
+                      "); it may be a running primary");
     }
     if (ctx.cfg.force_promotion) {
         spdlog::warn("force_promotion=true: skipping the staleness and election checks");
@@ -59,6 +113,37 @@ std::optional<Outcome> check_candidate(Context& ctx, const pg::InstanceStatus& s
                       "); set force_promotion=true to accept losing data");
     }
     return check_election(ctx, self, state);
+}
+
+// Marks the peer not promotable BEFORE this node accepts writes: once it
+// does, the peer lacks them, and if this node died right after, the peer
+// (still recorded "primary" or "in-sync") would bootstrap on diverged data.
+std::optional<Outcome> mark_peer_stale(Context& ctx, AgentState& state) {
+    if (ctx.peer.empty()) return std::nullopt;
+    auto names = attribute_names(ctx.resource);
+    invalidate_published(state);
+    auto r = write_with_retries(ctx, "replication state of " + ctx.peer, [&] {
+        return publish_attribute(ctx, state, ctx.peer, names.rep_state, kStateDisconnected);
+    });
+    if (r) {
+        r = write_with_retries(ctx, "score of " + ctx.peer,
+                               [&] { return publish_score(ctx, state, ctx.peer, kNotPromotableScore); });
+    }
+    if (r) return std::nullopt;
+    return refuse("cannot mark peer " + ctx.peer + " not promotable before promoting: " + r.error().message);
+}
+
+// pg_ctl promote; -t from the deadline, because pg_ctl's own default (60 s)
+// would report a long replay backlog as a failed promotion.
+std::optional<Outcome> run_pg_ctl_promote(Context& ctx) {
+    Millis left = ctx.deadline.remaining();
+    Millis wait = left > kAfterPromoteReserve + Millis{1000} ? left - kAfterPromoteReserve : Millis{1000};
+    auto res = run_tool(
+        ctx, backend::Tool::PgCtl,
+        {"promote", "-D", ctx.backend.data_dir_for_tools(), "-w", "-t", std::to_string(wait.count() / 1000)}, left);
+    if (!res) return Outcome{ocf::status_for(res.error().kind), "pg_ctl promote: " + res.error().message};
+    if (!res->success()) return Outcome{ocf::Status::ErrGeneric, "pg_ctl promote failed: " + tail_lines(res->err, 2)};
+    return std::nullopt;
 }
 
 Result<void> wait_until_writable(Context& ctx) {
@@ -76,7 +161,11 @@ Result<void> wait_until_writable(Context& ctx) {
 }
 
 void after_promotion(Context& ctx, AgentState& state) {
-    auto s = connect_local(ctx, kLocalCap);
+    // The session's statement_timeout is the rest of the operation, not the
+    // connect cap: a CHECKPOINT on a busy primary takes longer than 5 s.
+    pg::ConnParams params = ctx.backend.local_conn();
+    params.statement_timeout = ctx.deadline.remaining();
+    auto s = ctx.connector.connect(params, ctx.deadline.capped(kLocalCap));
     if (s) {
         // pg_rewind on the old primary reads our timeline from pg_control,
         // which only a checkpoint after promotion updates.
@@ -89,13 +178,9 @@ void after_promotion(Context& ctx, AgentState& state) {
     }
     auto names = attribute_names(ctx.resource);
     invalidate_published(state);
-    (void)publish_attribute(ctx, state, ctx.node, names.rep_state, kStatePrimary);
-    (void)publish_score(ctx, state, ctx.node, kPrimaryScore);
-    if (!ctx.peer.empty()) {
-        // The peer has none of our new writes until it streams from us.
-        (void)publish_attribute(ctx, state, ctx.peer, names.rep_state, kStateDisconnected);
-        (void)publish_score(ctx, state, ctx.peer, kNotPromotableScore);
-    }
+    write_logged(ctx, "replication state of " + ctx.node,
+                 [&] { return publish_attribute(ctx, state, ctx.node, names.rep_state, kStatePrimary); });
+    write_logged(ctx, "score of " + ctx.node, [&] { return publish_score(ctx, state, ctx.node, kPrimaryScore); });
 }
 
 }  // namespace
@@ -107,16 +192,21 @@ Outcome action_promote(Context& ctx) {
     if (!self) return {ocf::Status::ErrGeneric, "cannot promote: " + self.error().message};
     AgentState state = load_state(ctx);
     if (self->in_recovery) {
-        if (auto refusal = check_candidate(ctx, *self, state)) {
+        auto refusal = check_candidate(ctx, *self, state);
+        if (!refusal) refusal = mark_peer_stale(ctx, state);
+        if (refusal) {
             save_state(ctx, state);
             return *refusal;
         }
         spdlog::info("Promoting instance. [node: {}, position: {}]", ctx.node, format_walpos(self->position));
-        auto res = run_tool(ctx, backend::Tool::PgCtl, {"promote", "-D", ctx.backend.data_dir_for_tools(), "-w"},
-                            ctx.deadline.remaining());
-        if (!res) return {ocf::status_for(res.error().kind), "pg_ctl promote: " + res.error().message};
-        if (!res->success()) return {ocf::Status::ErrGeneric, "pg_ctl promote failed: " + tail_lines(res->err, 2)};
+        if (auto failed = run_pg_ctl_promote(ctx)) {
+            save_state(ctx, state);
+            return *failed;
+        }
         if (auto r = wait_until_writable(ctx); !r) return {ocf::Status::ErrGeneric, r.error().message};
+    } else if (auto refusal = mark_peer_stale(ctx, state)) {
+        // Already writable (a repeated promote): too late to refuse; logged.
+        spdlog::error("Peer not marked stale after promotion. [reason: {}]", refusal->reason);
     }
     after_promotion(ctx, state);
     save_state(ctx, state);

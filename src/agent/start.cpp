@@ -35,11 +35,37 @@ bool may_initialise(Context& ctx) {
     return true;
 }
 
+// A clone must not keep this node's recorded state (say "primary", from
+// before its data was lost): it gets what its data earns, written before the
+// copy starts so that no failure in between leaves the old state behind.
+Result<void> clone_with_state(Context& ctx) {
+    auto names = attribute_names(ctx.resource);
+    bool source_is_standby = find_peer_primary(ctx).role == PeerRole::NotPrimary;
+    std::optional<std::string> source_state;
+    if (source_is_standby) {
+        auto st = ctx.cluster.attribute(ctx.peer, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
+        if (!st) {
+            return fail(st.error().kind,
+                        "cannot read the replication state of " + ctx.peer + ": " + st.error().message);
+        }
+        source_state = *st;
+    }
+    std::string mine = rep_state_after_clone(source_is_standby, source_state);
+    auto r = write_with_retries(ctx, "replication state of " + ctx.node, [&] {
+        return ctx.cluster.set_attribute(ctx.node, names.rep_state, mine, pcmk::Lifetime::Forever, ctx.deadline);
+    });
+    if (!r) {
+        return fail(r.error().kind, "cannot record this node's replication state before cloning: " + r.error().message);
+    }
+    spdlog::info("Replication state recorded for the clone. [node: {}, state: {}]", ctx.node, mine);
+    return clone_from_peer(ctx);
+}
+
 Result<void> initialise_empty(Context& ctx, bool& initialised) {
     if (auto r = set_aside_data_dir(ctx); !r) return r;
     Millis wait = std::min(kPeerWaitCap, ctx.deadline.remaining() / 2);
     auto source = wait_for_peer(ctx, wait);
-    if (source) return clone_from_peer(ctx);
+    if (source) return clone_with_state(ctx);
     if (may_initialise(ctx)) {
         spdlog::info("No peer has data: initialising a new cluster. [node: {}]", ctx.node);
         initialised = true;
@@ -62,13 +88,13 @@ Result<void> rejoin(Context& ctx) {
                                             " and both auto_rewind and auto_basebackup are off");
     }
     if (auto r = set_aside_data_dir(ctx); !r) return r;
-    return clone_from_peer(ctx);
+    return clone_with_state(ctx);
 }
 
 // A directory left by an interrupted clone or rewind, or marked for rebuild,
 // is never started as it is: it is rewound again or replaced by a fresh clone
 // from the peer. Without a peer it stays untouched and start fails.
-Result<void> repair_untrusted(Context& ctx, DataTrust trust, std::optional<pg::InstanceStatus>& primary) {
+Result<void> repair_untrusted(Context& ctx, DataTrust trust, PeerProbe& peer) {
     const std::string dir = ctx.backend.host_data_dir();
     spdlog::warn("Data directory cannot be started as it is. [pgdata: {}, reason: {}]", dir, describe(trust));
     if (trust == DataTrust::NeedsRebuild && !ctx.cfg.auto_basebackup) {
@@ -84,26 +110,31 @@ Result<void> repair_untrusted(Context& ctx, DataTrust trust, std::optional<pg::I
     if (trust == DataTrust::PartialRewind) r = rejoin(ctx);
     else if (trust == DataTrust::PartialClone) r = discard_partial_clone(ctx);
     else r = set_aside_data_dir(ctx);
-    if (r && trust != DataTrust::PartialRewind) r = clone_from_peer(ctx);
-    if (r) primary = find_peer_primary(ctx);
+    if (r && trust != DataTrust::PartialRewind) r = clone_with_state(ctx);
+    if (r) peer = find_peer_primary(ctx);
     return r;
 }
 
 // Prepares the data directory; tells whether it was a cleanly stopped primary
 // and which primary (if any) was found.
-Result<void> prepare_data(Context& ctx, bool& was_clean_primary, std::optional<pg::InstanceStatus>& primary) {
-    if (DataTrust trust = data_trust(ctx); trust != DataTrust::Trusted) return repair_untrusted(ctx, trust, primary);
+Result<void> prepare_data(Context& ctx, bool& was_clean_primary, PeerProbe& peer) {
+    if (DataTrust trust = data_trust(ctx); trust != DataTrust::Trusted) return repair_untrusted(ctx, trust, peer);
     if (!data_present(ctx)) {
         bool initialised = false;
         auto r = initialise_empty(ctx, initialised);
         was_clean_primary = initialised;
-        if (r && !initialised) primary = find_peer_primary(ctx);
+        if (r && !initialised) peer = find_peer_primary(ctx);
         return r;
     }
     auto cd = read_controldata(ctx);
     if (!cd) return cd.error();
     was_clean_primary = cd->state == pg::ClusterState::ShutDown;
-    primary = find_peer_primary(ctx);
+    peer = find_peer_primary(ctx);
+    const auto& primary = peer.primary;
+    if (peer.role == PeerRole::Unknown && decide_rejoin_role_unknown(*cd) == RejoinAction::Refuse) {
+        return fail(ErrorKind::Generic, "peer " + ctx.peer + " answers but its role cannot be read (" + peer.detail +
+                                            "); this former primary may have diverged from it, so it does not start");
+    }
     switch (decide_rejoin(*cd, primary, backup_label_present(ctx))) {
         case RejoinAction::Refuse:
             return fail(ErrorKind::Generic, "local data belongs to another cluster (system identifier " +
@@ -158,15 +189,16 @@ Outcome action_start(Context& ctx) {
         return {ocf::Status::Success, ""};
     }
     bool was_clean_primary = false;
-    std::optional<pg::InstanceStatus> primary;
-    if (auto r = prepare_data(ctx, was_clean_primary, primary); !r) return failed(r.error(), "start failed");
+    PeerProbe peer;
+    if (auto r = prepare_data(ctx, was_clean_primary, peer); !r) return failed(r.error(), "start failed");
     if (auto r = write_standby_config(ctx); !r) return failed(r.error(), "cannot write the standby configuration");
     spdlog::info("Starting PostgreSQL as a standby. [node: {}, primary: {}]", ctx.node,
-                 primary ? ctx.peer : std::string("none"));
+                 peer.role == PeerRole::Primary ? ctx.peer : std::string("none"));
     if (auto r = ctx.backend.start(ctx.deadline); !r) return failed(r.error(), "PostgreSQL did not start");
     auto st = wait_until_answering(ctx);
     if (!st) return failed(st.error(), "PostgreSQL started but does not answer");
-    publish_after_start(ctx, *st, was_clean_primary, primary.has_value());
+    // A peer whose role is unknown may be a primary: no bootstrap score.
+    publish_after_start(ctx, *st, was_clean_primary, peer.possibly_primary());
     return {ocf::Status::Success, ""};
 }
 

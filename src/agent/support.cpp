@@ -40,19 +40,21 @@ Result<std::unique_ptr<pg::Session>> connect_peer(Context& ctx, Millis cap) {
     return ctx.connector.connect(peer_conn_params(ctx), ctx.deadline.capped(cap));
 }
 
-std::optional<pg::InstanceStatus> find_peer_primary(Context& ctx) {
+PeerProbe find_peer_primary(Context& ctx) {
     auto session = connect_peer(ctx, kPeerConnectCap);
     if (!session) {
         spdlog::debug("Peer not reachable. [peer: {}, reason: {}]", ctx.peer, session.error().message);
-        return std::nullopt;
+        return {PeerRole::Absent, std::nullopt, session.error().message};
     }
-    auto status = pg::instance_status(**session, ctx.deadline.capped(kPeerConnectCap));
+    auto status = pg::role_status(**session, ctx.deadline.capped(kPeerConnectCap));
     if (!status) {
-        spdlog::warn("Peer status query failed. [peer: {}, reason: {}]", ctx.peer, status.error().message);
-        return std::nullopt;
+        // It answers, so it runs: its role is unknown, not "standby".
+        spdlog::warn("Peer answers but its role cannot be read. [peer: {}, reason: {}]", ctx.peer,
+                     status.error().message);
+        return {PeerRole::Unknown, std::nullopt, status.error().message};
     }
-    if (status->in_recovery) return std::nullopt;
-    return *status;
+    if (status->in_recovery) return {PeerRole::NotPrimary, std::nullopt, ""};
+    return {PeerRole::Primary, *status, ""};
 }
 
 bool data_present(const Context& ctx) {
@@ -116,6 +118,23 @@ std::string peer_tool_conninfo(const Context& ctx) {
     p.passfile.clear();
     p.application_name = ctx.cfg.application_name;
     return pg::conninfo_string(p, 5);
+}
+
+std::string election_attribute(const std::string& resource) { return "pgtwin-" + resource + "-election"; }
+
+Result<void> write_with_retries(Context& ctx, const std::string& what, const std::function<Result<void>()>& write) {
+    constexpr int kAttempts = 3;
+    constexpr Millis kPause{500};
+    Result<void> res = write();
+    for (int attempt = 1; !res; ++attempt) {
+        spdlog::warn("Attribute write failed. [what: {}, attempt: {}, reason: {}]", what, attempt,
+                     res.error().message);
+        if (attempt >= kAttempts || ctx.deadline.remaining() <= kPause) break;
+        ctx.clock.sleep_for(kPause);
+        res = write();
+    }
+    if (!res) spdlog::error("Giving up on an attribute write. [what: {}, reason: {}]", what, res.error().message);
+    return res;
 }
 
 }  // namespace pgtwin::agent

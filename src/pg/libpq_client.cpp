@@ -74,7 +74,7 @@ long long positive_ms(const Deadline& d) { return std::max<long long>(d.remainin
 
 class LibpqSession final : public Session {
 public:
-    explicit LibpqSession(ConnPtr conn) : m_conn(std::move(conn)) {}
+    LibpqSession(ConnPtr conn, bool local) : m_conn(std::move(conn)), m_local(local) {}
 
     Result<QueryResult> query(const std::string& sql,
                               const std::vector<std::optional<std::string>>& params,
@@ -90,6 +90,7 @@ private:
     Error lost_or_failed(const std::string& what) const;
 
     ConnPtr m_conn;
+    bool m_local;  // Unix socket: a cancel request is answered at once
 };
 
 Error LibpqSession::lost_or_failed(const std::string& what) const {
@@ -102,14 +103,19 @@ Error LibpqSession::lost_or_failed(const std::string& what) const {
 Error LibpqSession::cancel_and_close(const std::string& sql) {
     // Ask the server to stop the statement, then drop the connection: its
     // protocol state is unknown and the deadline leaves no time to drain it.
-    // PQcancel blocks while it opens its own connection; for the local socket
-    // this is immediate.
-    if (PGcancel* c = PQgetCancel(m_conn.get())) {
-        char buf[256] = {};
-        if (PQcancel(c, buf, sizeof buf) == 0) {
-            spdlog::warn("Cancelling a timed-out query failed. [error: {}]", one_line(buf));
+    // PQcancel blocks while it opens its own connection. On the local socket
+    // that is immediate; to a remote peer that vanished (being fenced) the
+    // TCP connect can block until the kernel's SYN timeout (~127 s) and
+    // overrun the operation. So remote sessions are only closed: the
+    // server's statement_timeout (set at connect) ends the query there.
+    if (m_local) {
+        if (PGcancel* c = PQgetCancel(m_conn.get())) {
+            char buf[256] = {};
+            if (PQcancel(c, buf, sizeof buf) == 0) {
+                spdlog::warn("Cancelling a timed-out query failed. [error: {}]", one_line(buf));
+            }
+            PQfreeCancel(c);
         }
-        PQfreeCancel(c);
     }
     m_conn.reset();
     return fail(ErrorKind::Timeout, "Query timed out: " + sql.substr(0, 60));
@@ -256,7 +262,10 @@ public:
         auto timeout_s = std::to_string(std::max<long long>(2, (positive_ms(deadline) + 999) / 1000));
         // The server cancels any statement that outlives this operation's
         // budget even if the client is gone.
-        auto options = fmt::format("-c statement_timeout={}", positive_ms(deadline));
+        long long statement_ms = params.statement_timeout
+                                     ? std::max<long long>(params.statement_timeout->count(), 1)
+                                     : positive_ms(deadline);
+        auto options = fmt::format("-c statement_timeout={}", statement_ms);
         auto port = std::to_string(params.port);
         std::vector<std::pair<const char*, const char*>> kv = {
             {"host", params.host.c_str()},
@@ -290,11 +299,16 @@ public:
         if (auto r = poll_connect(conn.get(), deadline); !r) {
             return r.error();
         }
-        return std::unique_ptr<Session>(std::make_unique<LibpqSession>(std::move(conn)));
+        return std::unique_ptr<Session>(std::make_unique<LibpqSession>(std::move(conn), is_socket_host(params.host)));
     }
 };
 
 }  // namespace
+
+bool is_socket_host(const std::string& host) {
+    // libpq: a path is a socket directory, '@' an abstract socket (Linux).
+    return host.empty() || host.front() == '/' || host.front() == '@';
+}
 
 std::string conninfo_quote(const std::string& value) {
     // libpq conninfo: a single-quoted value in which \ and ' are backslash-escaped.

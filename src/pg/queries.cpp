@@ -73,6 +73,23 @@ constexpr const char* k_status_sql =
     " (SELECT system_identifier FROM pg_control_system())"
     " FROM (SELECT pg_is_in_recovery() AS rec) r";
 
+// The same columns with only functions PUBLIC may execute: the peer is
+// queried as rep_user, and without pg_monitor the pg_ls_waldir() above makes
+// the whole statement fail (EXECUTE is checked at executor start, even for a
+// CASE branch that never runs), which hid a running primary. A standby's
+// timeline then comes from its receiver and control data only.
+constexpr const char* k_role_sql =
+    "SELECT r.rec,"
+    " CASE WHEN r.rec THEN GREATEST(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
+    "      ELSE pg_current_wal_lsn() END,"
+    " CASE WHEN r.rec THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END,"
+    " CASE WHEN r.rec THEN GREATEST((SELECT received_tli FROM pg_stat_wal_receiver),"
+    "                               (SELECT timeline_id FROM pg_control_checkpoint()),"
+    "                               (SELECT min_recovery_end_timeline FROM pg_control_recovery()))"
+    "      END,"
+    " (SELECT system_identifier FROM pg_control_system())"
+    " FROM (SELECT pg_is_in_recovery() AS rec) r";
+
 std::optional<Timeline> status_timeline(const Row& row, bool in_recovery) {
     if (in_recovery) {
         return number<Timeline>(cell_or_empty(row, 3));
@@ -101,10 +118,8 @@ Result<void> reload(Session& s, const Deadline& d) {
     return r ? ok() : Result<void>(r.error());
 }
 
-}  // namespace
-
-Result<InstanceStatus> instance_status(Session& s, const Deadline& d) {
-    auto row = single_row(s, k_status_sql, {}, d);
+Result<InstanceStatus> status_from(Session& s, const char* sql, const Deadline& d) {
+    auto row = single_row(s, sql, {}, d);
     if (!row) {
         return row.error();
     }
@@ -119,6 +134,12 @@ Result<InstanceStatus> instance_status(Session& s, const Deadline& d) {
     st.system_identifier = cell_or_empty(*row, 4);
     return st;
 }
+
+}  // namespace
+
+Result<InstanceStatus> instance_status(Session& s, const Deadline& d) { return status_from(s, k_status_sql, d); }
+
+Result<InstanceStatus> role_status(Session& s, const Deadline& d) { return status_from(s, k_role_sql, d); }
 
 Result<std::optional<WalReceiver>> wal_receiver(Session& s, const Deadline& d) {
     auto r = run(s,
@@ -276,6 +297,37 @@ Result<void> alter_system_reset(Session& s, const std::string& name, const Deadl
 Result<void> checkpoint(Session& s, const Deadline& d) {
     auto r = run(s, "CHECKPOINT", {}, d);
     return r ? ok() : Result<void>(r.error());
+}
+
+Result<ServerFacts> server_facts(Session& s, const std::string& rep_user, const Deadline& d) {
+    // LEFT JOIN: one row even when the role does not exist.
+    auto row = single_row(s,
+                          "SELECT current_setting('server_version_num'), current_setting('hot_standby'),"
+                          " current_setting('synchronous_commit'), current_setting('allow_alter_system', true),"
+                          " r.oid IS NOT NULL, coalesce(r.rolsuper OR r.rolreplication, false),"
+                          " coalesce(pg_has_role(r.oid, 'pg_monitor', 'USAGE'), false),"
+                          " coalesce(has_function_privilege(r.oid, 'pg_ls_dir(text, boolean, boolean)', 'EXECUTE')"
+                          "  AND has_function_privilege(r.oid, 'pg_stat_file(text, boolean)', 'EXECUTE')"
+                          "  AND has_function_privilege(r.oid, 'pg_read_binary_file(text)', 'EXECUTE')"
+                          "  AND has_function_privilege(r.oid, 'pg_read_binary_file(text, bigint, bigint, boolean)',"
+                          "                             'EXECUTE'), false)"
+                          " FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1",
+                          {rep_user}, d);
+    if (!row) {
+        return row.error();
+    }
+    ServerFacts f;
+    f.version_num = number<int>(cell_or_empty(*row, 0)).value_or(0);
+    f.hot_standby = cell_or_empty(*row, 1);
+    f.synchronous_commit = cell_or_empty(*row, 2);
+    if (row->size() > 3 && (*row)[3]) {
+        f.allow_alter_system = *(*row)[3];
+    }
+    f.rep_user_exists = bool_cell(*row, 4);
+    f.rep_user_replication = bool_cell(*row, 5);
+    f.rep_user_pg_monitor = bool_cell(*row, 6);
+    f.rep_user_rewind_functions = bool_cell(*row, 7);
+    return f;
 }
 
 }  // namespace pgtwin::pg

@@ -132,6 +132,7 @@ TEST_F(AgentActions, PromoteHandsOverToAPeerWithNewerData) {
     local.in_recovery = true;
     peer.answering = false;
     cluster.attrs["psql2/private:pgtwin-pgsql-walpos"] = "2:0/5000000";
+    cluster.attrs["psql1/private:pgtwin-pgsql-election"] = "psql1 psql2";  // this round's members
     local.timeline = 2;
     auto c = ctx();
     Outcome o = agent::action_promote(c);

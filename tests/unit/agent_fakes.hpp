@@ -31,6 +31,8 @@ struct FakePg {
     std::optional<pg::Row> slot_check;           // slot_lacks_wal row: wal_status, lacks ("t"/"f")
     std::map<std::string, std::string> settings{{"synchronous_standby_names", ""},
                                                 {"max_slot_wal_keep_size", "4GB"}};
+    bool no_pg_monitor = false;  // the connecting role lacks pg_monitor: pg_ls_waldir is refused
+    bool status_fails = false;   // role/status queries time out (the instance answers otherwise)
     Events* events = nullptr;
 
     // A streaming standby row for pg_stat_replication.
@@ -47,6 +49,10 @@ public:
                                   const Deadline&) override {
         pg::QueryResult r;
         if (sql.rfind("SELECT r.rec", 0) == 0) {
+            if (m_w.status_fails) return fail(ErrorKind::Timeout, "Query timed out: SELECT r.rec");
+            if (m_w.no_pg_monitor && sql.find("pg_ls_waldir") != std::string::npos) {
+                return fail(ErrorKind::Generic, "permission denied for function pg_ls_waldir");
+            }
             char walfile[25];
             std::snprintf(walfile, sizeof walfile, "%08X0000000000000003", static_cast<unsigned>(m_w.timeline));
             r.rows.push_back({m_w.in_recovery ? "t" : "f", m_w.lsn,

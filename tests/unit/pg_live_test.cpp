@@ -176,5 +176,59 @@ TEST_F(PgLiveTest, AlterSystemRejectsUnsafeNames) {
 
 TEST_F(PgLiveTest, CheckpointRuns) { EXPECT_TRUE(checkpoint(*m_session, deadline()).ok()); }
 
+// A short connect cap must not become the session's statement_timeout when a
+// longer one is asked for (the post-promote CHECKPOINT).
+TEST_F(PgLiveTest, StatementTimeoutIsPerSessionNotTheConnectCap) {
+    ConnParams p = s_primary.conn();
+    p.statement_timeout = Millis{600000};
+    auto c = m_connector->connect(p, deadline(Millis{5000}));
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(setting(**c, "statement_timeout", deadline()).value_or(""), "10min");
+    auto capped = m_connector->connect(s_primary.conn(), deadline(Millis{5000}));
+    ASSERT_TRUE(capped.ok()) << capped.error().message;
+    EXPECT_NE(setting(**capped, "statement_timeout", deadline()).value_or(""), "10min");
+}
+
+// The peer probe runs as rep_user: without pg_monitor the full status query
+// fails on pg_ls_waldir, the role query must not.
+TEST_F(PgLiveTest, RoleStatusNeedsNoGrant) {
+    ASSERT_TRUE(m_session->query("DROP ROLE IF EXISTS pgtwin_nogrant", {}, deadline()).ok());
+    ASSERT_TRUE(m_session->query("CREATE ROLE pgtwin_nogrant LOGIN", {}, deadline()).ok());
+    ConnParams p = s_primary.conn();
+    p.user = "pgtwin_nogrant";
+    auto c = m_connector->connect(p, deadline());
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    auto full = instance_status(**c, deadline());
+    ASSERT_FALSE(full.ok());
+    EXPECT_NE(full.error().message.find("pg_ls_waldir"), std::string::npos) << full.error().message;
+    auto role = role_status(**c, deadline());
+    ASSERT_TRUE(role.ok()) << role.error().message;
+    EXPECT_FALSE(role->in_recovery);
+    auto mine = instance_status(*m_session, deadline());
+    ASSERT_TRUE(mine.ok());
+    EXPECT_EQ(role->system_identifier, mine->system_identifier);
+    EXPECT_EQ(role->position.timeline, mine->position.timeline);
+}
+
+TEST_F(PgLiveTest, ServerFactsNameTheReplicationRolesGrants) {
+    ASSERT_TRUE(m_session->query("DROP ROLE IF EXISTS pgtwin_rep", {}, deadline()).ok());
+    ASSERT_TRUE(m_session->query("CREATE ROLE pgtwin_rep REPLICATION LOGIN", {}, deadline()).ok());
+    auto f = server_facts(*m_session, "pgtwin_rep", deadline());
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    EXPECT_GE(f->version_num, 150000);
+    EXPECT_EQ(f->hot_standby, "on");
+    EXPECT_TRUE(f->rep_user_exists);
+    EXPECT_TRUE(f->rep_user_replication);
+    EXPECT_FALSE(f->rep_user_pg_monitor);
+    EXPECT_FALSE(f->rep_user_rewind_functions);
+    ASSERT_TRUE(m_session->query("GRANT pg_monitor TO pgtwin_rep", {}, deadline()).ok());
+    f = server_facts(*m_session, "pgtwin_rep", deadline());
+    ASSERT_TRUE(f.ok());
+    EXPECT_TRUE(f->rep_user_pg_monitor);
+    auto missing = server_facts(*m_session, "pgtwin_no_such_role", deadline());
+    ASSERT_TRUE(missing.ok()) << missing.error().message;
+    EXPECT_FALSE(missing->rep_user_exists);
+}
+
 }  // namespace
 }  // namespace pgtwin::pg

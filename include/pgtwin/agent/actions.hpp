@@ -16,6 +16,9 @@ Outcome action_promote(Context& ctx);
 Outcome action_demote(Context& ctx);
 Outcome action_notify(Context& ctx);
 Outcome action_validate(Context& ctx);
+// validate-all's checks that need no running instance (run before start,
+// promote, demote: a missing grant must not fail those with rc 6).
+Outcome validate_configuration(Context& ctx);
 
 // Runs the action named `name` (start, stop, monitor, promote, demote,
 // notify, validate-all); unknown names give ErrUnimplemented.

@@ -10,6 +10,7 @@
 #include "pgtwin/backend/backend.hpp"
 #include "pgtwin/ocf/config.hpp"
 #include "pgtwin/ocf/status.hpp"
+#include "pgtwin/pcmk/notify.hpp"
 #include "pgtwin/pg/controldata.hpp"
 #include "pgtwin/pg/lsn.hpp"
 #include "pgtwin/pg/queries.hpp"
@@ -101,5 +102,42 @@ RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg:
 // its control data at start (a cleanly shut down primary may bootstrap).
 std::optional<int> bootstrap_score(const std::optional<std::string>& rep_state, bool was_clean_primary,
                                    bool force_promotion);
+
+// Members of a promotion's election, from the pre-promote notification: the
+// instances active or started in this transition (the promote target among
+// them), minus those being stopped. Sorted, without duplicates.
+std::vector<std::string> election_members(const pcmk::NotifyData& n);
+
+// Another member as promote sees it.
+struct ElectionPeer {
+    std::string node;
+    bool promotable = false;                  // its recorded rep-state allows promotion
+    std::optional<pg::WalPosition> position;  // published in this round's pre-promote; nullopt: none
+};
+
+// The election: the promotable peer with a position strictly newer than
+// `mine` (the newest such), or nullopt when this node may be promoted. A
+// peer without a position (not running, or it never published within the
+// wait) or that may not be promoted cannot win, so the election never ends
+// with no node promotable.
+std::optional<std::string> election_winner(const pg::WalPosition& mine, const std::vector<ElectionPeer>& peers);
+
+// This node's replication state after it was cloned from a peer: a clone of
+// a standby is exactly as promotable as its source (the source's recorded
+// state); a clone of a primary (or of a peer whose role is unknown) has not
+// yet been judged by that primary, so it is catching up (not promotable).
+std::string rep_state_after_clone(bool source_is_standby, const std::optional<std::string>& source_state);
+
+// The prerequisites the running instance does not meet, each a one-line
+// reason naming the fix (empty: all met). rep_mode decides whether
+// synchronous_commit matters, auto_rewind whether pg_rewind's functions do.
+std::vector<std::string> server_prerequisite_problems(const pg::ServerFacts& f, const std::string& rep_user,
+                                                      ocf::RepMode mode, bool auto_rewind);
+
+// Rejoin when the peer answers but its role cannot be read: a former primary
+// may have diverged from a primary it cannot see, so it refuses; a standby
+// starts as one (it never writes, and its monitor fails it if it cannot
+// stream from a primary).
+RejoinAction decide_rejoin_role_unknown(const pg::ControlData& local);
 
 }  // namespace pgtwin::agent

@@ -2,6 +2,7 @@
 // Building blocks shared by the OCF actions: connections to the local
 // instance and the peer, PostgreSQL tools, control data.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,8 +26,22 @@ pg::ConnParams peer_conn_params(const Context& ctx);
 // Connects to the peer (normal connection as rep_user), bounded by `cap`.
 Result<std::unique_ptr<pg::Session>> connect_peer(Context& ctx, Millis cap);
 
-// The peer's status when it is a reachable primary; nullopt otherwise.
-std::optional<pg::InstanceStatus> find_peer_primary(Context& ctx);
+// What a probe of the peer's role found. Unknown (it answers SQL but its
+// role could not be read: a failed query, a timeout) must be treated as
+// "possibly primary", never as "no primary".
+enum class PeerRole { Absent, NotPrimary, Primary, Unknown };
+
+// The peer's role and, when it is a primary, its status.
+struct PeerProbe {
+    PeerRole role = PeerRole::Absent;
+    std::optional<pg::InstanceStatus> primary;  // set when role == Primary
+    std::string detail;                         // why Absent/Unknown (for logs and exit reasons)
+    // True when the peer may run read-write (Primary or Unknown).
+    bool possibly_primary() const { return role == PeerRole::Primary || role == PeerRole::Unknown; }
+};
+
+// Probes the peer's role with a query that needs no grant (role_status).
+PeerProbe find_peer_primary(Context& ctx);
 
 // True when the data directory holds a cluster (PG_VERSION exists).
 bool data_present(const Context& ctx);
@@ -50,5 +65,14 @@ std::string tail_lines(const std::string& text, std::size_t n);
 // A libpq conninfo for tools reaching the peer (no password, no passfile:
 // the backend hands tools the passfile through PGPASSFILE).
 std::string peer_tool_conninfo(const Context& ctx);
+
+// Private attribute holding the election members this node's pre-promote
+// notification saw (promote runs without the notify variables).
+std::string election_attribute(const std::string& resource);
+
+// Runs an attribute write until it succeeds: at most 3 attempts, a short
+// pause between them, within the deadline; each failure is logged with
+// `what`. Returns the last result, so no failed write goes unnoticed.
+Result<void> write_with_retries(Context& ctx, const std::string& what, const std::function<Result<void>()>& write);
 
 }  // namespace pgtwin::agent

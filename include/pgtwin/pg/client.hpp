@@ -22,7 +22,13 @@ struct ConnParams {
     std::string application_name = "pgtwin";
     std::string passfile;        // PGPASSFILE for this connection, may be empty
     std::string replication;     // "" or "database"/"true" for a replication connection
+    // Server-side statement_timeout of the session; unset: the time the
+    // connect deadline leaves (a longer one serves e.g. CHECKPOINT).
+    std::optional<Millis> statement_timeout;
 };
+
+// True when `host` names a Unix socket (libpq: empty, a directory, @abstract).
+bool is_socket_host(const std::string& host);
 
 // Builds a libpq conninfo string (values quoted and escaped per libpq rules).
 std::string conninfo_string(const ConnParams& p, int connect_timeout_s);

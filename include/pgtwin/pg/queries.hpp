@@ -44,7 +44,11 @@ struct SlotInfo {
     std::string wal_status;      // "reserved", "extended", "unreserved", "lost"
 };
 
+// Role and position of the instance (needs pg_monitor for a standby's timeline history).
 Result<InstanceStatus> instance_status(Session& s, const Deadline& d);
+// The same with only functions PUBLIC may run (no grant needed): for the
+// peer, reached as rep_user. A standby's timeline may lag a followed switch.
+Result<InstanceStatus> role_status(Session& s, const Deadline& d);
 Result<std::optional<WalReceiver>> wal_receiver(Session& s, const Deadline& d);
 Result<std::vector<ReplicationPeer>> replication_peers(Session& s, const Deadline& d);
 Result<std::vector<SlotInfo>> replication_slots(Session& s, const Deadline& d);
@@ -68,5 +72,20 @@ Result<void> alter_system_set(Session& s, const std::string& name, const std::st
 Result<void> alter_system_reset(Session& s, const std::string& name, const Deadline& d);
 // CHECKPOINT.
 Result<void> checkpoint(Session& s, const Deadline& d);
+
+// Settings and the replication role's grants, as validate-all checks them.
+struct ServerFacts {
+    int version_num = 0;                            // server_version_num
+    std::string hot_standby;                        // "on"/"off"
+    std::string synchronous_commit;
+    std::optional<std::string> allow_alter_system;  // PostgreSQL >= 17 only
+    bool rep_user_exists = false;
+    bool rep_user_replication = false;              // REPLICATION attribute (or superuser)
+    bool rep_user_pg_monitor = false;               // member of pg_monitor (or superuser)
+    bool rep_user_rewind_functions = false;         // may run the functions pg_rewind calls
+};
+
+// Reads them for role `rep_user` (settings and pg_roles: no grant needed).
+Result<ServerFacts> server_facts(Session& s, const std::string& rep_user, const Deadline& d);
 
 }  // namespace pgtwin::pg

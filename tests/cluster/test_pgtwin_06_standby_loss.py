@@ -11,10 +11,14 @@ def test_primary_keeps_writing_while_standby_is_gone(pgtwin_lab):
     primary, standby = pgkit.restore_settled(lab)
     with pgkit.Scenario(lab, "standby-loss") as sc:
         before = sc.acks()
-        lab.run("kill-node", standby)
         # Writes go on while the standby is still off (the fence agent boots
         # it again boot_delay=10 s after fencing it): sync has degraded.
         deadline = time.monotonic() + 240
+        with sc.writes_may_wait("standby's node lost: sync waits until it is fenced and dropped"):
+            lab.run("kill-node", standby)
+            while sc.acks() < before + 1:
+                assert time.monotonic() < deadline, "no writes acknowledged while the standby was off"
+                time.sleep(0.2)
         while sc.acks() < before + 20:
             assert lab.holder_pid(standby) is None, \
                 "the standby was back before the primary acknowledged writes without it"

@@ -111,4 +111,9 @@ std::optional<int> bootstrap_score(const std::optional<std::string>& rep_state, 
     return std::nullopt;
 }
 
+bool may_degrade(std::optional<pcmk::Membership> peer) {
+    if (!peer) return false;
+    return *peer == pcmk::Membership::Member || *peer == pcmk::Membership::CleanDown;
+}
+
 }  // namespace pgtwin::agent

@@ -10,6 +10,7 @@
 #include "pgtwin/backend/backend.hpp"
 #include "pgtwin/ocf/config.hpp"
 #include "pgtwin/ocf/status.hpp"
+#include "pgtwin/pcmk/cluster.hpp"
 #include "pgtwin/pg/controldata.hpp"
 #include "pgtwin/pg/lsn.hpp"
 #include "pgtwin/pg/queries.hpp"
@@ -96,5 +97,13 @@ RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg:
 // its control data at start (a cleanly shut down primary may bootstrap).
 std::optional<int> bootstrap_score(const std::optional<std::string>& rep_state, bool was_clean_primary,
                                    bool force_promotion);
+
+// Whether the primary may stop waiting for its synchronous standby (record it
+// not promotable, then synchronous_standby_names=''), from the standby node's
+// membership in this partition (nullopt: the query failed). Why: the record
+// only reaches the CIB copies of this partition; a standby that is neither a
+// member here nor cleanly down (fenced or left) may be promoted by another
+// partition that still reads it in sync, so commits must keep waiting.
+bool may_degrade(std::optional<pcmk::Membership> peer);
 
 }  // namespace pgtwin::agent

@@ -93,8 +93,7 @@ bool may_drop_standby(Context& ctx) {
     if (ctx.peer.empty()) return true;
     auto m = ctx.cluster.membership(ctx.peer, ctx.deadline);
     if (!m) {
-        spdlog::warn("Could not read the standby's membership. [node: {}, reason: {}]", ctx.peer,
-                     m.error().message);
+        spdlog::warn("Could not read the standby's membership. [node: {}, reason: {}]", ctx.peer, m.error().message);
     }
     return may_degrade(m ? std::optional<pcmk::Membership>{*m} : std::nullopt);
 }

@@ -32,7 +32,8 @@ std::string sample(const std::string& name) {
 std::string one_node(const std::string& flags) {
     return "<pacemaker-result api-version=\"2.25\"><nodes>"
            "<node name=\"psql1\" id=\"1\" online=\"true\" pending=\"false\" unclean=\"false\"/>"
-           "<node name=\"psql2\" id=\"2\" " + flags + "/></nodes></pacemaker-result>";
+           "<node name=\"psql2\" id=\"2\" " +
+           flags + "/></nodes></pacemaker-result>";
 }
 
 TEST(MayDegrade, OnlyAMemberOrACleanlyDownPeer) {
@@ -41,15 +42,14 @@ TEST(MayDegrade, OnlyAMemberOrACleanlyDownPeer) {
         bool allowed;
     };
     const Row rows[] = {
-        {Membership::Member, true},      // the not-promotable record reaches its CIB copy
-        {Membership::CleanDown, true},   // fenced or left: it syncs the CIB when it rejoins
-        {Membership::Unclean, false},    // another partition may promote it as in sync
-        {Membership::Unknown, false},    // pending / not listed
-        {std::nullopt, false},           // crm_mon failed
+        {Membership::Member, true},     // the not-promotable record reaches its CIB copy
+        {Membership::CleanDown, true},  // fenced or left: it syncs the CIB when it rejoins
+        {Membership::Unclean, false},   // another partition may promote it as in sync
+        {Membership::Unknown, false},   // pending / not listed
+        {std::nullopt, false},          // crm_mon failed
     };
     for (const auto& r : rows) {
-        EXPECT_EQ(agent::may_degrade(r.peer), r.allowed)
-            << (r.peer ? static_cast<int>(*r.peer) : -1);
+        EXPECT_EQ(agent::may_degrade(r.peer), r.allowed) << (r.peer ? static_cast<int>(*r.peer) : -1);
     }
 }
 
@@ -104,9 +104,9 @@ TEST(ClusterCliMembership, RunsCrmMonWithACappedTimeout) {
 class PartitionGate : public ::testing::Test {
 protected:
     void SetUp() override {
-        m_dir = std::filesystem::temp_directory_path() /
-                ("pgtwin-gate-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        m_dir =
+            std::filesystem::temp_directory_path() / ("pgtwin-gate-test-" + std::to_string(::getpid()) + "-" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::create_directories(m_dir / "data");
         std::ofstream(m_dir / "data" / "PG_VERSION") << "15\n";
         local.events = &events;
@@ -128,8 +128,19 @@ protected:
     void TearDown() override { std::filesystem::remove_all(m_dir); }
 
     ocf::Status monitor() {
-        agent::Context c{cfg,     meta,      notify,     "psql1",    "psql2", "pgsql", (m_dir / "state").string(),
-                         runner,  clock,     *backend,   connector,  cluster, Deadline(clock, meta.timeout)};
+        agent::Context c{cfg,
+                         meta,
+                         notify,
+                         "psql1",
+                         "psql2",
+                         "pgsql",
+                         (m_dir / "state").string(),
+                         runner,
+                         clock,
+                         *backend,
+                         connector,
+                         cluster,
+                         Deadline(clock, meta.timeout)};
         return agent::action_monitor(c).status;
     }
     bool degraded() const {

@@ -183,4 +183,9 @@ RejoinAction decide_rejoin_role_unknown(const pg::ControlData& local) {
     return was_primary ? RejoinAction::Refuse : RejoinAction::StartAsStandby;
 }
 
+bool may_degrade(std::optional<pcmk::Membership> peer) {
+    if (!peer) return false;
+    return *peer == pcmk::Membership::Member || *peer == pcmk::Membership::CleanDown;
+}
+
 }  // namespace pgtwin::agent

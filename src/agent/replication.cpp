@@ -87,6 +87,17 @@ std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& sess
     return row;
 }
 
+// Review H1: dropping the standby is safe only when the not-promotable
+// record reaches it or it is cleanly down; forks crm_mon, so asked only then.
+bool may_drop_standby(Context& ctx) {
+    if (ctx.peer.empty()) return true;
+    auto m = ctx.cluster.membership(ctx.peer, ctx.deadline);
+    if (!m) {
+        spdlog::warn("Could not read the standby's membership. [node: {}, reason: {}]", ctx.peer, m.error().message);
+    }
+    return may_degrade(m ? std::optional<pcmk::Membership>{*m} : std::nullopt);
+}
+
 }  // namespace
 
 Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::InstanceStatus& self,
@@ -101,6 +112,11 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
     std::string desired = desired_sync_names(row, ctx.cfg.rep_mode, peer_application_name(ctx));
     auto current = pg::setting(session, "synchronous_standby_names", ctx.deadline);
     if (!current) return current.error();
+    if (!current->empty() && desired.empty() && !may_drop_standby(ctx)) {
+        spdlog::warn("Standby lost but not fenced: keeping it synchronous, commits wait. [node: {}, state: {}]",
+                     ctx.peer, verdict.state);
+        return ensure_slots_and_cap(ctx, session);
+    }
 
     // Order matters for zero loss: mark the standby not promotable first, and
     // only then let commits stop waiting for it.

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/pcmk/cluster.hpp"
+#include "pgtwin/pcmk/crm_mon.hpp"
 
 namespace pgtwin::pcmk {
 namespace {
@@ -162,6 +163,14 @@ public:
         // attrd cannot remove an attribute: -D sets it to "" (read back as unset).
         // -p keeps it out of the CIB should the delete create it.
         return run_ok({"attrd_updater", "-p", "-n", name, "-N", node, "-D"}, d, false, true);
+    }
+
+    Result<Membership> membership(const std::string& node, const Deadline& d) override {
+        // crm_mon reads this partition's CIB: "online" there means the node
+        // receives what this node writes (crm_node --partition prints text only).
+        auto st = query_crm_mon(m_runner, d);
+        if (!st) return st.error();
+        return membership_of(*st, node);
     }
 
 private:

@@ -53,6 +53,7 @@ void collect_nodes(const pugi::xml_node& root, MonStatus& st) {
         node.standby = flag(n, "standby");
         node.unclean = flag(n, "unclean");
         node.maintenance = flag(n, "maintenance");
+        node.pending = flag(n, "pending");
         st.nodes.push_back(std::move(node));
     }
     for (const auto& n : root.child("node_attributes").children("node")) {
@@ -93,6 +94,17 @@ Result<MonStatus> parse_crm_mon(const std::string& xml) {
     collect_nodes(root, st);
     collect_resources(root.child("resources"), "", st.resources);
     return st;
+}
+
+Membership membership_of(const MonStatus& st, const std::string& name) {
+    const MonNode* n = st.node(name);
+    if (n == nullptr) return Membership::Unknown;
+    // crm_mon can print online="false" unclean="true" while the node waits
+    // for fencing: unclean wins over every other flag.
+    if (n->unclean) return Membership::Unclean;
+    if (n->online) return n->pending ? Membership::Unknown : Membership::Member;
+    if (n->pending) return Membership::Unknown;
+    return Membership::CleanDown;
 }
 
 Result<MonStatus> query_crm_mon(sys::CommandRunner& runner, const Deadline& d) {

@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import labkit  # noqa: E402
 import pgkit  # noqa: E402
+import stalls  # noqa: E402
 
 
 def _skip_reason():
@@ -84,3 +85,11 @@ def pgtwin_lab(tmp_path_factory):
     problems = labkit.leftovers(the_lab, namespaces, pids, before)
     assert not problems, f"lab teardown left: {problems}"
     assert not (the_lab.lab_dir / "state" / "agent-installed").exists(), "pgtwin agent still installed"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The measured write stalls per scenario (stalls.py), in the CI log."""
+    if stalls.REPORT:
+        terminalreporter.section("write stalls through the VIP")
+        for line in stalls.REPORT:
+            terminalreporter.write_line(line)

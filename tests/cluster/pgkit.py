@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 import labkit
+import stalls
 
 # The cluster tier runs in one mode per pytest run: PGTWIN_CLUSTER_MODE=vm
 # (default; PostgreSQL 15 from the host's packages) or container (PostgreSQL
@@ -199,7 +200,7 @@ class Writer:
 
     def lines(self) -> list[list[str]]:
         try:
-            return [line.split(" ", 2) for line in self.log.read_text().splitlines() if line]
+            return [line.split(" ", 3) for line in self.log.read_text().splitlines() if line]
         except OSError:
             return []
 
@@ -208,6 +209,10 @@ class Writer:
 
     def ack_times(self) -> list[tuple[int, float]]:
         return [(int(p[1]), float(p[2])) for p in self.lines() if p[0] == "ack"]
+
+    def ack_latencies(self) -> list[tuple[float, float]]:
+        """(epoch when acknowledged, seconds the commit took) per acknowledged row."""
+        return [(float(p[2]), float(p[3])) for p in self.lines() if p[0] == "ack" and len(p) > 3]
 
     def wait_acks(self, more_than: int, timeout: float = 120) -> int:
         return labkit.wait_for(f"writer acks > {more_than}",
@@ -262,14 +267,21 @@ class Sampler(threading.Thread):
 
 class Scenario:
     """A writer through the VIP plus the two-primaries sampler around one
-    scenario. finish() stops both and checks zero loss on the primary."""
+    scenario. finish() stops both, checks write stalls (stalls.py; declare
+    windows with writes_may_wait() and failover()) and zero loss on the primary."""
 
     def __init__(self, lab: labkit.Lab, name: str, interval: float = 0.05):
         self.lab = lab
+        self.name = name
         self.writer = Writer(lab, lab.workdir, name, interval)
         self.sampler = Sampler(lab)
+        self.windows = stalls.Windows()
+        self.writes_may_wait = self.windows.writes_may_wait
+        self.failover = self.windows.failover
+        self.bounds: Optional[stalls.Bounds] = None
 
     def __enter__(self) -> "Scenario":
+        self.bounds = stalls.bounds_from_cib(self.lab, labkit_any(self.lab), RSC)
         self.writer.start()
         self.writer.wait_acks(10, timeout=60)
         self.sampler.start()
@@ -292,7 +304,12 @@ class Scenario:
         assert violations == [], f"two primaries seen: {violations}"
         acked = self.writer.acked()
         assert acked, "the writer never got an acknowledgement"
-        return missing_rows(self.lab, primary, acked)
+        missing = missing_rows(self.lab, primary, acked)
+        try:
+            stalls.check(f"{MODE}/{self.name}", self.writer.ack_latencies(), self.windows, self.bounds)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; acknowledged rows missing on {primary}: {len(missing)}") from None
+        return missing
 
 
 def restore_settled(lab: labkit.Lab, timeout: float = 150) -> tuple[str, str]:

@@ -2,7 +2,9 @@
 """Writer of the HA scenarios: runs on the lab's client host (netns pgtc).
 
 Commits one row per transaction through the VIP with synchronous_commit=on
-and appends every acknowledged id to OUT as "ack <id> <epoch seconds>"; a
+and appends every acknowledged id to OUT as "ack <id> <epoch seconds>
+<commit latency seconds>" (latency: from sending the INSERT to the commit's
+return, so a commit that waits for a standby shows as a stall); a
 failed attempt is logged as "err <epoch> <message>" and the writer reconnects.
 An id whose commit did not return is never reused, and never counted as
 acknowledged. Stops cleanly on SIGTERM.
@@ -47,10 +49,12 @@ def main():
                 conn = connect(host, passfile)
             my_id = next_id
             next_id += 1
+            began = time.monotonic()
             with conn.cursor() as cur:
                 cur.execute("INSERT INTO ha_rows (id) VALUES (%s)", (my_id,))
             conn.commit()
-            out.write(f"ack {my_id} {time.time():.3f}\n")
+            latency = time.monotonic() - began
+            out.write(f"ack {my_id} {time.time():.3f} {latency:.3f}\n")
             time.sleep(interval)
         except Exception as exc:  # noqa: BLE001 - every failure means reconnect
             out.write(f"err {time.time():.3f} {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}\n")

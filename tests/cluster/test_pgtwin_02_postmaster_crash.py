@@ -11,8 +11,9 @@ def test_failover_on_postmaster_crash(pgtwin_lab):
     primary, standby = pgkit.restore_settled(lab)
     mark = pgkit.log_mark(lab, primary)
     with pgkit.Scenario(lab, "postmaster") as sc:
-        pgkit.kill_postmaster(lab, primary)
-        pgkit.wait_promoted(lab, standby, observer=standby)
+        with sc.failover("primary's postmaster killed"):
+            pgkit.kill_postmaster(lab, primary)
+            pgkit.wait_promoted(lab, standby, observer=standby)
         sc.more_acks(30)
         missing = sc.finish(standby)
     assert missing == []

@@ -8,9 +8,10 @@ import pgkit
 def switch_to(lab, target, name):
     current = pgkit.other(target)
     with pgkit.Scenario(lab, name) as sc:
-        lab.exec(target, "crm_resource", "--move", "--promoted", "-r", pgkit.CLONE, "-N", target)
         try:
-            pgkit.wait_promoted(lab, target, observer=target)
+            with sc.failover(f"switchover to {target}"):
+                lab.exec(target, "crm_resource", "--move", "--promoted", "-r", pgkit.CLONE, "-N", target)
+                pgkit.wait_promoted(lab, target, observer=target)
             sc.more_acks(30)
         finally:
             lab.crm("resource", "clear", pgkit.CLONE)

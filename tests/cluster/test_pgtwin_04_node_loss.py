@@ -13,8 +13,9 @@ def test_failover_on_node_loss_with_fencing(pgtwin_lab):
     holder = lab.holder_pid(primary)
     mark = pgkit.log_mark(lab, primary)
     with pgkit.Scenario(lab, "node-loss") as sc:
-        lab.run("kill-node", primary)
-        pgkit.wait_promoted(lab, standby, observer=standby, timeout=240)
+        with sc.failover("primary's node lost"):
+            lab.run("kill-node", primary)
+            pgkit.wait_promoted(lab, standby, observer=standby, timeout=240)
         sc.more_acks(30)
         missing = sc.finish(standby)
     assert missing == []

@@ -11,14 +11,16 @@ def test_wiped_standby_rejoins_with_pg_basebackup(pgtwin_lab):
     mark = pgkit.log_mark(lab, standby)
     data = pgkit.data_dir(lab, standby)
     with pgkit.Scenario(lab, "wiped") as sc:
-        lab.run("kill-node", standby)
-        for entry in data.iterdir():   # the node is off: its disk is ours
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        assert not any(data.iterdir())
-        sc.more_acks(30, timeout=240)
+        with sc.writes_may_wait("standby's node lost: sync waits until it is fenced and dropped"):
+            lab.run("kill-node", standby)
+            for entry in data.iterdir():   # the node is off: its disk is ours
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+            assert not any(data.iterdir())
+            sc.more_acks(1, timeout=240)
+        sc.more_acks(30, timeout=240)      # the clone runs now: checked for stalls
         assert pgkit.wait_settled(lab, timeout=300, observer=primary) == (primary, standby)
         missing = sc.finish(primary)
     assert missing == []

@@ -11,9 +11,11 @@ def test_partition_is_resolved_by_fencing(pgtwin_lab):
     holder = lab.holder_pid(standby)
     try:
         with pgkit.Scenario(lab, "partition") as sc:
-            lab.run("partition")
-            labkit.wait_for(f"{standby} fenced", lambda: lab.holder_pid(standby) != holder, timeout=180)
-            assert pgkit.promoted_nodes(lab, primary) == [primary]
+            with sc.writes_may_wait("partition: sync waits until the standby is fenced and dropped"):
+                lab.run("partition")
+                labkit.wait_for(f"{standby} fenced", lambda: lab.holder_pid(standby) != holder, timeout=180)
+                assert pgkit.promoted_nodes(lab, primary) == [primary]
+                sc.more_acks(1, timeout=240)
             sc.more_acks(30, timeout=240)
             lab.run("heal")
             assert pgkit.wait_settled(lab, timeout=300, observer=primary) == (primary, standby)

@@ -10,10 +10,12 @@ def test_stale_standby_is_not_promoted(pgtwin_lab):
     lab = pgtwin_lab
     primary, standby = pgkit.restore_settled(lab)
     with pgkit.Scenario(lab, "stale") as sc:
-        pgkit.kill_postmaster(lab, standby)  # banned: migration-threshold=1
-        labkit.wait_for("standby recorded as not in sync",
-                        lambda: pgkit.node_attributes(lab, primary).get(standby, {})
-                        .get("pgtwin-pgsql-rep-state") not in (None, "in-sync"), timeout=120)
+        with sc.writes_may_wait("standby's postmaster killed: sync waits until it is dropped"):
+            pgkit.kill_postmaster(lab, standby)  # banned: migration-threshold=1
+            labkit.wait_for("standby recorded as not in sync",
+                            lambda: pgkit.node_attributes(lab, primary).get(standby, {})
+                            .get("pgtwin-pgsql-rep-state") not in (None, "in-sync"), timeout=120)
+            sc.more_acks(1, timeout=180)
         sc.more_acks(30, timeout=180)      # written while the standby is away
         pgkit.kill_postmaster(lab, primary)
         time.sleep(2)

@@ -8,7 +8,9 @@ def test_full_restart_promotes_the_newest_node(pgtwin_lab):
     lab = pgtwin_lab
     primary, standby = pgkit.restore_settled(lab)
     with pgkit.Scenario(lab, "restart") as sc:
-        pgkit.kill_postmaster(lab, standby)  # standby stays down (banned)
+        with sc.writes_may_wait("standby's postmaster killed: sync waits until it is dropped"):
+            pgkit.kill_postmaster(lab, standby)  # standby stays down (banned)
+            sc.more_acks(1, timeout=180)
         sc.more_acks(40, timeout=180)
         sc.writer.stop()
         lab.run("down", timeout=400)

@@ -380,7 +380,7 @@ class Lab:
 def install_stub(directory, state, node):
     """The Pacemaker test double for one host (see stubs/pcmk_stub.py)."""
     directory.mkdir()
-    for tool in ("crm_attribute", "attrd_updater", "crm_node"):
+    for tool in ("crm_attribute", "attrd_updater", "crm_node", "crm_mon"):
         os.symlink(STUB, directory / tool)
     (directory / "stub.conf").write_text(json.dumps({"state": str(state), "node": node}))
 

@@ -118,6 +118,9 @@ public:
     std::map<std::string, int> scores;
     bool fail_writes = false;
     Events* events = nullptr;
+    pcmk::Membership peer_membership = pcmk::Membership::Member;  // of every other node
+    bool fail_membership = false;
+    int membership_queries = 0;
 
     Result<std::string> local_node_name(const Deadline&) override { return std::string("psql1"); }
     Result<void> set_promotion_score(const std::string& node, int score, const Deadline&) override {
@@ -157,6 +160,12 @@ public:
     Result<void> delete_private_attribute(const std::string& node, const std::string& name, const Deadline&) override {
         attrs.erase(node + "/private:" + name);
         return ok();
+    }
+    Result<pcmk::Membership> membership(const std::string& node, const Deadline&) override {
+        ++membership_queries;
+        log("membership:" + node);
+        if (fail_membership) return fail(ErrorKind::Timeout, "crm_mon timed out");
+        return node == "psql1" ? pcmk::Membership::Member : peer_membership;
     }
 
 private:

@@ -11,6 +11,8 @@
 #include "pgtwin/ocf/config.hpp"
 #include "pgtwin/ocf/status.hpp"
 #include "pgtwin/pcmk/notify.hpp"
+
+#include "pgtwin/pcmk/cluster.hpp"
 #include "pgtwin/pg/controldata.hpp"
 #include "pgtwin/pg/lsn.hpp"
 #include "pgtwin/pg/queries.hpp"
@@ -139,5 +141,13 @@ std::vector<std::string> server_prerequisite_problems(const pg::ServerFacts& f, 
 // starts as one (it never writes, and its monitor fails it if it cannot
 // stream from a primary).
 RejoinAction decide_rejoin_role_unknown(const pg::ControlData& local);
+
+// Whether the primary may stop waiting for its synchronous standby (record it
+// not promotable, then synchronous_standby_names=''), from the standby node's
+// membership in this partition (nullopt: the query failed). Why: the record
+// only reaches the CIB copies of this partition; a standby that is neither a
+// member here nor cleanly down (fenced or left) may be promoted by another
+// partition that still reads it in sync, so commits must keep waiting.
+bool may_degrade(std::optional<pcmk::Membership> peer);
 
 }  // namespace pgtwin::agent

@@ -18,6 +18,14 @@ enum class Lifetime {
     Forever,  // nodes section of the CIB, survives node and cluster restarts
 };
 
+// A node's membership as this node's partition sees it (crm_mon).
+enum class Membership {
+    Member,     // online here: it receives this partition's CIB writes
+    CleanDown,  // offline and not unclean: fenced, or left the cluster cleanly
+    Unclean,    // lost and not fenced yet: another partition may still run it
+    Unknown,    // not listed or still joining (pending)
+};
+
 // Pacemaker operations the agent needs.
 class Cluster {
 public:
@@ -47,6 +55,9 @@ public:
     // Deletes a private attribute.
     virtual Result<void> delete_private_attribute(const std::string& node, const std::string& name,
                                                   const Deadline& d) = 0;
+    // `node`'s membership in this node's partition (crm_mon --output-as=xml);
+    // forks, so call it only when a decision needs it.
+    virtual Result<Membership> membership(const std::string& node, const Deadline& d) = 0;
 };
 
 // The command-line implementation. `resource` is OCF_RESOURCE_INSTANCE

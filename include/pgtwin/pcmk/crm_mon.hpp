@@ -8,6 +8,7 @@
 
 #include "pgtwin/core/deadline.hpp"
 #include "pgtwin/core/result.hpp"
+#include "pgtwin/pcmk/cluster.hpp"
 #include "pgtwin/sys/command.hpp"
 
 namespace pgtwin::pcmk {
@@ -19,6 +20,7 @@ struct MonNode {
     bool standby = false;
     bool unclean = false;  // lost without being fenced yet
     bool maintenance = false;
+    bool pending = false;  // in the membership, not yet joined the controller
     std::map<std::string, std::string> attributes;  // node_attributes section
 };
 
@@ -43,6 +45,11 @@ struct MonStatus {
 
 // Parses crm_mon's XML; malformed XML or a missing <nodes> is a Generic error.
 Result<MonStatus> parse_crm_mon(const std::string& xml);
+
+// `name`'s membership in the partition that printed `st`: online is Member
+// (pending is Unknown), unclean is Unclean, otherwise offline is CleanDown;
+// a node crm_mon does not list is Unknown.
+Membership membership_of(const MonStatus& st, const std::string& name);
 
 // Runs `crm_mon --output-as=xml` (one shot) and parses it.
 Result<MonStatus> query_crm_mon(sys::CommandRunner& runner, const Deadline& d);

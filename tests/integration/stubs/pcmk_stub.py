@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Test double for Pacemaker's crm_attribute, attrd_updater and crm_node.
+"""Test double for Pacemaker's crm_attribute, attrd_updater, crm_node and crm_mon.
 
 Installed as symlinks named after the three tools in a directory prepended to
 PATH (see install()), one directory per test host. Attributes live in a JSON
@@ -13,7 +13,10 @@ the environment take precedence. Every call is appended to <state>.calls
 State layout:
   {"forever": {node: {name: value}},   # crm_attribute -l forever (nodes section)
    "reboot":  {node: {name: value}},   # crm_attribute -l reboot / attrd_updater
-   "private": [[node, name], ...]}     # reboot attributes never written to the CIB
+   "private": [[node, name], ...],     # reboot attributes never written to the CIB
+   "membership": {node: state}}        # optional; crm_mon's view of each node:
+                                       # "member" (default), "offline" (clean),
+                                       # "unclean" or "pending"
 
 Behaviour modelled on Pacemaker 2.1:
   * crm_attribute -G for a missing attribute: exit 105 (CRM_EX_NOSUCH),
@@ -24,6 +27,8 @@ Behaviour modelled on Pacemaker 2.1:
     "Could not query value of N: attribute does not exist".
   * attrd_updater -D sets the value to "" (attrd cannot remove attributes).
   * crm_attribute -G cannot see private (attrd_updater -p) attributes.
+  * crm_mon -1 --output-as=xml prints <nodes> only: the local node and every
+    node the state names, each online unless "membership" says otherwise.
 Anything else: a message on stderr and exit 64, so a changed agent argv shows.
 """
 
@@ -247,7 +252,37 @@ def crm_node(argv):
     raise Usage(f"unsupported crm_node argv {argv!r}")
 
 
-TOOLS = {"crm_attribute": crm_attribute, "attrd_updater": attrd_updater, "crm_node": crm_node}
+# crm_mon's node flags per membership state of the stub.
+_MEMBERSHIP_FLAGS = {
+    "member": ("true", "false", "false"),    # online, pending, unclean
+    "offline": ("false", "false", "false"),
+    "unclean": ("false", "false", "true"),
+    "pending": ("true", "true", "false"),
+}
+
+
+def crm_mon(argv):
+    if sorted(argv) != sorted(["-1", "--output-as=xml"]):
+        raise Usage(f"unsupported crm_mon argv {argv!r}")
+    local = _local_node()
+    with State() as st:
+        membership = st.data.get("membership", {})
+        names = {local, *membership, *st.data["forever"], *st.data["reboot"]}
+    lines = ['<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">', "  <nodes>"]
+    for i, name in enumerate(sorted(names), start=1):
+        state = membership.get(name, "member")
+        if state not in _MEMBERSHIP_FLAGS:
+            raise Usage(f"unknown membership state {state!r} for {name}")
+        online, pending, unclean = _MEMBERSHIP_FLAGS[state]
+        lines.append(f'    <node name="{name}" id="{i}" online="{online}" standby="false" '
+                     f'maintenance="false" pending="{pending}" unclean="{unclean}" type="member"/>')
+    lines += ["  </nodes>", '  <status code="0" message="OK"/>', "</pacemaker-result>"]
+    print("\n".join(lines))
+    return 0
+
+
+TOOLS = {"crm_attribute": crm_attribute, "attrd_updater": attrd_updater, "crm_node": crm_node,
+         "crm_mon": crm_mon}
 
 
 def _record(tool, argv, rc):
@@ -262,7 +297,7 @@ def _record(tool, argv, rc):
 
 
 def install(directory, state, node):
-    """Creates the three tool symlinks and stub.conf in `directory`; returns it."""
+    """Creates the tool symlinks and stub.conf in `directory`; returns it."""
     os.makedirs(directory, exist_ok=True)
     target = os.path.abspath(__file__)
     for tool in TOOLS:

@@ -130,7 +130,10 @@ public:
     Result<void> set_promotion_score(const std::string& node, int score, const Deadline&) override {
         if (fail_writes) return fail(ErrorKind::Generic, "cib unavailable");
         if (hold_writes) {
-            held.push_back([this, node, score] { scores[node] = score; log("score:" + node + "=" + std::to_string(score)); });
+            held.push_back([this, node, score] {
+                scores[node] = score;
+                log("score:" + node + "=" + std::to_string(score));
+            });
             return ok();
         }
         scores[node] = score;

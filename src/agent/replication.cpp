@@ -100,10 +100,14 @@ Result<void> capture_sync_floor(Context& ctx, pg::Session& session, AgentState& 
     return ok();
 }
 
-// After naming the standby synchronous, waits briefly until `in_sync` holds
-// for its row so it becomes promotable in this monitor, not the next.
+// After naming the standby synchronous, waits briefly until `judge` finds
+// it in sync so it becomes promotable in this monitor, not the next. The
+// floor is taken once its walsender reports 'sync', not right after
+// pg_reload_conf(): the reload is asynchronous, and commits only start to
+// wait once the server's processes have re-read the configuration (the
+// walsender's 'sync' shows that; the checkpointer's flag is not visible).
 template <class Judge>
-std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& session,
+std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& session, AgentState& state,
                                                  std::optional<pg::ReplicationPeer> row, Judge judge) {
     constexpr Millis kSyncWait{2000};
     constexpr Millis kPoll{100};
@@ -113,7 +117,12 @@ std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& sess
         auto rows = pg::replication_peers(session, ctx.deadline);
         if (!rows) break;
         row = find_standby_row(*rows, peer_application_name(ctx));
-        if (!row || judge(row).state == kStateInSync) break;
+        if (!row) break;
+        if (row->sync_state == "sync" && state.sync_target_lsn == kSyncTargetPending &&
+            !capture_sync_floor(ctx, session, state)) {
+            break;
+        }
+        if (judge(row).state == kStateInSync) break;
     }
     return row;
 }
@@ -147,12 +156,13 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
     if (*current != desired) {
         spdlog::info("Changing synchronous standby. [from: '{}', to: '{}', standby_state: {}]", *current, desired,
                      verdict.state);
-        // Marked before the switch so a failed capture is retried next monitor.
+        // Marked before the switch: until a floor is taken it is not in sync.
         if (!desired.empty()) state.sync_target_lsn = kSyncTargetPending;
         if (auto r = pg::alter_system_set(session, "synchronous_standby_names", desired, ctx.deadline); !r) return r;
         if (!desired.empty()) {
-            if (auto r = capture_sync_floor(ctx, session, state); !r) return r;
-            verdict = judge(wait_for_sync(ctx, session, row, judge));
+            // Not yet captured (the walsender did not report 'sync' in time):
+            // the next monitor takes it, long after the reload.
+            verdict = judge(wait_for_sync(ctx, session, state, row, judge));
             if (auto r = publish_verdict(ctx, state, verdict); !r) return r;
         }
     }

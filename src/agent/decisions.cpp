@@ -42,11 +42,18 @@ Outcome classify_instance(const MonitorFacts& f) {
 }
 
 StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
-                             pg::Lsn primary_lsn, std::int64_t max_lag_bytes) {
-    if (!peer) return {kStateDisconnected, kNotPromotableScore};
+                             pg::Lsn primary_lsn, std::int64_t max_lag_bytes, std::optional<pg::Lsn> sync_floor) {
+    // pg_basebackup's WAL stream reports a flush position (it uses a slot)
+    // but advances it only per closed segment: it is never the standby.
+    if (!peer || peer->application_name.rfind(kCloneAppPrefix, 0) == 0) {
+        return {kStateDisconnected, kNotPromotableScore};
+    }
     if (peer->state != "streaming") return {kStateCatchup, kNotPromotableScore};
     if (mode == ocf::RepMode::Sync) {
-        if (peer->sync_state == "sync") return {kStateInSync, kStandbyScore};
+        // 'sync' only says later commits wait for it; what was acknowledged
+        // while degraded is on the standby once it flushed up to the floor.
+        bool caught_up = !sync_floor || peer->flush_lsn.value >= sync_floor->value;
+        if (peer->sync_state == "sync" && caught_up) return {kStateInSync, kStandbyScore};
         return {kStateLagging, kNotPromotableScore};
     }
     std::uint64_t flushed = peer->flush_lsn.value;

@@ -28,13 +28,15 @@ void refresh_own_score(Context& ctx, AgentState& state) {
     if (!rows) return;
     auto me = find_standby_row(*rows, ctx.cfg.application_name);
     auto verdict = judge_standby(me, ctx.cfg.rep_mode, primary->position.lsn, ctx.cfg.max_promotion_lag_bytes);
-    // Only raise the score here; lowering is the primary's job, which also
-    // changes synchronous replication in the right order.
-    if (verdict.score > 0) {
-        auto names = attribute_names(ctx.resource);
-        if (auto r = publish_attribute(ctx, state, ctx.node, names.rep_state, verdict.state); !r) return;
-        (void)publish_score(ctx, state, ctx.node, verdict.score);
-    }
+    if (verdict.score <= 0) return;
+    // Only raise the score here, and only from the state the primary wrote:
+    // the primary is the only writer of rep-state (a write of ours could land
+    // after its "disconnected"), and lowering is its job, ordered with the
+    // change of synchronous replication.
+    auto names = attribute_names(ctx.resource);
+    auto recorded = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
+    if (!recorded || *recorded != std::optional<std::string>(kStateInSync)) return;
+    (void)publish_score(ctx, state, ctx.node, verdict.score);
 }
 
 // With no primary anywhere, make sure some candidate has a positive score.

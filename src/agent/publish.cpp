@@ -1,12 +1,13 @@
 #include "pgtwin/agent/publish.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include "pgtwin/sys/files.hpp"
 
 namespace pgtwin::agent {
 
@@ -38,14 +39,16 @@ std::string state_path(const Context& ctx) {
 
 AgentState load_state(const Context& ctx) {
     AgentState state;
-    std::ifstream in(state_path(ctx));
-    if (!in) return state;
+    // Never through a symlink: the cache decides what is (not) published.
+    auto text = sys::read_file_no_symlink(state_path(ctx));
+    if (!text) return state;
     try {
-        auto j = nlohmann::json::parse(in);
+        auto j = nlohmann::json::parse(*text);
         state.published = j.value("published", std::map<std::string, std::string>{});
         state.published_at = j.value("published_at", 0LL);
         state.replication_failures = j.value("replication_failures", 0);
         state.replay_lsn = j.value("replay_lsn", std::string());
+        state.sync_target_lsn = j.value("sync_target_lsn", std::string{});
     } catch (const nlohmann::json::exception& e) {
         spdlog::warn("Ignoring unreadable state file. [path: {}, reason: {}]", state_path(ctx), e.what());
     }
@@ -58,20 +61,19 @@ void save_state(const Context& ctx, const AgentState& state) {
     j["published_at"] = state.published_at;
     j["replication_failures"] = state.replication_failures;
     j["replay_lsn"] = state.replay_lsn;
-    std::error_code ec;
-    std::filesystem::create_directories(ctx.state_dir, ec);
+    j["sync_target_lsn"] = state.sync_target_lsn;
     std::string path = state_path(ctx);
-    std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << j.dump();
-        if (!out) {
-            spdlog::warn("Could not write state file. [path: {}]", tmp);
-            return;
-        }
+    if (auto r = sys::make_directories(ctx.state_dir, 0700, ::geteuid(), ::getegid()); !r) {
+        spdlog::warn("Could not create the state directory. [path: {}, reason: {}]", ctx.state_dir, r.error().message);
+        return;
     }
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) spdlog::warn("Could not write state file. [path: {}, reason: {}]", path, ec.message());
+    if (sys::is_symlink(path)) {
+        spdlog::warn("Refusing to write the state file through a symlink. [path: {}]", path);
+        return;
+    }
+    if (auto r = sys::write_file_atomic(path, j.dump(), 0600); !r) {
+        spdlog::warn("Could not write state file. [path: {}, reason: {}]", path, r.error().message);
+    }
 }
 
 void invalidate_published(AgentState& state) {
@@ -99,6 +101,31 @@ Result<void> publish_attribute(Context& ctx, AgentState& state, const std::strin
     spdlog::info("Node attribute set. [node: {}, name: {}, value: {}]", node, name, value);
     state.published[key] = value;
     return ok();
+}
+
+Result<void> reassert_attribute(Context& ctx, AgentState& state, const std::string& node,
+                                const std::string& name, const std::string& value) {
+    auto current = ctx.cluster.attribute(node, name, pcmk::Lifetime::Forever, ctx.deadline);
+    if (current && *current == value) {
+        state.published["attr:" + node + ":" + name] = value;
+        return ok();
+    }
+    if (current) {
+        spdlog::warn("Correcting a node attribute. [node: {}, name: {}, found: {}, value: {}]", node, name,
+                     current->value_or("(unset)"), value);
+    }
+    state.published.erase("attr:" + node + ":" + name);
+    return publish_attribute(ctx, state, node, name, value);
+}
+
+Result<void> reassert_score(Context& ctx, AgentState& state, const std::string& node, int score) {
+    auto current = ctx.cluster.promotion_score(node, ctx.deadline);
+    if (current && *current == score) {
+        state.published["score:" + node] = std::to_string(score);
+        return ok();
+    }
+    state.published.erase("score:" + node);
+    return publish_score(ctx, state, node, score);
 }
 
 }  // namespace pgtwin::agent

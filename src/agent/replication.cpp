@@ -15,9 +15,15 @@ namespace pgtwin::agent {
 namespace {
 
 // Publishes the verdict on the standby and this primary's own score/state.
+// While the standby is not in sync the cache is not trusted for it: a late
+// write of another node or a CIB merge may have replaced the marker that
+// keeps it from being promoted, so it is read back and corrected.
 Result<void> publish_verdict(Context& ctx, AgentState& state, const StandbyVerdict& verdict) {
     auto names = attribute_names(ctx.resource);
-    if (!ctx.peer.empty()) {
+    if (!ctx.peer.empty() && verdict.state != kStateInSync) {
+        if (auto r = reassert_attribute(ctx, state, ctx.peer, names.rep_state, verdict.state); !r) return r;
+        if (auto r = reassert_score(ctx, state, ctx.peer, verdict.score); !r) return r;
+    } else if (!ctx.peer.empty()) {
         if (auto r = publish_attribute(ctx, state, ctx.peer, names.rep_state, verdict.state); !r) return r;
         if (auto r = publish_score(ctx, state, ctx.peer, verdict.score); !r) return r;
     }
@@ -33,6 +39,8 @@ std::optional<pg::ReplicationPeer> find_standby_row(const std::vector<pg::Replic
     std::optional<pg::ReplicationPeer> found;
     for (const auto& r : rows) {
         if (r.application_name != app_name) continue;
+        // A tool's stream (pg_basebackup -X stream) is never the standby.
+        if (r.application_name.rfind(kCloneAppPrefix, 0) == 0) continue;
         if (!found || r.state == "streaming") found = r;
     }
     return found;
@@ -61,8 +69,12 @@ Result<void> ensure_slots_and_cap(Context& ctx, pg::Session& session) {
     }
     auto cap = pg::setting(session, "max_slot_wal_keep_size", ctx.deadline);
     if (!cap) return cap.error();
-    if (*cap != ctx.cfg.max_slot_wal_keep_size) {
-        // SHOW prints normalised units (4GB); a differently written equal value is rewritten once.
+    // SHOW prints normalised units (1024MB shows as 1GB): compare the values,
+    // or every monitor would ALTER SYSTEM and reload.
+    auto shown = pg::size_setting_mb(*cap);
+    auto wanted = pg::size_setting_mb(ctx.cfg.max_slot_wal_keep_size);
+    bool same = shown && wanted ? *shown == *wanted : *cap == ctx.cfg.max_slot_wal_keep_size;
+    if (!same) {
         spdlog::info("Capping WAL kept for slots. [max_slot_wal_keep_size: {}]", ctx.cfg.max_slot_wal_keep_size);
         return pg::alter_system_set(session, "max_slot_wal_keep_size", ctx.cfg.max_slot_wal_keep_size, ctx.deadline);
     }
@@ -71,9 +83,32 @@ Result<void> ensure_slots_and_cap(Context& ctx, pg::Session& session) {
 
 namespace {
 
-// After naming the standby synchronous, waits briefly for the walsender to
-// report it as 'sync' so it becomes promotable in this monitor, not the next.
-std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& session, std::optional<pg::ReplicationPeer> row) {
+// The LSN the standby must have flushed to count as in sync (see AgentState).
+std::optional<pg::Lsn> sync_floor(const AgentState& state) {
+    if (state.sync_target_lsn.empty()) return std::nullopt;
+    // Pending or unreadable: never in sync before a real LSN is taken.
+    return pg::Lsn::parse(state.sync_target_lsn).value_or(pg::Lsn{~std::uint64_t{0}});
+}
+
+// Takes the floor after the standby was named synchronous: everything
+// acknowledged before (while degraded) is below it.
+Result<void> capture_sync_floor(Context& ctx, pg::Session& session, AgentState& state) {
+    auto lsn = pg::current_wal_lsn(session, ctx.deadline);
+    if (!lsn) return lsn.error();
+    state.sync_target_lsn = lsn->str();
+    spdlog::info("Standby named synchronous; in sync once it has flushed this. [lsn: {}]", state.sync_target_lsn);
+    return ok();
+}
+
+// After naming the standby synchronous, waits briefly until `judge` finds
+// it in sync so it becomes promotable in this monitor, not the next. The
+// floor is taken once its walsender reports 'sync', not right after
+// pg_reload_conf(): the reload is asynchronous, and commits only start to
+// wait once the server's processes have re-read the configuration (the
+// walsender's 'sync' shows that; the checkpointer's flag is not visible).
+template <class Judge>
+std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& session, AgentState& state,
+                                                 std::optional<pg::ReplicationPeer> row, Judge judge) {
     constexpr Millis kSyncWait{2000};
     constexpr Millis kPoll{100};
     Deadline until = ctx.deadline.capped(kSyncWait);
@@ -82,7 +117,12 @@ std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& sess
         auto rows = pg::replication_peers(session, ctx.deadline);
         if (!rows) break;
         row = find_standby_row(*rows, peer_application_name(ctx));
-        if (!row || row->sync_state == "sync") break;
+        if (!row) break;
+        if (row->sync_state == "sync" && state.sync_target_lsn == kSyncTargetPending &&
+            !capture_sync_floor(ctx, session, state)) {
+            break;
+        }
+        if (judge(row).state == kStateInSync) break;
     }
     return row;
 }
@@ -105,11 +145,16 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
     auto rows = pg::replication_peers(session, ctx.deadline);
     if (!rows) return rows.error();
     auto row = find_standby_row(*rows, peer_application_name(ctx));
+    std::string desired = desired_sync_names(row, ctx.cfg.rep_mode, peer_application_name(ctx));
+    if (desired.empty()) state.sync_target_lsn.clear();  // nothing waits for the standby
+    if (state.sync_target_lsn == kSyncTargetPending) {
+        if (auto r = capture_sync_floor(ctx, session, state); !r) return r;
+    }
     auto judge = [&](const std::optional<pg::ReplicationPeer>& r) {
-        return judge_standby(r, ctx.cfg.rep_mode, self.position.lsn, ctx.cfg.max_promotion_lag_bytes);
+        return judge_standby(r, ctx.cfg.rep_mode, self.position.lsn, ctx.cfg.max_promotion_lag_bytes,
+                             sync_floor(state));
     };
     StandbyVerdict verdict = judge(row);
-    std::string desired = desired_sync_names(row, ctx.cfg.rep_mode, peer_application_name(ctx));
     auto current = pg::setting(session, "synchronous_standby_names", ctx.deadline);
     if (!current) return current.error();
     if (!current->empty() && desired.empty() && !may_drop_standby(ctx)) {
@@ -127,12 +172,17 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
     if (*current != desired) {
         spdlog::info("Changing synchronous standby. [from: '{}', to: '{}', standby_state: {}]", *current, desired,
                      verdict.state);
+        // Marked before the switch: until a floor is taken it is not in sync.
+        if (!desired.empty()) state.sync_target_lsn = kSyncTargetPending;
         if (auto r = pg::alter_system_set(session, "synchronous_standby_names", desired, ctx.deadline); !r) return r;
         if (!desired.empty()) {
-            StandbyVerdict after = judge(wait_for_sync(ctx, session, row));
-            if (auto r = publish_verdict(ctx, state, after); !r) return r;
+            // Not yet captured (the walsender did not report 'sync' in time):
+            // the next monitor takes it, long after the reload.
+            verdict = judge(wait_for_sync(ctx, session, state, row, judge));
+            if (auto r = publish_verdict(ctx, state, verdict); !r) return r;
         }
     }
+    if (verdict.state == kStateInSync) state.sync_target_lsn.clear();
     return ensure_slots_and_cap(ctx, session);
 }
 

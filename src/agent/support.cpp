@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pgtwin/agent/decisions.hpp"
+
 namespace pgtwin::agent {
 
 namespace {
@@ -116,7 +118,9 @@ std::string tail_lines(const std::string& text, std::size_t n) {
 std::string peer_tool_conninfo(const Context& ctx) {
     pg::ConnParams p = peer_conn_params(ctx);
     p.passfile.clear();
-    p.application_name = ctx.cfg.application_name;
+    // Never the standby's name: pg_basebackup's WAL stream would otherwise be
+    // taken for the standby and named synchronous (see judge_standby).
+    p.application_name = kCloneAppPrefix + ctx.node;
     return pg::conninfo_string(p, 5);
 }
 

@@ -4,6 +4,7 @@
 #include "pgtwin/pg/queries.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include <spdlog/spdlog.h>
 
@@ -258,6 +259,42 @@ Result<void> drop_slot(Session& s, const std::string& name, const Deadline& d) {
         spdlog::info("Dropped replication slot. [slot: {}]", name);
     }
     return ok();
+}
+
+Result<Lsn> current_wal_lsn(Session& s, const Deadline& d) {
+    auto row = single_row(s, "SELECT pg_current_wal_lsn()", {}, d);
+    if (!row) {
+        return row.error();
+    }
+    auto lsn = lsn_cell(*row, 0);
+    if (!lsn) {
+        return fail(ErrorKind::Generic, "pg_current_wal_lsn() returned no LSN");
+    }
+    return *lsn;
+}
+
+std::optional<long long> size_setting_mb(const std::string& text) {
+    // PostgreSQL's memory units are powers of 1024 and case-sensitive.
+    static const std::pair<const char*, double> units[] = {
+        {"TB", 1024.0 * 1024.0}, {"GB", 1024.0}, {"MB", 1.0}, {"kB", 1.0 / 1024.0}, {"B", 1.0 / (1024.0 * 1024.0)}};
+    std::string_view digits = text;
+    double factor = 1.0;  // a bare number is in the setting's unit, MB
+    for (const auto& [suffix, f] : units) {
+        std::string_view sv = suffix;
+        if (digits.size() > sv.size() && digits.substr(digits.size() - sv.size()) == sv) {
+            digits.remove_suffix(sv.size());
+            factor = f;
+            break;
+        }
+    }
+    auto value = number<long long>(digits);
+    if (!value) {
+        return std::nullopt;
+    }
+    if (*value < 0) {
+        return *value == -1 && factor == 1.0 ? std::optional<long long>(-1) : std::nullopt;
+    }
+    return std::llround(static_cast<double>(*value) * factor);
 }
 
 Result<std::string> setting(Session& s, const std::string& name, const Deadline& d) {

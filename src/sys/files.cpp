@@ -76,10 +76,8 @@ Result<void> fill_temp_file(int fd, const std::string& tmp, const std::string& c
     return ok();
 }
 
-}  // namespace
-
-Result<std::string> read_file(const std::string& path) {
-    FdGuard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+Result<std::string> read_with_flags(const std::string& path, int flags) {
+    FdGuard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags));
     if (fd.get() < 0) return errno_error("cannot open", path, errno);
     std::string out;
     char buf[8192];
@@ -91,6 +89,17 @@ Result<std::string> read_file(const std::string& path) {
         out.append(buf, static_cast<size_t>(n));
     }
     return out;
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path) { return read_with_flags(path, 0); }
+
+Result<std::string> read_file_no_symlink(const std::string& path) { return read_with_flags(path, O_NOFOLLOW); }
+
+bool is_symlink(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
 }
 
 Result<void> write_file_atomic(const std::string& path, const std::string& content, mode_t mode,

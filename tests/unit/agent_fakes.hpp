@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,6 +68,9 @@ public:
             r.rows = m_w.replication;
         } else if (sql.rfind("SELECT current_setting($1)", 0) == 0) {
             r.rows.push_back({m_w.settings.at(*params.at(0))});
+        } else if (sql.rfind("SELECT pg_current_wal_lsn()", 0) == 0) {
+            if (m_w.events) m_w.events->push_back("query:pg_current_wal_lsn");
+            r.rows.push_back({m_w.lsn});
         } else if (sql.rfind("ALTER SYSTEM SET ", 0) == 0) {
             alter(sql.substr(17));
         } else if (sql.find("pg_reload_conf") != std::string::npos || sql == "CHECKPOINT" ||
@@ -111,25 +115,45 @@ public:
     }
 };
 
-// Pacemaker's attribute store; `fail_writes` makes every write fail.
+// Pacemaker's attribute store; `fail_writes` makes every write fail;
+// `hold_writes` keeps writes in flight (they succeed) until release_held(),
+// so a test can deliver them after later ones.
 class FakeCluster final : public pcmk::Cluster {
 public:
     std::map<std::string, std::string> attrs;  // "node/name" -> value
     std::map<std::string, int> scores;
     bool fail_writes = false;
+    bool hold_writes = false;
+    std::vector<std::function<void()>> held;
+    int reads = 0;  // attribute and score reads (each a crm_attribute fork for real)
     Events* events = nullptr;
     pcmk::Membership peer_membership = pcmk::Membership::Member;  // of every other node
     bool fail_membership = false;
     int membership_queries = 0;
 
+    // Applies the held writes now, in the order they were made.
+    void release_held() {
+        auto pending = std::move(held);
+        held.clear();
+        for (auto& w : pending) w();
+    }
+
     Result<std::string> local_node_name(const Deadline&) override { return std::string("psql1"); }
     Result<void> set_promotion_score(const std::string& node, int score, const Deadline&) override {
         if (fail_writes) return fail(ErrorKind::Generic, "cib unavailable");
+        if (hold_writes) {
+            held.push_back([this, node, score] {
+                scores[node] = score;
+                log("score:" + node + "=" + std::to_string(score));
+            });
+            return ok();
+        }
         scores[node] = score;
         log("score:" + node + "=" + std::to_string(score));
         return ok();
     }
     Result<std::optional<int>> promotion_score(const std::string& node, const Deadline&) override {
+        ++reads;
         auto it = scores.find(node);
         return it == scores.end() ? std::optional<int>() : std::optional<int>(it->second);
     }
@@ -140,12 +164,20 @@ public:
     Result<void> set_attribute(const std::string& node, const std::string& name, const std::string& value,
                                pcmk::Lifetime, const Deadline&) override {
         if (fail_writes) return fail(ErrorKind::Generic, "cib unavailable");
+        if (hold_writes) {
+            held.push_back([this, node, name, value] {
+                attrs[node + "/" + name] = value;
+                log("attr:" + node + ":" + name + "=" + value);
+            });
+            return ok();
+        }
         attrs[node + "/" + name] = value;
         log("attr:" + node + ":" + name + "=" + value);
         return ok();
     }
     Result<std::optional<std::string>> attribute(const std::string& node, const std::string& name, pcmk::Lifetime,
                                                  const Deadline&) override {
+        ++reads;
         auto it = attrs.find(node + "/" + name);
         return it == attrs.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
     }

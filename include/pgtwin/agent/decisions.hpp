@@ -60,11 +60,19 @@ struct StandbyVerdict {
     int score = kNotPromotableScore;
 };
 
-// Judges the standby from its pg_stat_replication row (nullopt: not connected).
-// sync mode: promotable only while it is the synchronous standby; async mode:
-// promotable while streaming within max_promotion_lag_bytes of `primary_lsn`.
+// application_name prefix of the PostgreSQL tools' connections
+// (pg_basebackup, pg_rewind): "pgtwin-clone-<node>". Such a connection is
+// never the standby, whatever it reports.
+inline constexpr const char* kCloneAppPrefix = "pgtwin-clone-";
+
+// Judges the standby from its pg_stat_replication row (nullopt: not connected;
+// a tool's row counts as not connected). sync mode: promotable only while it
+// is the synchronous standby and, when `sync_floor` is set (the primary's LSN
+// right after it named the standby synchronous), has flushed up to it; async
+// mode: promotable while streaming within max_promotion_lag_bytes of `primary_lsn`.
 StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
-                             pg::Lsn primary_lsn, std::int64_t max_lag_bytes);
+                             pg::Lsn primary_lsn, std::int64_t max_lag_bytes,
+                             std::optional<pg::Lsn> sync_floor = std::nullopt);
 
 // synchronous_standby_names the primary should have: the standby's
 // application_name while it streams, otherwise '' so writes never block.

@@ -63,6 +63,12 @@ Result<std::optional<bool>> slot_lacks_wal(Session& s, const std::string& slot, 
 Result<void> ensure_physical_slot(Session& s, const std::string& name, const Deadline& d);
 // Drops a slot if it exists and is inactive.
 Result<void> drop_slot(Session& s, const std::string& name, const Deadline& d);
+// pg_current_wal_lsn() of a primary.
+Result<Lsn> current_wal_lsn(Session& s, const Deadline& d);
+// A size setting whose unit is MB (max_slot_wal_keep_size) as written in
+// postgresql.conf or printed by SHOW ("1024", "1GB", "8192kB", "-1"), in MB
+// rounded to nearest as PostgreSQL stores it; nullopt when not such a value.
+std::optional<long long> size_setting_mb(const std::string& text);
 // Current value of a setting (SHOW).
 Result<std::string> setting(Session& s, const std::string& name, const Deadline& d);
 // ALTER SYSTEM SET name = value (value quoted), then pg_reload_conf().

@@ -23,6 +23,12 @@ struct UserInfo {
 // The whole content of `path` (EACCES: Permission, anything else: Generic).
 Result<std::string> read_file(const std::string& path);
 
+// Like read_file, but a symbolic link at `path` is refused, never followed.
+Result<std::string> read_file_no_symlink(const std::string& path);
+
+// True when `path` itself is a symbolic link (lstat; false on any error).
+bool is_symlink(const std::string& path);
+
 // Replaces `path` atomically: temp file in the same directory, fsync, rename,
 // fsync of the directory. Owner is changed only for the ids given.
 Result<void> write_file_atomic(const std::string& path, const std::string& content, mode_t mode,

@@ -38,6 +38,9 @@ public:
     Result<void> delete_promotion_score(const std::string& node, const Deadline& d) override {
         return m_in.delete_promotion_score(node, d);
     }
+    Result<pcmk::Membership> membership(const std::string& node, const Deadline& d) override {
+        return m_in.membership(node, d);
+    }
     Result<void> set_attribute(const std::string& node, const std::string& name, const std::string& value,
                                pcmk::Lifetime l, const Deadline& d) override {
         if (consume_failure()) return fail(ErrorKind::Generic, "cib busy");

@@ -152,7 +152,7 @@ json status_json(const StatusFacts& f) {
 std::string status_text(const StatusFacts& f) {
     std::string out = fmt::format("resource {} ({} mode, rep_mode {})\n", f.resource, f.mode, f.rep_mode);
     out += node_text(f.local, "local");
-    if (f.peer) out += node_text(*f.peer, "peer ");
+    if (f.peer) out += node_text(*f.peer, "peer");
     out += "next: " + next_step(f) + "\n";
     return out;
 }

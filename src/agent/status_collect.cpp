@@ -55,7 +55,9 @@ void read_standby_sql(pg::Session& s, Context& ctx, NodeFacts& n, const std::opt
     else n.errors.push_back("wal receiver: " + wr.error().message);
 }
 
-void read_primary_sql(pg::Session& s, Context& ctx, NodeFacts& n, pg::Lsn current) {
+// The standby's pg_stat_replication row (as rep_user on the peer, the
+// walsender's own role, the row is fully visible).
+void read_primary_sql(pg::Session& s, Context& ctx, NodeFacts& n, pg::Lsn current, const std::string& standby) {
     auto rows = pg::replication_peers(s, ctx.deadline.capped(kLocalCap));
     if (!rows) {
         n.errors.push_back("pg_stat_replication: " + rows.error().message);
@@ -63,7 +65,7 @@ void read_primary_sql(pg::Session& s, Context& ctx, NodeFacts& n, pg::Lsn curren
     }
     const pg::ReplicationPeer* pick = nullptr;
     for (const auto& r : *rows) {
-        if (!pick || r.application_name == ctx.peer) pick = &r;
+        if (!pick || r.application_name == standby) pick = &r;
     }
     if (!pick) return;
     n.standby = StandbyRowFacts{pick->state, pick->sync_state, lsn_diff(current, pick->flush_lsn)};
@@ -102,7 +104,7 @@ void read_local_instance(Context& ctx, NodeFacts& n, const std::optional<pg::Ins
             std::optional<pg::Lsn> primary_lsn;
             if (peer && !peer->in_recovery) primary_lsn = peer->position.lsn;
             if (st->in_recovery) read_standby_sql(**session, ctx, n, primary_lsn);
-            else read_primary_sql(**session, ctx, n, st->position.lsn);
+            else read_primary_sql(**session, ctx, n, st->position.lsn, ctx.peer);
             return;
         }
         n.errors.push_back("status query: " + st.error().message);
@@ -154,6 +156,7 @@ std::optional<pg::InstanceStatus> read_peer(Context& ctx, NodeFacts& n) {
     n.role = st->in_recovery ? "standby" : "primary";
     n.timeline = st->position.timeline;
     n.lsn = st->position.lsn.str();
+    if (!st->in_recovery) read_primary_sql(**session, ctx, n, st->position.lsn, ctx.node);
     return *st;
 }
 

@@ -1,0 +1,79 @@
+"""`pgtwin status` with stub tools: no PostgreSQL runs, so the role comes
+from the captured pg_controldata output, and the markers and kept copies
+beside pgdata show up in the JSON (schema: docs/status.md)."""
+import json
+import subprocess
+
+import pytest
+
+from conftest import binary
+
+
+def status(fenv, *args, env=None, **params):
+    env = env if env is not None else fenv.base_env(**params)
+    p = subprocess.run([binary(), "status", *args], env=env, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+@pytest.mark.parametrize("capture,role,timeline", [
+    ("primary-stopped", "stopped", 1),
+    ("primary-crashed", "crashed", None),
+])
+def test_json_of_a_stopped_data_directory(fenv, capture, role, timeline):
+    fenv.make_pgdata()
+    fenv.controldata(capture)
+    rc, out, err = status(fenv, "--json")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["schema_version"] == 1
+    assert doc["resource"] == "pgsql"
+    assert doc["mode"] == "vm"
+    local = doc["local"]
+    assert local["node"] == "psql1"
+    assert local["role"] == role
+    assert isinstance(local["timeline"], int) and local["timeline"] >= 1
+    if timeline is not None:
+        assert local["timeline"] == timeline
+    assert "/" in local["lsn"]
+    assert local["in_progress"] is None
+    assert local["data_copies"] == []
+    assert doc["peer"]["node"] == "psql2"
+    assert doc["peer"]["role"] == "unknown"
+    assert any("peer connection" in e for e in doc["peer"]["errors"])
+    assert doc["next"].startswith("start will")
+    # Read-only: no PostgreSQL tool but pg_controldata, no attribute written.
+    calls = fenv.tool_calls()
+    assert not any(c.split()[0] in ("pg_ctl", "pg_basebackup", "pg_rewind", "initdb", "postgres") for c in calls), calls
+    assert not any(c.startswith("crm_attribute") and " -v " in c for c in calls), calls
+
+
+def test_interrupted_clone_and_kept_copy(fenv):
+    fenv.make_pgdata()
+    (fenv.tmp / ".data.pgtwin-clone").write_text("node=psql1\n")
+    copy = fenv.tmp / "data.pgtwin-backup-20260101T000000"
+    copy.mkdir()
+    (copy / "PG_VERSION").write_text("15\n")
+    rc, out, err = status(fenv, "--json")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["local"]["in_progress"] == "clone"
+    assert doc["local"]["pgdata_bytes"] > 0
+    assert doc["local"]["data_copies"] == [{"path": str(copy), "bytes": 3}]
+    assert doc["next"] == "start will re-clone: interrupted clone"
+
+
+def test_no_data_and_human_output(fenv):
+    rc, out, err = status(fenv)
+    assert rc == 0, err
+    assert "local psql1: no-data" in out
+    assert out.rstrip().splitlines()[-1] == "next: start will clone from the primary (no data yet)"
+
+
+def test_unreadable_configuration_exits_1(fenv):
+    env = fenv.base_env(pgdata=None)
+    # No OCF_RESKEY_pgdata: the CIB is asked, and cibadmin is not on PATH here.
+    env["PATH"] = str(fenv.pathdir)
+    rc, out, err = status(fenv, "--json", env=env)
+    assert rc == 1
+    assert out == ""
+    assert "pgtwin status:" in err

@@ -1,5 +1,6 @@
 // Reading the facts for `pgtwin status`: read-only, one local and at most
 // one peer session, pg_controldata only when PostgreSQL is down.
+#include <cstdlib>
 #include <filesystem>
 
 #include "pgtwin/agent/data_dir.hpp"
@@ -46,7 +47,11 @@ void read_standby_sql(pg::Session& s, Context& ctx, NodeFacts& n, const std::opt
         auto replay = row[1] ? pg::Lsn::parse(*row[1]) : std::nullopt;
         if (replay && primary_lsn) n.replay_lag_bytes = lsn_diff(*primary_lsn, *replay);
         else if (replay && recv) n.replay_lag_bytes = lsn_diff(*recv, *replay);
-        if (row[2]) n.replay_lag_seconds = std::stod(*row[2]);
+        if (row[2]) {
+            char* end = nullptr;
+            double secs = std::strtod(row[2]->c_str(), &end);
+            if (end != row[2]->c_str()) n.replay_lag_seconds = secs;
+        }
     } else if (!r) {
         n.errors.push_back("replay position: " + r.error().message);
     }

@@ -77,3 +77,40 @@ def test_unreadable_configuration_exits_1(fenv):
     assert rc == 1
     assert out == ""
     assert "pgtwin status:" in err
+
+
+def test_configuration_from_the_cib(fenv):
+    """At an admin's shell no OCF_RESKEY_* is set: the primitive's parameters come from cibadmin."""
+    from conftest import write_stub
+    fenv.make_pgdata()
+    fenv.controldata("standby-stopped")
+    xml = fenv.tmp / "cib.xml"
+    xml.write_text(
+        '<primitive id="pgdb" class="ocf" provider="pgtwin" type="pgtwin"><instance_attributes id="ia">'
+        f'<nvpair id="a" name="pgdata" value="{fenv.pgdata}"/>'
+        f'<nvpair id="b" name="pg_bindir" value="{fenv.bindir}"/>'
+        f'<nvpair id="c" name="pghost" value="{fenv.sock}"/>'
+        '<nvpair id="d" name="pgport" value="55999"/>'
+        '<nvpair id="e" name="rep_mode" value="async"/>'
+        '<nvpair id="f" name="node_list" value="psql1 psql2"/>'
+        '<nvpair id="g" name="node_addresses" value="psql1=127.0.0.1 psql2=127.0.0.2"/>'
+        '</instance_attributes></primitive>')
+    write_stub(fenv.pathdir / "cibadmin", f'echo "cibadmin $*" >> "{fenv.calls}"\ncat "{xml}"\n')
+    env = {k: v for k, v in fenv.base_env().items() if not k.startswith("OCF_")}
+    rc, out, err = status(fenv, "--json", env=env)
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["resource"] == "pgdb"
+    assert doc["rep_mode"] == "async"
+    assert doc["local"]["node"] == "psql1"  # crm_node -n
+    assert doc["local"]["role"] == "stopped"
+    assert doc["peer"]["node"] == "psql2"
+    assert any(c.startswith("cibadmin -Q --xpath") and "pgtwin" in c for c in fenv.tool_calls())
+    # The attributes are read for the resource the CIB named.
+    assert any("pgtwin-pgdb-rep-state" in c for c in fenv.tool_calls()), fenv.tool_calls()
+
+    rc, out, err = status(fenv, "--resource", "pgdb", "--json", env=env)
+    assert rc == 0, err
+    assert any("@id='pgdb'" in c for c in fenv.tool_calls())
+    rc, out, err = status(fenv, "--resource", "x']|//*['", env=env)
+    assert rc == 1 and "invalid resource name" in err

@@ -1,9 +1,12 @@
 // Pure parts of `pgtwin status`: the "next" line, JSON and text rendering.
 #include "pgtwin/agent/status.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "pgtwin/agent/decisions.hpp"
+#include "pgtwin/pg/lsn.hpp"
 
 namespace pgtwin::agent {
 
@@ -110,7 +113,56 @@ std::string node_text(const NodeFacts& n, const std::string& title) {
     return out;
 }
 
+std::string label_value(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+// Samples by metric name: the exposition format wants each family in one group.
+using Families = std::map<std::string, std::string>;
+
+// Adds the samples of one node; unknown facts produce no sample.
+void node_metrics(Families& out, const std::string& rsc, const NodeFacts& n) {
+    std::string l = fmt::format("resource=\"{}\",node=\"{}\"", label_value(rsc), label_value(n.node));
+    auto sample = [&](const char* name, const std::string& extra, double v) {
+        out[name] += fmt::format("pgtwin_{}{{{}{}}} {}\n", name, l, extra, v);
+    };
+    sample("role", fmt::format(",role=\"{}\"", label_value(n.role)), 1);
+    if (n.timeline) sample("timeline", "", *n.timeline);
+    if (auto lsn = pg::Lsn::parse(n.lsn)) sample("lsn_bytes", "", static_cast<double>(lsn->value));
+    if (n.replay_lag_bytes) sample("replay_lag_bytes", "", static_cast<double>(*n.replay_lag_bytes));
+    if (n.replay_lag_seconds) sample("replay_lag_seconds", "", *n.replay_lag_seconds);
+    if (n.wal_receiver_streaming) sample("wal_receiver_streaming", "", *n.wal_receiver_streaming ? 1 : 0);
+    if (n.standby) {
+        bool sync = n.standby->sync_state == "sync" || n.standby->sync_state == "quorum";
+        sample("standby_streaming", "", n.standby->state == "streaming" ? 1 : 0);
+        sample("standby_sync", "", sync ? 1 : 0);
+        if (n.standby->flush_lag_bytes) sample("standby_flush_lag_bytes", "", static_cast<double>(*n.standby->flush_lag_bytes));
+    }
+    if (n.rep_state) sample("replication_state", fmt::format(",state=\"{}\"", label_value(*n.rep_state)), 1);
+    if (n.promotion_score) sample("promotion_score", "", *n.promotion_score);
+    if (!n.in_progress.empty()) sample("repair_pending", fmt::format(",kind=\"{}\"", n.in_progress), 1);
+    sample("data_copies", "", static_cast<double>(n.data_copies.size()));
+}
+
 }  // namespace
+
+std::string status_prometheus(const StatusFacts& f) {
+    Families families;
+    node_metrics(families, f.resource, f.local);
+    if (f.peer) node_metrics(families, f.resource, *f.peer);
+    std::string out;
+    for (const auto& [name, samples] : families) out += "# TYPE pgtwin_" + name + " gauge\n" + samples;
+    return out;
+}
 
 std::string human_bytes(std::int64_t bytes) {
     if (bytes < 1024) return fmt::format("{} B", bytes);

@@ -82,6 +82,8 @@ int run_status_command(const std::vector<std::string>& args, const ocf::EnvMap& 
     bool as_json = false;
     std::string resource;
     app.add_flag("--json", as_json, "Print one JSON object (schema: docs/status.md)");
+    bool as_prometheus = false;
+    app.add_flag("--prometheus", as_prometheus, "Print Prometheus text format (node_exporter textfile collector)");
     app.add_option("--resource", resource, "The pgtwin primitive in the CIB (default: the only one)");
     std::vector<std::string> rev(args.rbegin(), args.rend() - 2);
     try {
@@ -120,7 +122,8 @@ int run_status_command(const std::vector<std::string>& args, const ocf::EnvMap& 
     agent::Context ctx{*cfg,     meta,     {},        node,       peer,      rsc,     "/run/pgtwin",
                        runner,   clock,    **backend, *connector, *cluster, deadline};
     auto facts = agent::collect_status(ctx);
-    if (as_json) std::cout << agent::status_json(facts).dump(2) << "\n";
+    if (as_prometheus) std::cout << agent::status_prometheus(facts);
+    else if (as_json) std::cout << agent::status_json(facts).dump(2) << "\n";
     else std::cout << agent::status_text(facts);
     return 0;
 }

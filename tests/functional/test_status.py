@@ -114,3 +114,14 @@ def test_configuration_from_the_cib(fenv):
     assert any("@id='pgdb'" in c for c in fenv.tool_calls())
     rc, out, err = status(fenv, "--resource", "x']|//*['", env=env)
     assert rc == 1 and "invalid resource name" in err
+
+
+def test_prometheus_textfile_output(fenv):
+    fenv.make_pgdata()
+    fenv.controldata("primary-crashed")
+    rc, out, err = status(fenv, "--prometheus")
+    assert rc == 0, err
+    assert '# TYPE pgtwin_role gauge\npgtwin_role{resource="pgsql",node="psql1",role="crashed"} 1\n' in out
+    assert 'pgtwin_role{resource="pgsql",node="psql2",role="unknown"} 1' in out
+    for line in out.splitlines():
+        assert line.startswith("# TYPE pgtwin_") or line.startswith("pgtwin_"), line

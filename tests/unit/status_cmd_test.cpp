@@ -160,3 +160,33 @@ TEST(StatusCib, SeveralPrimitivesNeedAName) {
 
 }  // namespace
 }  // namespace pgtwin::agent
+
+namespace pgtwin::agent {
+namespace {
+
+TEST(StatusPrometheus, OneGroupPerFamilyAndNoSampleForUnknownFacts) {
+    auto f = base("primary");
+    f.local.timeline = 2;
+    f.local.lsn = "0/10";
+    f.local.standby = StandbyRowFacts{"streaming", "sync", 0};
+    f.local.rep_state = "primary";
+    f.peer = NodeFacts{};
+    f.peer->node = "psql2";
+    f.peer->role = "standby";
+    std::string text = status_prometheus(f);
+    EXPECT_NE(text.find("# TYPE pgtwin_role gauge\n"
+                        "pgtwin_role{resource=\"pgsql\",node=\"psql1\",role=\"primary\"} 1\n"
+                        "pgtwin_role{resource=\"pgsql\",node=\"psql2\",role=\"standby\"} 1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("pgtwin_lsn_bytes{resource=\"pgsql\",node=\"psql1\"} 16\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("pgtwin_standby_sync{resource=\"pgsql\",node=\"psql1\"} 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("pgtwin_replication_state{resource=\"pgsql\",node=\"psql1\",state=\"primary\"} 1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("pgtwin_timeline{resource=\"pgsql\",node=\"psql2\"}"), std::string::npos) << text;
+    EXPECT_EQ(text.find("# TYPE pgtwin_role"), text.rfind("# TYPE pgtwin_role")) << text;
+}
+
+}  // namespace
+}  // namespace pgtwin::agent

@@ -61,6 +61,9 @@ std::string next_step(const StatusFacts& f);
 // The documented JSON object (docs/status.md); fields are only ever added.
 nlohmann::json status_json(const StatusFacts& f);
 
+// Prometheus text exposition (for node_exporter's textfile collector).
+std::string status_prometheus(const StatusFacts& f);
+
 // The human-readable report.
 std::string status_text(const StatusFacts& f);
 

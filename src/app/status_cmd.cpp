@@ -53,6 +53,21 @@ std::string strip_clone_suffix(std::string r) {
     return r;
 }
 
+// Under Pacemaker (or a test) the OCF_RESKEY_* environment is the
+// configuration; at an admin's shell it comes from the CIB.
+Result<ocf::EnvMap> configuration_env(sys::CommandRunner& runner, const ocf::EnvMap& env,
+                                      const std::string& resource) {
+    ocf::EnvMap cfg_env = env;
+    if (!env.contains("OCF_RESKEY_pgdata")) {
+        auto cib = env_from_cib(runner, resource);
+        if (!cib) return cib.error();
+        for (const auto& [k, v] : *cib) cfg_env[k] = v;
+    } else if (!resource.empty()) {
+        cfg_env["OCF_RESOURCE_INSTANCE"] = resource;
+    }
+    return cfg_env;
+}
+
 int config_error(const std::string& message) {
     std::cerr << "pgtwin status: " << message << "\n";
     return kExitNoConfig;
@@ -93,16 +108,9 @@ int run_status_command(const std::vector<std::string>& args, const ocf::EnvMap& 
     }
     if (!resource.empty() && !valid_resource_name(resource)) return config_error("invalid resource name");
     sys::ProcessRunner runner;
-    ocf::EnvMap cfg_env = env;
-    // Under Pacemaker (or a test) the OCF_RESKEY_* environment is the
-    // configuration; at an admin's shell it comes from the CIB.
-    if (!env.contains("OCF_RESKEY_pgdata")) {
-        auto cib = env_from_cib(runner, resource);
-        if (!cib) return config_error(cib.error().message);
-        for (const auto& [k, v] : *cib) cfg_env[k] = v;
-    } else if (!resource.empty()) {
-        cfg_env["OCF_RESOURCE_INSTANCE"] = resource;
-    }
+    auto env_r = configuration_env(runner, env, resource);
+    if (!env_r) return config_error(env_r.error().message);
+    ocf::EnvMap& cfg_env = *env_r;
     std::string rsc = strip_clone_suffix(cfg_env.contains("OCF_RESOURCE_INSTANCE") ? cfg_env["OCF_RESOURCE_INSTANCE"]
                                                                                     : std::string("pgtwin"));
     SystemClock clock;

@@ -179,9 +179,15 @@ std::string human_bytes(std::int64_t bytes) {
 std::string next_step(const StatusFacts& f) {
     if (auto r = repair_step(f); !r.empty()) return r;
     const std::string& role = f.local.role;
+    // A peer that is not known to be a reachable primary cannot be cloned or rewound from.
+    bool primary_up = f.peer && f.peer->role == "primary";
     if (role == "no-data") {
-        return f.auto_basebackup ? "start will clone from the primary (no data yet)"
-                                 : "start will fail: no data and auto_basebackup=false";
+        if (!f.auto_basebackup) return "start will fail: no data and auto_basebackup=false";
+        return primary_up ? "start will clone from the primary (no data yet)"
+                          : "start will fail until a primary answers: no data to clone";
+    }
+    if ((role == "crashed" || role == "stopped") && !primary_up) {
+        return "start will run it as standby; no primary answers, so the election decides promotion";
     }
     if (role == "crashed") return "start will run crash recovery, then rejoin as standby (rewind if diverged)";
     if (role == "stopped") return "start will rejoin as standby (rewind if diverged)";

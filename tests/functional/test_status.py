@@ -66,7 +66,8 @@ def test_no_data_and_human_output(fenv):
     rc, out, err = status(fenv)
     assert rc == 0, err
     assert "local psql1: no-data" in out
-    assert out.rstrip().splitlines()[-1] == "next: start will clone from the primary (no data yet)"
+    # No peer answers here: there is nothing to clone from.
+    assert out.rstrip().splitlines()[-1] == "next: start will fail until a primary answers: no data to clone"
 
 
 def test_unreadable_configuration_exits_1(fenv):

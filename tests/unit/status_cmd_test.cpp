@@ -18,6 +18,13 @@ StatusFacts base(const std::string& role) {
     return f;
 }
 
+StatusFacts with_primary_peer(StatusFacts f) {
+    f.peer = NodeFacts{};
+    f.peer->node = "psql2";
+    f.peer->role = "primary";
+    return f;
+}
+
 struct NextRow {
     const char* name;
     StatusFacts facts;
@@ -36,12 +43,21 @@ std::vector<NextRow> next_rows() {
     add("marked rebuild", f, "start will re-clone: marked for rebuild (its WAL is gone on the primary)");
     f.local.in_progress = "no-control-file";
     add("no pg_control", f, "start will set the data aside and re-clone: no global/pg_control");
-    add("no data", base("no-data"), "start will clone from the primary (no data yet)");
+    add("no data, no primary", base("no-data"), "start will fail until a primary answers: no data to clone");
+    add("no data", with_primary_peer(base("no-data")), "start will clone from the primary (no data yet)");
     f = base("no-data");
     f.auto_basebackup = false;
     add("no data, no auto clone", f, "start will fail: no data and auto_basebackup=false");
-    add("crashed", base("crashed"), "start will run crash recovery, then rejoin as standby (rewind if diverged)");
-    add("stopped", base("stopped"), "start will rejoin as standby (rewind if diverged)");
+    add("crashed", with_primary_peer(base("crashed")),
+        "start will run crash recovery, then rejoin as standby (rewind if diverged)");
+    add("stopped", with_primary_peer(base("stopped")), "start will rejoin as standby (rewind if diverged)");
+    add("stopped, no primary", base("stopped"),
+        "start will run it as standby; no primary answers, so the election decides promotion");
+    f = base("crashed");
+    f.peer = NodeFacts{};
+    f.peer->role = "unknown";
+    add("crashed, peer unreachable", f,
+        "start will run it as standby; no primary answers, so the election decides promotion");
     add("unknown", base("unknown"), "unknown: the local instance could not be read");
     f = base("standby");
     f.local.rep_state = "lagging";

@@ -10,6 +10,7 @@
 
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/app/logging.hpp"
+#include "pgtwin/app/status_cmd.hpp"
 #include "pgtwin/app/storage_cmd.hpp"
 #include "pgtwin/backend/factory.hpp"
 #include "pgtwin/ocf/metadata.hpp"
@@ -146,6 +147,7 @@ int run(const std::vector<std::string>& args, const ocf::EnvMap& env) {
         return 0;
     }
     if (action == "storage") return run_storage_command(args);
+    if (action == "status") return run_status_command(args, env);
     if (!agent::is_agent_action(action)) {
         std::cerr << kUsage;
         ocf::print_exit_reason(action.empty() ? "no action given" : "unknown action '" + action + "'");

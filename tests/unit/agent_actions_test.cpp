@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "agent_fakes.hpp"
+#include "agent_fixture.hpp"
 #include "pgtwin/agent/actions.hpp"
 
 namespace pgtwin::testing {
@@ -16,53 +16,7 @@ namespace {
 using agent::Outcome;
 using ocf::Status;
 
-class AgentActions : public ::testing::Test {
-protected:
-    void SetUp() override {
-        m_dir = std::filesystem::temp_directory_path() /
-                ("pgtwin-agent-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::create_directories(m_dir / "data");
-        std::ofstream(m_dir / "data" / "PG_VERSION") << "15\n";
-        local.events = &events;
-        peer.events = &events;
-        cluster.events = &events;
-        connector.hosts = {{"local", &local}, {"peer", &peer}};
-        backend = std::make_unique<FakeBackend>((m_dir / "data").string());
-        cfg.pgdata = (m_dir / "data").string();
-        cfg.node_list = {"psql1", "psql2"};
-        cfg.node_addresses = {{"psql2", "peer"}};
-        cfg.application_name = "psql1";
-        cfg.slot_name = "pgtwin_psql1";
-        meta.interval = Millis{10000};
-        meta.timeout = Millis{30000};
-    }
-    void TearDown() override { std::filesystem::remove_all(m_dir); }
-
-    agent::Context ctx() {
-        return agent::Context{cfg,     meta,  notify,   "psql1",    "psql2",   "pgsql",
-                              (m_dir / "state").string(), runner, clock, *backend, connector,
-                              cluster, Deadline(clock, meta.timeout)};
-    }
-
-    std::ptrdiff_t index_of(const std::string& e) const {
-        auto it = std::find(events.begin(), events.end(), e);
-        return it == events.end() ? -1 : it - events.begin();
-    }
-
-    std::filesystem::path m_dir;
-    Events events;
-    FakePg local, peer;
-    FakeConnector connector;
-    FakeCluster cluster;
-    FakeCommandRunner runner;
-    FakeClock clock;
-    std::unique_ptr<FakeBackend> backend;
-    ocf::Config cfg;
-    ocf::MetaEnv meta;
-    pcmk::NotifyData notify;
-    const std::string rep_state = "pgtwin-pgsql-rep-state";
-};
+class AgentActions : public AgentFixture {};
 
 TEST_F(AgentActions, PrimaryMarksLostStandbyStaleBeforeItStopsWaitingForIt) {
     local.settings["synchronous_standby_names"] = "\"psql2\"";  // standby was sync, now gone

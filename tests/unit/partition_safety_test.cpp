@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent_fakes.hpp"
+#include "agent_fixture.hpp"
 #include "fakes.hpp"
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/decisions.hpp"
@@ -101,64 +101,23 @@ TEST(ClusterCliMembership, RunsCrmMonWithACappedTimeout) {
 }
 
 // The primary's monitor against fakes: psql1 primary, psql2 its standby.
-class PartitionGate : public ::testing::Test {
+class PartitionGate : public AgentFixture {
 protected:
     void SetUp() override {
-        m_dir =
-            std::filesystem::temp_directory_path() / ("pgtwin-gate-test-" + std::to_string(::getpid()) + "-" +
-                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::create_directories(m_dir / "data");
-        std::ofstream(m_dir / "data" / "PG_VERSION") << "15\n";
-        local.events = &events;
-        cluster.events = &events;
-        connector.hosts = {{"local", &local}, {"peer", &peer}};
-        backend = std::make_unique<FakeBackend>((m_dir / "data").string());
-        cfg.pgdata = (m_dir / "data").string();
-        cfg.node_list = {"psql1", "psql2"};
-        cfg.node_addresses = {{"psql2", "peer"}};
-        cfg.application_name = "psql1";
-        cfg.slot_name = "pgtwin_psql1";
-        meta.interval = Millis{10000};
-        meta.timeout = Millis{30000};
+        AgentFixture::SetUp();
         // The standby was synchronous and in sync; its walsender is gone now.
         local.settings["synchronous_standby_names"] = "\"psql2\"";
         cluster.attrs["psql2/" + rep_state] = "in-sync";
         cluster.scores["psql2"] = 1000;
     }
-    void TearDown() override { std::filesystem::remove_all(m_dir); }
 
     ocf::Status monitor() {
-        agent::Context c{cfg,
-                         meta,
-                         notify,
-                         "psql1",
-                         "psql2",
-                         "pgsql",
-                         (m_dir / "state").string(),
-                         runner,
-                         clock,
-                         *backend,
-                         connector,
-                         cluster,
-                         Deadline(clock, meta.timeout)};
+        auto c = ctx();
         return agent::action_monitor(c).status;
     }
     bool degraded() const {
         return std::find(events.begin(), events.end(), "alter:synchronous_standby_names=") != events.end();
     }
-
-    std::filesystem::path m_dir;
-    Events events;
-    FakePg local, peer;
-    FakeConnector connector;
-    FakeCluster cluster;
-    FakeCommandRunner runner;
-    FakeClock clock;
-    std::unique_ptr<FakeBackend> backend;
-    ocf::Config cfg;
-    ocf::MetaEnv meta;
-    pcmk::NotifyData notify;
-    const std::string rep_state = "pgtwin-pgsql-rep-state";
 };
 
 TEST_F(PartitionGate, UncleanPeerNotInThePartitionKeepsCommitsWaiting) {

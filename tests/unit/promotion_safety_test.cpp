@@ -9,7 +9,7 @@
 #include <fstream>
 #include <functional>
 
-#include "agent_fakes.hpp"
+#include "agent_fixture.hpp"
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/support.hpp"
 
@@ -73,39 +73,16 @@ private:
     FakeCluster& m_in;
 };
 
-class PromotionSafety : public ::testing::Test {
+class PromotionSafety : public AgentFixture {
 protected:
     void SetUp() override {
-        m_dir = std::filesystem::temp_directory_path() /
-                ("pgtwin-promo-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::create_directories(m_dir / "data");
-        std::ofstream(m_dir / "data" / "PG_VERSION") << "15\n";
-        local.events = &events;
-        peer.events = &events;
-        store.events = &events;
-        connector.hosts = {{"local", &local}, {"peer", &peer}};
-        backend = std::make_unique<FakeBackend>((m_dir / "data").string());
-        cfg.pgdata = (m_dir / "data").string();
-        cfg.node_list = {"psql1", "psql2"};
-        cfg.node_addresses = {{"psql2", "peer"}};
-        cfg.application_name = "psql1";
-        cfg.slot_name = "pgtwin_psql1";
+        AgentFixture::SetUp();
+        meta.interval = Millis{0};  // promote and notify have no interval
         meta.timeout = Millis{60000};
         local.in_recovery = true;  // a standby about to be promoted
         peer.in_recovery = true;
     }
-    void TearDown() override { std::filesystem::remove_all(m_dir); }
-
-    agent::Context ctx() {
-        return agent::Context{cfg,     meta,  notify,   "psql1",    "psql2",   "pgsql",
-                              (m_dir / "state").string(), runner, clock, *backend, connector,
-                              cluster, Deadline(clock, meta.timeout)};
-    }
-    std::ptrdiff_t index_of(const std::string& e) const {
-        auto it = std::find(events.begin(), events.end(), e);
-        return it == events.end() ? -1 : it - events.begin();
-    }
+    pcmk::Cluster& cluster_seam() override { return scripted; }
     // pg_ctl promote succeeds (and makes the instance writable); argv recorded.
     void expect_pg_ctl_promote() {
         runner.expect_match([&](const sys::Command& cmd) {
@@ -118,7 +95,7 @@ protected:
             return is_promote;
         });
     }
-    void record_members(const std::string& members) { store.attrs["psql1/private:pgtwin-pgsql-election"] = members; }
+    void record_members(const std::string& members) { cluster.attrs["psql1/private:pgtwin-pgsql-election"] = members; }
     void set_pre_promote(const std::string& type, const std::string& op) {
         notify.type = type;
         notify.operation = op;
@@ -126,20 +103,8 @@ protected:
         notify.promote = {"psql1"};
     }
 
-    std::filesystem::path m_dir;
-    Events events;
-    FakePg local, peer;
-    FakeConnector connector;
-    FakeCluster store;
-    ScriptedCluster cluster{store};
-    FakeCommandRunner runner;
-    FakeClock clock;
-    std::unique_ptr<FakeBackend> backend;
-    ocf::Config cfg;
-    ocf::MetaEnv meta;
-    pcmk::NotifyData notify;
+    ScriptedCluster scripted{cluster};
     std::vector<std::string> promote_argv;
-    const std::string rep_state = "pgtwin-pgsql-rep-state";
     const std::string walpos = "private:pgtwin-pgsql-walpos";
 };
 
@@ -192,26 +157,26 @@ TEST_F(PromotionSafety, PeerProbeIsThreeValuedPlusAbsent) {
 // --- item 6: election on this round's positions -------------------------
 
 TEST_F(PromotionSafety, PrePromoteOfAStoppedInstanceDeletesItsOldPosition) {
-    store.attrs["psql1/" + walpos] = "1:0/9000000";  // from an earlier, aborted round
+    cluster.attrs["psql1/" + walpos] = "1:0/9000000";  // from an earlier, aborted round
     local.answering = false;
     set_pre_promote("pre", "promote");
     auto c = ctx();
     EXPECT_EQ(agent::action_notify(c).status, Status::Success);
-    EXPECT_EQ(store.attrs.count("psql1/" + walpos), 0U);
-    EXPECT_EQ(store.attrs["psql1/private:pgtwin-pgsql-election"], "psql1 psql2");
+    EXPECT_EQ(cluster.attrs.count("psql1/" + walpos), 0U);
+    EXPECT_EQ(cluster.attrs["psql1/private:pgtwin-pgsql-election"], "psql1 psql2");
 }
 
 TEST_F(PromotionSafety, PrePromoteReplacesTheOldPositionWithTheCurrentOne) {
-    store.attrs["psql1/" + walpos] = "1:0/9000000";
+    cluster.attrs["psql1/" + walpos] = "1:0/9000000";
     set_pre_promote("pre", "promote");
     auto c = ctx();
     EXPECT_EQ(agent::action_notify(c).status, Status::Success);
-    EXPECT_EQ(store.attrs["psql1/" + walpos], "1:0/3000000");
+    EXPECT_EQ(cluster.attrs["psql1/" + walpos], "1:0/3000000");
 }
 
 TEST_F(PromotionSafety, PromoteIgnoresAStalePositionOfAPeerOutsideTheElection) {
     peer.answering = false;
-    store.attrs["psql2/" + walpos] = "1:0/9000000";  // newer, but psql2 is not in this round
+    cluster.attrs["psql2/" + walpos] = "1:0/9000000";  // newer, but psql2 is not in this round
     record_members("psql1");
     expect_pg_ctl_promote();
     auto c = ctx();
@@ -224,9 +189,9 @@ TEST_F(PromotionSafety, PromoteWaitsForAMembersPositionThatAppearsLate) {
     peer.answering = false;
     record_members("psql1 psql2");
     int reads = 0;
-    cluster.on_private_read = [&](const std::string& node, const std::string& name) {
+    scripted.on_private_read = [&](const std::string& node, const std::string& name) {
         if (node == "psql2" && name == "pgtwin-pgsql-walpos" && ++reads == 4) {
-            store.attrs["psql2/" + walpos] = "1:0/5000000";  // attrd propagated it only now
+            cluster.attrs["psql2/" + walpos] = "1:0/5000000";  // attrd propagated it only now
         }
     };
     auto start = clock.now();
@@ -235,8 +200,8 @@ TEST_F(PromotionSafety, PromoteWaitsForAMembersPositionThatAppearsLate) {
     EXPECT_EQ(o.status, Status::ErrGeneric);
     EXPECT_NE(o.reason.find("newer data"), std::string::npos) << o.reason;
     EXPECT_GT(clock.now(), start);
-    EXPECT_EQ(store.scores["psql2"], 1000);
-    EXPECT_EQ(store.scores["psql1"], 1);
+    EXPECT_EQ(cluster.scores["psql2"], 1000);
+    EXPECT_EQ(cluster.scores["psql1"], 1);
     EXPECT_TRUE(runner.calls().empty());
 }
 
@@ -256,8 +221,8 @@ TEST_F(PromotionSafety, PromoteProceedsWhenAMembersPositionNeverAppears) {
 TEST_F(PromotionSafety, AMemberThatMayNotBePromotedCannotWinTheElection) {
     peer.answering = false;
     record_members("psql1 psql2");
-    store.attrs["psql2/" + walpos] = "1:0/9000000";
-    store.attrs["psql2/" + rep_state] = "disconnected";
+    cluster.attrs["psql2/" + walpos] = "1:0/9000000";
+    cluster.attrs["psql2/" + rep_state] = "disconnected";
     expect_pg_ctl_promote();
     auto c = ctx();
     EXPECT_EQ(agent::action_promote(c).status, Status::Success);
@@ -267,7 +232,7 @@ TEST_F(PromotionSafety, AMemberThatMayNotBePromotedCannotWinTheElection) {
 
 TEST_F(PromotionSafety, PromoteRefusesWhenThePeerCannotBeMarkedAndRunsNothing) {
     peer.answering = false;
-    store.fail_writes = true;
+    cluster.fail_writes = true;
     auto c = ctx();
     Outcome o = agent::action_promote(c);
     EXPECT_EQ(o.status, Status::ErrGeneric);
@@ -277,7 +242,7 @@ TEST_F(PromotionSafety, PromoteRefusesWhenThePeerCannotBeMarkedAndRunsNothing) {
 
 TEST_F(PromotionSafety, PeerIsMarkedStaleBeforePgCtlPromoteWhichGetsATimeout) {
     peer.answering = false;
-    store.attrs["psql2/" + rep_state] = "primary";  // the failed old primary
+    cluster.attrs["psql2/" + rep_state] = "primary";  // the failed old primary
     expect_pg_ctl_promote();
     auto c = ctx();
     EXPECT_EQ(agent::action_promote(c).status, Status::Success);
@@ -295,20 +260,20 @@ TEST_F(PromotionSafety, PeerIsMarkedStaleBeforePgCtlPromoteWhichGetsATimeout) {
     int seconds = std::stoi(*(t + 1));
     EXPECT_GT(seconds, 0);
     EXPECT_LT(seconds, 60);  // below the 60 s operation timeout
-    EXPECT_EQ(store.attrs["psql1/" + rep_state], "primary");
-    EXPECT_EQ(store.scores["psql1"], 1001);
+    EXPECT_EQ(cluster.attrs["psql1/" + rep_state], "primary");
+    EXPECT_EQ(cluster.scores["psql1"], 1001);
 }
 
 TEST_F(PromotionSafety, AFailedAttributeWriteIsRetried) {
     peer.answering = false;
-    cluster.failing_writes = 2;
+    scripted.failing_writes = 2;
     expect_pg_ctl_promote();
     auto c = ctx();
     EXPECT_EQ(agent::action_promote(c).status, Status::Success);
-    EXPECT_EQ(store.attrs["psql2/" + rep_state], "disconnected");
-    EXPECT_EQ(store.scores["psql2"], -1000);
-    EXPECT_EQ(store.attrs["psql1/" + rep_state], "primary");  // nothing dropped after the retried ones
-    EXPECT_EQ(store.scores["psql1"], 1001);
+    EXPECT_EQ(cluster.attrs["psql2/" + rep_state], "disconnected");
+    EXPECT_EQ(cluster.scores["psql2"], -1000);
+    EXPECT_EQ(cluster.attrs["psql1/" + rep_state], "primary");  // nothing dropped after the retried ones
+    EXPECT_EQ(cluster.scores["psql1"], 1001);
 }
 
 // --- item 7: a fresh clone's replication state --------------------------
@@ -319,7 +284,7 @@ protected:
         PromotionSafety::SetUp();
         std::filesystem::remove(m_dir / "data" / "PG_VERSION");  // an empty data directory
         backend->live = backend::Liveness::Stopped;
-        store.attrs["psql1/" + rep_state] = "primary";  // recorded before its disk was lost
+        cluster.attrs["psql1/" + rep_state] = "primary";  // recorded before its disk was lost
         runner.expect_match([&](const sys::Command& cmd) {
             bool is_clone = cmd.argv[0] == "pg_basebackup";
             if (is_clone) {
@@ -332,12 +297,12 @@ protected:
 };
 
 TEST_F(CloneState, ACloneOfAStaleStandbyInheritsItsStateNotPrimary) {
-    store.attrs["psql2/" + rep_state] = "disconnected";
+    cluster.attrs["psql2/" + rep_state] = "disconnected";
     auto c = ctx();
     Outcome o = agent::action_start(c);
     ASSERT_EQ(o.status, Status::Success) << o.reason;
-    EXPECT_EQ(store.attrs["psql1/" + rep_state], "disconnected");
-    EXPECT_EQ(store.scores["psql1"], -1000);
+    EXPECT_EQ(cluster.attrs["psql1/" + rep_state], "disconnected");
+    EXPECT_EQ(cluster.scores["psql1"], -1000);
     EXPECT_LT(index_of("attr:psql1:" + rep_state + "=disconnected"), index_of("pg_basebackup"));
 }
 
@@ -346,8 +311,8 @@ TEST_F(CloneState, ACloneOfAPrimaryIsCatchingUpUntilThePrimaryJudgesIt) {
     auto c = ctx();
     Outcome o = agent::action_start(c);
     ASSERT_EQ(o.status, Status::Success) << o.reason;
-    EXPECT_EQ(store.attrs["psql1/" + rep_state], "catchup");
-    EXPECT_EQ(store.scores.count("psql1"), 0U);  // the primary publishes it
+    EXPECT_EQ(cluster.attrs["psql1/" + rep_state], "catchup");
+    EXPECT_EQ(cluster.scores.count("psql1"), 0U);  // the primary publishes it
 }
 
 }  // namespace

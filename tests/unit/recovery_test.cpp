@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent_fakes.hpp"
+#include "agent_fixture.hpp"
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/decisions.hpp"
 
@@ -26,32 +26,16 @@ std::string test_data(const std::string& name) {
     return ss.str();
 }
 
-class Recovery : public ::testing::Test {
+class Recovery : public AgentFixture {
 protected:
     void SetUp() override {
-        m_dir = fs::temp_directory_path() / ("pgtwin-recovery-test-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(m_dir);
-        fs::create_directories(data());
-        connector.hosts = {{"local", &local}, {"peer", &peer}};
-        backend = std::make_unique<FakeBackend>(data().string());
+        AgentFixture::SetUp();
+        fs::remove(data() / "PG_VERSION");  // each test lays out its own directory
         local.in_recovery = true;
         peer.in_recovery = false;
-        cfg.pgdata = data().string();
-        cfg.node_list = {"psql1", "psql2"};
-        cfg.node_addresses = {{"psql2", "peer"}};
-        cfg.application_name = "psql1";
-        cfg.slot_name = "pgtwin_psql1";
-        meta.interval = Millis{10000};
         meta.timeout = Millis{120000};
     }
-    void TearDown() override { fs::remove_all(m_dir); }
 
-    agent::Context ctx() {
-        return agent::Context{cfg,     meta,  notify,   "psql1",    "psql2",   "pgsql",
-                              (m_dir / "state").string(), runner, clock, *backend, connector,
-                              cluster, Deadline(clock, meta.timeout)};
-    }
     fs::path data() const { return m_dir / "data"; }
     fs::path marker(const std::string& kind) const { return m_dir / (".data.pgtwin-" + kind); }
     void touch(const fs::path& p) {
@@ -74,17 +58,6 @@ protected:
         local.answering = false;
     }
     static bool is_tool(const sys::Command& c, const std::string& name) { return c.argv.front() == name; }
-
-    fs::path m_dir;
-    FakePg local, peer;
-    FakeConnector connector;
-    FakeCluster cluster;
-    FakeCommandRunner runner;
-    FakeClock clock;
-    std::unique_ptr<FakeBackend> backend;
-    ocf::Config cfg;
-    ocf::MetaEnv meta;
-    pcmk::NotifyData notify;
 };
 
 TEST_F(Recovery, ProbeOfADirectoryWithoutControlFileIsNotRunning) {

@@ -198,13 +198,25 @@ Result<void> ContainerBackend::ensure_image(const Deadline& d) {
     return ok();
 }
 
-Result<void> ContainerBackend::remove_container(const Deadline& d) {
+Result<void> ContainerBackend::remove_container(const Deadline& d) { return remove_container(m_name, d); }
+
+Result<void> ContainerBackend::remove_container(const std::string& name, const Deadline& d) {
     auto rt = runtime();
     if (!rt) return rt.error();
-    auto r = m_runner.run((*rt)->remove(m_name, d.remaining_capped(kShortCap)));
+    auto r = m_runner.run((*rt)->remove(name, d.remaining_capped(kShortCap)));
     if (!r) return r.error();
     if (r->success() || is_no_such_container(r->err)) return ok();
-    return runtime_command_failed("cannot remove container " + m_name, *r);
+    return runtime_command_failed("cannot remove container " + name, *r);
+}
+
+std::string ContainerBackend::tool_container_name() const { return m_name + "-tool"; }
+
+// Why: Pacemaker's timeout kills the agent and with it the runtime client,
+// but the tool's container (pg_basebackup, pg_rewind) lives on under the
+// runtime's monitor and keeps writing pgdata. Its fixed name lets stop and
+// the next tool run remove such an orphan before anything touches pgdata.
+Result<void> ContainerBackend::remove_orphaned_tool(const Deadline& d) {
+    return remove_container(tool_container_name(), d);
 }
 
 Result<void> ContainerBackend::make_data_dir(const UserIds& ids) {

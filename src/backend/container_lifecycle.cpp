@@ -207,6 +207,9 @@ Result<void> ContainerBackend::stop(StopMode mode, const Deadline& d) {
     auto st = query_state(d);
     if (!st) return st.error();
     bool hung = !st->has_value();
+    if (!hung) {
+        if (auto r = remove_orphaned_tool(d); !r) return r;
+    }
     if (!hung && !(*st)->exists) return ok();
     if (!hung && !(*st)->running) return remove_container(d);
     if (auto r = stop_running(mode, d); !r) return r;
@@ -233,7 +236,12 @@ Result<sys::Command> ContainerBackend::tool_command(Tool tool, std::vector<std::
     cmd.insert(cmd.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
     auto rt = runtime();
     if ((*st)->running) return (*rt)->exec(m_name, ids->spec(), container_env(), std::move(cmd), d.remaining());
-    return (*rt)->run(temp_run(*ids, std::move(cmd)), d.remaining());
+    RunSpec spec = temp_run(*ids, std::move(cmd));
+    if (tool == Tool::PgBasebackup || tool == Tool::PgRewind) {
+        if (auto r = remove_orphaned_tool(d); !r) return r.error();
+        spec.name = tool_container_name();
+    }
+    return (*rt)->run(spec, d.remaining());
 }
 
 }  // namespace pgtwin::backend

@@ -77,6 +77,11 @@ protected:
     void expect_absent() { m_fake.expect(inspect(), 125, "[]\n", "Error: no such container pgtwin-postgres-psql1\n"); }
     void expect_running() { m_fake.expect(inspect(), 0, read_data("podman-inspect-running.json")); }
     void expect_exited() { m_fake.expect(inspect(), 0, read_data("podman-inspect-exited.json")); }
+    // The fixed-name container of pg_basebackup / pg_rewind is removed (rm -f).
+    void expect_tool_removed() {
+        m_fake.expect({rt(), "rm", "-f", "pgtwin-postgres-psql1-tool"}, 1, "",
+                      "Error: no container with name or ID \"pgtwin-postgres-psql1-tool\" found: no such container\n");
+    }
     // What the server does once up: socket file plus postmaster.pid status.
     void become_ready() {
         fs::create_directories(m_cfg.pghost);
@@ -243,6 +248,7 @@ TEST_P(ContainerBackendTest, StopRunsPgCtlThenStopThenRm) {
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     expect_running();
+    expect_tool_removed();
     m_fake.expect({rt(), "exec", "-u", m_ids, "pgtwin-postgres-psql1", "pg_ctl", "stop", "-D",
                    "/var/lib/postgresql/data", "-m", "fast", "-w", "-t", "49"});
     m_fake.expect({rt(), "stop", "-t", "53", "pgtwin-postgres-psql1"});
@@ -250,7 +256,7 @@ TEST_P(ContainerBackendTest, StopRunsPgCtlThenStopThenRm) {
     expect_absent();
     auto r = b.stop(StopMode::Fast, d);
     ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(m_fake.calls()[1].timeout, Millis{50000});
+    EXPECT_EQ(m_fake.calls()[2].timeout, Millis{50000});  // pg_ctl stop, after inspect and the tool rm
     EXPECT_TRUE(m_fake.done());
 }
 
@@ -258,6 +264,7 @@ TEST_P(ContainerBackendTest, ImmediateStopStillRemovesWhenPgCtlFails) {
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     expect_running();
+    expect_tool_removed();
     m_fake.expect({rt(), "exec", "-u", m_ids, "pgtwin-postgres-psql1", "pg_ctl", "stop", "-D",
                    "/var/lib/postgresql/data", "-m", "immediate", "-w", "-t", "49"}, 1, "", "pg_ctl: error");
     m_fake.expect({rt(), "stop", "-t", "53", "pgtwin-postgres-psql1"});
@@ -272,8 +279,10 @@ TEST_P(ContainerBackendTest, StopOfAbsentOrExitedContainerSucceeds) {
     auto b = backend();
     Deadline d(m_clock, Millis{20000});
     expect_absent();
+    expect_tool_removed();
     EXPECT_TRUE(b.stop(StopMode::Fast, d).ok());
     expect_exited();
+    expect_tool_removed();
     m_fake.expect({rt(), "rm", "-f", "pgtwin-postgres-psql1"});
     EXPECT_TRUE(b.stop(StopMode::Fast, d).ok());
     EXPECT_TRUE(m_fake.done());
@@ -290,9 +299,10 @@ TEST_P(ContainerBackendTest, ToolCommandExecsOrRunsATemporaryContainer) {
                                 "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin",
                                 "pgtwin-postgres-psql1", "pg_controldata", "/var/lib/postgresql/data"}));
     expect_absent();
+    expect_tool_removed();  // an orphan of a killed agent must stop writing first
     auto run = b.tool_command(Tool::PgBasebackup, {"-h", "10.231.0.2", "-D", b.data_dir_for_tools()}, d);
     ASSERT_TRUE(run.ok());
-    EXPECT_EQ(run->argv, (Argv{rt(), "run", "--rm", "--network", "host", "--user", m_ids,
+    EXPECT_EQ(run->argv, (Argv{rt(), "run", "--rm", "--name", "pgtwin-postgres-psql1-tool", "--network", "host", "--user", m_ids,
                                "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
                                "-v", m_cfg.pgpassfile + ":/var/lib/postgresql/.pgpass-pgtwin:ro,Z",
                                "-e", "PGDATA=/var/lib/postgresql/data",

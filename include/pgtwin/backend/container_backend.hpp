@@ -88,6 +88,9 @@ private:
     Result<void> make_data_dir(const UserIds& ids);
     Result<void> stop_running(StopMode mode, const Deadline& d);
     Result<void> remove_container(const Deadline& d);
+    Result<void> remove_container(const std::string& name, const Deadline& d);
+    Result<void> remove_orphaned_tool(const Deadline& d);
+    std::string tool_container_name() const;
     Result<void> ensure_no_other_postmaster() const;
     Result<void> clear_stale_files();
     Result<void> ensure_socket_dir(const UserIds& ids);

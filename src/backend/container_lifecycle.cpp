@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -32,9 +33,9 @@ bool postmaster_ready(const std::string& pgdata) {
     return status.rfind("ready", 0) == 0 || status.rfind("standby", 0) == 0;
 }
 
-// The last `n` lines of the newest file in `dir` (the server's current log),
-// reading at most its last 64 KiB; empty when there is none.
-std::string newest_log_tail(const std::string& dir, std::size_t n) {
+// The last `n` lines of the newest file in `dir` written since `since` (the
+// server's current log), reading at most its last 64 KiB; empty when none.
+std::string newest_log_tail(const std::string& dir, std::filesystem::file_time_type since, std::size_t n) {
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::path newest;
@@ -43,7 +44,7 @@ std::string newest_log_tail(const std::string& dir, std::size_t n) {
         std::error_code fec;
         if (!e.is_regular_file(fec)) continue;
         auto t = e.last_write_time(fec);
-        if (!fec && (newest.empty() || t > newest_time)) {
+        if (!fec && t >= since && (newest.empty() || t > newest_time)) {
             newest = e.path();
             newest_time = t;
         }
@@ -154,7 +155,7 @@ Result<void> ContainerBackend::wait_ready(const Deadline& d) {
             auto logs = m_runner.run((*rt)->logs_tail(m_name, 20, d.remaining_capped(kLogsCap)));
             std::string tail = logs ? last_lines(logs->err + "\n" + logs->out, 5) : std::string{};
             // Once the logging collector runs, the server's messages go to the log directory.
-            std::string file_tail = newest_log_tail(log_dir(), 5);
+            std::string file_tail = newest_log_tail(log_dir(), m_launched_at, 5);
             if (!file_tail.empty()) tail += (tail.empty() ? "" : " | ") + file_tail;
             return fail(ErrorKind::Generic,
                         fmt::format("container {} exited during start: {}", m_name, tail));
@@ -187,6 +188,8 @@ Result<void> ContainerBackend::launch(const UserIds& ids, const Deadline& d) {
     // and the last -c outranks start_opts).
     spec.cmd.insert(spec.cmd.end(), {"-c", "unix_socket_permissions=0700"});
     auto rt = runtime();
+    // A second back: file times come from the kernel's coarse clock.
+    m_launched_at = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(1);
     auto r = m_runner.run((*rt)->run(spec, d.remaining()));
     if (!r) return r.error();
     if (!r->success()) return runtime_command_failed("cannot start container " + m_name, *r);

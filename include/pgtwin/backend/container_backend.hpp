@@ -34,6 +34,7 @@
 // owner of the data directory when it exists and is not root, else looked up
 // once in the image (`run --rm IMAGE id USER`).
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
@@ -119,6 +120,8 @@ private:
     Error m_runtime_error;
     std::string m_name;
     std::optional<UserIds> m_image_ids;  // cached lookup in the image
+    // When this instance last ran the server container; older log files are a previous start's.
+    std::filesystem::file_time_type m_launched_at = std::filesystem::file_time_type::min();
 };
 
 }  // namespace pgtwin::backend

@@ -62,6 +62,11 @@ std::string ContainerBackend::archive_dir() const {
     return parent_dir(m_cfg.pgdata) + "/archive";
 }
 
+std::string ContainerBackend::log_dir() const {
+    if (!m_cfg.container_log_dir.empty()) return m_cfg.container_log_dir;
+    return parent_dir(m_cfg.pgdata) + "/log";
+}
+
 pg::ConnParams ContainerBackend::local_conn() const {
     pg::ConnParams p;
     p.host = socket_dir();
@@ -95,7 +100,10 @@ std::vector<Mount> ContainerBackend::mounts(bool with_config) const {
         v.push_back({config_dir(), kContainerConfigDir, true});
     }
     if (sys::is_directory(archive_dir())) v.push_back({archive_dir(), kContainerArchiveDir, false});
-    if (with_config) v.push_back({socket_dir(), kContainerSocketDir, false});
+    if (with_config) {
+        v.push_back({log_dir(), kContainerLogDir, false});
+        v.push_back({socket_dir(), kContainerSocketDir, false});
+    }
     if (!m_cfg.pgpassfile.empty()) v.push_back({m_cfg.pgpassfile, kContainerPassfile, true});
     return v;
 }
@@ -306,6 +314,10 @@ Result<void> ContainerBackend::validate(const Deadline& d) {
         if (auto r = check_dir_owner("socket directory", socket_dir(), *ids); !r) return r;
     }
     if (auto r = check_socket_dir_private(socket_dir(), ids->uid); !r) return r;
+    if (sys::is_directory(log_dir())) {
+        // The logging collector runs as the container user and must create files there.
+        if (auto r = check_dir_owner("log directory", log_dir(), *ids); !r) return r;
+    }
     if (!m_cfg.pgpassfile.empty()) {
         if (!sys::file_exists(m_cfg.pgpassfile)) {
             return fail(ErrorKind::InvalidArgs, "pgpassfile " + m_cfg.pgpassfile + " does not exist");

@@ -1,5 +1,9 @@
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -27,6 +31,34 @@ bool postmaster_ready(const std::string& pgdata) {
     if (!pm || !pm->has_value()) return false;
     const std::string& status = (*pm)->status;
     return status.rfind("ready", 0) == 0 || status.rfind("standby", 0) == 0;
+}
+
+// The last `n` lines of the newest file in `dir` written since `since` (the
+// server's current log), reading at most its last 64 KiB; empty when none.
+std::string newest_log_tail(const std::string& dir, std::filesystem::file_time_type since, std::size_t n) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path newest;
+    fs::file_time_type newest_time{};
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        std::error_code fec;
+        if (!e.is_regular_file(fec)) continue;
+        auto t = e.last_write_time(fec);
+        if (!fec && t >= since && (newest.empty() || t > newest_time)) {
+            newest = e.path();
+            newest_time = t;
+        }
+    }
+    if (newest.empty()) return {};
+    std::ifstream in(newest, std::ios::binary | std::ios::ate);
+    std::streamoff size = in.tellg();
+    if (!in || size <= 0) return {};
+    std::streamoff from = std::max<std::streamoff>(0, size - 65536);
+    std::string text(static_cast<std::size_t>(size - from), '\0');
+    in.seekg(from);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+    return last_lines(text, n);
 }
 
 }  // namespace
@@ -98,6 +130,15 @@ Result<void> ContainerBackend::ensure_socket_dir(const UserIds& ids) {
     return ok();
 }
 
+Result<void> ContainerBackend::ensure_log_dir(const UserIds& ids) {
+    std::string dir = log_dir();
+    if (sys::is_directory(dir)) return check_dir_owner("log directory", dir, ids);
+    // 0700: the log holds statements and connection details.
+    if (auto r = sys::make_directories(dir, 0700, ids.uid, ids.gid); !r) return r.error();
+    spdlog::info("Created the server log directory. [dir: {}, owner: {}]", dir, ids.spec());
+    return ok();
+}
+
 Result<void> ContainerBackend::wait_ready(const Deadline& d) {
     std::string sock = fmt::format("{}/.s.PGSQL.{}", socket_dir(), m_cfg.pgport);
     while (true) {
@@ -113,6 +154,9 @@ Result<void> ContainerBackend::wait_ready(const Deadline& d) {
             auto rt = runtime();
             auto logs = m_runner.run((*rt)->logs_tail(m_name, 20, d.remaining_capped(kLogsCap)));
             std::string tail = logs ? last_lines(logs->err + "\n" + logs->out, 5) : std::string{};
+            // Once the logging collector runs, the server's messages go to the log directory.
+            std::string file_tail = newest_log_tail(log_dir(), m_launched_at, 5);
+            if (!file_tail.empty()) tail += (tail.empty() ? "" : " | ") + file_tail;
             return fail(ErrorKind::Generic,
                         fmt::format("container {} exited during start: {}", m_name, tail));
         }
@@ -133,6 +177,10 @@ Result<void> ContainerBackend::launch(const UserIds& ids, const Deadline& d) {
         spec.cmd.insert(spec.cmd.end(), {"-c", std::string("config_file=") + kContainerConfigDir +
                                                    "/postgresql.conf"});
     }
+    // The log goes to the mounted host directory, so it outlives the container
+    // (see the header). Before start_opts: an administrator may override them.
+    spec.cmd.insert(spec.cmd.end(), {"-c", "logging_collector=on", "-c",
+                                     std::string("log_directory=") + kContainerLogDir});
     for (auto& w : split_words(m_cfg.start_opts)) spec.cmd.push_back(std::move(w));
     // unix_socket_permissions=0700, last: the socket trusts local connections,
     // so it stays closed to other host users even if something opens the
@@ -140,11 +188,13 @@ Result<void> ContainerBackend::launch(const UserIds& ids, const Deadline& d) {
     // and the last -c outranks start_opts).
     spec.cmd.insert(spec.cmd.end(), {"-c", "unix_socket_permissions=0700"});
     auto rt = runtime();
+    // A second back: file times come from the kernel's coarse clock.
+    m_launched_at = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(1);
     auto r = m_runner.run((*rt)->run(spec, d.remaining()));
     if (!r) return r.error();
     if (!r->success()) return runtime_command_failed("cannot start container " + m_name, *r);
-    spdlog::info("Started PostgreSQL container. [container: {}, image: {}, user: {}]", m_name,
-                 m_cfg.container_image, ids.spec());
+    spdlog::info("Started PostgreSQL container. [container: {}, image: {}, user: {}, log_dir: {}]", m_name,
+                 m_cfg.container_image, ids.spec(), log_dir());
     return ok();
 }
 
@@ -173,6 +223,7 @@ Result<void> ContainerBackend::start(const Deadline& d) {
     if (auto r = ensure_no_other_postmaster(); !r) return r;
     if (auto r = clear_stale_files(); !r) return r;
     if (auto r = ensure_socket_dir(*ids); !r) return r;
+    if (auto r = ensure_log_dir(*ids); !r) return r;
     if (auto r = launch(*ids, d); !r) return r;
     return wait_ready(d);
 }

@@ -294,6 +294,15 @@ std::vector<ParamSpec> container_params() {
                      "/var/lib/pgtwin/@postgres-<node>/archive.",
          .section = k_container,
          .apply = set_checked<&Config::container_archive_dir, check_absolute_path>},
+        {.name = "container_log_dir",
+         .shortdesc = "Host directory for PostgreSQL's log",
+         .longdesc = "Host directory mounted at /var/lib/postgresql/log in the container; the server "
+                     "writes its log there (logging_collector), so the log outlives the container, "
+                     "which every stop removes. Created by the agent (container user, mode 0700) if "
+                     "missing. Empty: the directory log beside pgdata "
+                     "(/var/lib/pgtwin/@postgres-<node>/log in the storage layout).",
+         .section = k_container,
+         .apply = set_checked<&Config::container_log_dir, check_absolute_path>},
         {.name = "container_pull", .type = ParamType::Boolean, .default_value = "false",
          .shortdesc = "Pull a missing image at start",
          .longdesc = "Pull the container image at start when it is not present locally.",

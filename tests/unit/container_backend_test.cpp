@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -92,9 +94,15 @@ protected:
     Argv start_run() const {
         return {rt(), "run", "-d", "--name", "pgtwin-postgres-psql1", "--hostname", "psql1", "--network", "host",
                 "--user", m_ids, "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
+                "-v", log_dir() + ":/var/lib/postgresql/log:Z",
                 "-v", m_cfg.pghost + ":/var/run/postgresql:Z", "-e", "PGDATA=/var/lib/postgresql/data",
                 "--entrypoint", "postgres", m_cfg.container_image, "-D", "/var/lib/postgresql/data", "-p", "5433",
-                "-c", "unix_socket_directories=/var/run/postgresql", "-c", "unix_socket_permissions=0700"};
+                "-c", "unix_socket_directories=/var/run/postgresql", "-c", "logging_collector=on",
+                "-c", "log_directory=/var/lib/postgresql/log", "-c", "unix_socket_permissions=0700"};
+    }
+    // The host log directory: container_log_dir, else "log" beside pgdata.
+    std::string log_dir() const {
+        return m_cfg.container_log_dir.empty() ? (m_root / "log").string() : m_cfg.container_log_dir;
     }
 
     fs::path m_root;
@@ -181,13 +189,14 @@ TEST_P(ContainerBackendTest, StartMountsConfigArchiveAndPassfile) {
               "--user", m_ids, "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
               "-v", (m_root / "config").string() + ":/etc/postgresql:ro,Z",
               "-v", (m_root / "archive").string() + ":/var/lib/postgresql/archive:Z",
-              "-v", m_cfg.pghost + ":/var/run/postgresql:Z",
+              "-v", log_dir() + ":/var/lib/postgresql/log:Z", "-v", m_cfg.pghost + ":/var/run/postgresql:Z",
               "-v", m_cfg.pgpassfile + ":/var/lib/postgresql/.pgpass-pgtwin:ro,Z",
               "-e", "PGDATA=/var/lib/postgresql/data", "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin",
               "--memory", "1g", "--entrypoint", "postgres", m_cfg.container_image,
               "-D", "/var/lib/postgresql/data", "-p", "5433", "-c",
               "unix_socket_directories=/var/run/postgresql", "-c",
-              "config_file=/etc/postgresql/postgresql.conf", "-c", "shared_buffers=64MB",
+              "config_file=/etc/postgresql/postgresql.conf", "-c", "logging_collector=on", "-c",
+              "log_directory=/var/lib/postgresql/log", "-c", "shared_buffers=64MB",
               "-c", "unix_socket_permissions=0700"};
     m_fake.expect_match([&](const sys::Command& c) {
         become_ready();
@@ -215,11 +224,19 @@ TEST_P(ContainerBackendTest, StartWithoutImageIsNotInstalledAndNeverPulls) {
 
 TEST_P(ContainerBackendTest, StartReportsTheLogsOfAContainerThatExits) {
     write(m_root / "data" / "PG_VERSION", "15\n");
+    // What the server's logging collector wrote before it died, in the host log directory.
+    fs::create_directories(m_root / "log");
+    write(m_root / "log" / "postgresql-old.log", "LOG:  an older start\n");
+    fs::last_write_time(m_root / "log" / "postgresql-old.log", fs::file_time_type::clock::now() - std::chrono::hours(1));
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     expect_absent();
     m_fake.expect(image_probe());
-    m_fake.expect(start_run());
+    Argv want = start_run();
+    m_fake.expect_match([&](const sys::Command& c) {
+        write(m_root / "log" / "postgresql-new.log", "LOG:  starting\nFATAL:  could not map shared memory\n");
+        return c.argv == want;
+    });
     expect_exited();
     m_fake.expect({rt(), "logs", "--tail", "20", "pgtwin-postgres-psql1"}, 0, "",
                   "LOG:  starting\nFATAL:  could not load pg_hba.conf\n");
@@ -227,6 +244,45 @@ TEST_P(ContainerBackendTest, StartReportsTheLogsOfAContainerThatExits) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::Generic);
     EXPECT_NE(r.error().message.find("FATAL:  could not load pg_hba.conf"), std::string::npos);
+    EXPECT_NE(r.error().message.find("FATAL:  could not map shared memory"), std::string::npos)
+        << r.error().message;
+    EXPECT_EQ(r.error().message.find("an older start"), std::string::npos) << r.error().message;
+}
+
+// The server log lives in a host directory (the container, and `logs` with it,
+// is removed at every stop); the agent creates it for the container user, 0700,
+// and refuses one the container user could not write.
+TEST_P(ContainerBackendTest, StartKeepsTheServerLogInAHostDirectory) {
+    write(m_root / "data" / "PG_VERSION", "15\n");
+    m_cfg.container_log_dir = (m_root / "logs" / "pg").string();
+    auto b = backend();
+    EXPECT_EQ(b.log_dir(), m_cfg.container_log_dir);
+    Deadline d(m_clock, Millis{60000});
+    expect_absent();
+    m_fake.expect(image_probe());
+    Argv want = start_run();
+    m_fake.expect_match([&](const sys::Command& c) {
+        become_ready();
+        return c.argv == want;
+    });
+    auto r = b.start(d);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(m_fake.done());
+    struct stat st{};
+    ASSERT_EQ(::stat(m_cfg.container_log_dir.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0700U);
+    EXPECT_EQ(st.st_uid, ::getuid());
+    if (::getuid() != 0) return;  // a foreign owner needs root to set up
+    ASSERT_EQ(::chown(m_cfg.container_log_dir.c_str(), 4242, 4242), 0);
+    fs::remove(m_root / "sock" / ".s.PGSQL.5433");
+    fs::remove(m_root / "data" / "postmaster.pid");
+    auto b2 = backend();
+    expect_absent();
+    m_fake.expect(image_probe());
+    auto refused = b2.start(d);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("log directory"), std::string::npos) << refused.error().message;
+    EXPECT_TRUE(m_fake.done());  // no run
 }
 
 TEST_P(ContainerBackendTest, StartTimesOutWithinTheDeadline) {

@@ -50,11 +50,11 @@ TEST(ParamsTable, HoldsTheCompatibilityNamesOnceEach) {
           "force_promotion", "vip", "backup_before_basebackup", "backup_dir", "basebackup_timeout",
           "auto_rewind", "auto_basebackup", "container_mode", "container_runtime", "container_image",
           "container_name", "container_user", "container_run_options", "container_config_dir",
-          "container_archive_dir", "container_pull", "monitor_timeout_promoted",
+          "container_archive_dir", "container_log_dir", "container_pull", "monitor_timeout_promoted",
           "monitor_timeout_unpromoted"}) {
         EXPECT_EQ(names.count(name), 1U) << name;
     }
-    EXPECT_EQ(names.size(), 36U);
+    EXPECT_EQ(names.size(), 37U);
 }
 
 TEST(ParamsParse, AppliesDefaults) {

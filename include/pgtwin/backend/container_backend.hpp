@@ -9,11 +9,17 @@
 //   archive dir (if it exists)  -> /var/lib/postgresql/archive     (:Z)
 //   pghost (socket directory)   -> /var/run/postgresql             (:Z; libpq on the
 //                                   host connects through this shared directory)
+//   log dir (server log)        -> /var/lib/postgresql/log         (:Z; server only, with
+//                                   -c logging_collector=on -c log_directory=<there>)
 //   pgpassfile (if set)         -> /var/lib/postgresql/.pgpass-pgtwin (ro,Z) and
 //                                   PGPASSFILE points there, for the server's walreceiver
 //                                   and for tools run in the container
-// Config and archive dirs default to the storage layout's siblings of the
-// data dir (<pgdata>/../config, <pgdata>/../archive).
+// Config, archive and log dirs default to the storage layout's siblings of the
+// data dir (<pgdata>/../config, <pgdata>/../archive, <pgdata>/../log). The log
+// dir is outside pgdata because pg_rewind and pg_basebackup replace pgdata's
+// files, and outside the container because every stop removes the container
+// (and `podman logs` with it): a crashed primary's log stays readable on the
+// host after the failover.
 //
 // Every `run` replaces the image's entrypoint with the program itself
 // (--entrypoint postgres / initdb / pg_basebackup ...) and sets
@@ -28,6 +34,7 @@
 // owner of the data directory when it exists and is not root, else looked up
 // once in the image (`run --rm IMAGE id USER`).
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,6 +53,7 @@ inline constexpr const char* kContainerDataDir = "/var/lib/postgresql/data";
 inline constexpr const char* kContainerConfigDir = "/etc/postgresql";
 inline constexpr const char* kContainerArchiveDir = "/var/lib/postgresql/archive";
 inline constexpr const char* kContainerSocketDir = "/var/run/postgresql";
+inline constexpr const char* kContainerLogDir = "/var/lib/postgresql/log";
 inline constexpr const char* kContainerPassfile = "/var/lib/postgresql/.pgpass-pgtwin";
 
 // Backend for container_mode=true.
@@ -78,6 +86,8 @@ public:
     const std::string& container_name() const { return m_name; }
     // The host socket directory shared with the container.
     std::string socket_dir() const;
+    // The host directory the server logs into (container_log_dir or <pgdata>/../log).
+    std::string log_dir() const;
 
 private:
     Result<const ContainerRuntime*> runtime() const;
@@ -94,6 +104,7 @@ private:
     Result<void> ensure_no_other_postmaster() const;
     Result<void> clear_stale_files();
     Result<void> ensure_socket_dir(const UserIds& ids);
+    Result<void> ensure_log_dir(const UserIds& ids);
     Result<void> wait_ready(const Deadline& d);
     Result<void> launch(const UserIds& ids, const Deadline& d);
     Result<void> check_dir_owner(const std::string& what, const std::string& path,
@@ -112,6 +123,8 @@ private:
     Error m_runtime_error;
     std::string m_name;
     std::optional<UserIds> m_image_ids;  // cached lookup in the image
+    // When this instance last ran the server container; older log files are a previous start's.
+    std::filesystem::file_time_type m_launched_at = std::filesystem::file_time_type::min();
 };
 
 }  // namespace pgtwin::backend

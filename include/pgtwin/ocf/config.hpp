@@ -53,6 +53,7 @@ struct Config {
     std::string container_run_options;  // extra `run` options, split on spaces
     std::string container_config_dir;   // host dir mounted read-only at /etc/postgresql
     std::string container_archive_dir;  // host dir mounted at /var/lib/postgresql/archive
+    std::string container_log_dir;      // host dir for the server log; empty: <pgdata>/../log
     bool container_pull = false;        // pull the image at start if missing
     // --- deprecated, accepted and ignored ---
     std::optional<std::string> monitor_timeout_promoted;

@@ -27,6 +27,7 @@ using ocf::Status;
 constexpr const char* kUsage =
     "usage: pgtwin {start|stop|monitor|promote|demote|notify|validate-all|meta-data|methods|usage}\n"
     "       pgtwin version | pgtwin params-doc | pgtwin storage {plan|init|snapshot} --help\n"
+    "       pgtwin status [--json|--prometheus] [--resource NAME]\n"
     "pgtwin is an OCF resource agent (ocf:pgtwin:pgtwin); Pacemaker passes its parameters as OCF_RESKEY_*.\n";
 
 constexpr const char* kMethods =

@@ -92,12 +92,16 @@ Result<void> rejoin(Context& ctx) {
 }
 
 // A directory left by an interrupted clone or rewind, or marked for rebuild,
-// is never started as it is: it is rewound again or replaced by a fresh clone
-// from the peer. Without a peer it stays untouched and start fails.
+// is never started as it is: it is replaced by a fresh clone from the peer
+// (the old data kept per the backup rules). Not rewound again: PostgreSQL
+// documents a target of an unfinished pg_rewind as unrecoverable, and a second
+// run can say "no rewind required" over half-copied files. Without a peer it
+// stays untouched and start fails.
 Result<void> repair_untrusted(Context& ctx, DataTrust trust, PeerProbe& peer) {
     const std::string dir = ctx.backend.host_data_dir();
     spdlog::warn("Data directory cannot be started as it is. [pgdata: {}, reason: {}]", dir, describe(trust));
-    if (trust == DataTrust::NeedsRebuild && !ctx.cfg.auto_basebackup) {
+    bool keeps_data = trust == DataTrust::NeedsRebuild || trust == DataTrust::PartialRewind;
+    if (keeps_data && !ctx.cfg.auto_basebackup) {
         return fail(ErrorKind::Generic, "data directory " + dir + " is " + describe(trust) +
                                             " and auto_basebackup is off: rebuild it by hand");
     }
@@ -106,11 +110,8 @@ Result<void> repair_untrusted(Context& ctx, DataTrust trust, PeerProbe& peer) {
         return fail(ErrorKind::Generic, "data directory " + dir + " is " + describe(trust) +
                                             " and no peer answered to repair it from: " + source.error().message);
     }
-    Result<void> r = ok();
-    if (trust == DataTrust::PartialRewind) r = rejoin(ctx);
-    else if (trust == DataTrust::PartialClone) r = discard_partial_clone(ctx);
-    else r = set_aside_data_dir(ctx);
-    if (r && trust != DataTrust::PartialRewind) r = clone_with_state(ctx);
+    Result<void> r = trust == DataTrust::PartialClone ? discard_partial_clone(ctx) : set_aside_data_dir(ctx);
+    if (r) r = clone_with_state(ctx);
     if (r) peer = find_peer_primary(ctx);
     return r;
 }

@@ -18,7 +18,7 @@ enum class DataMarker { Clone, Rewind, Rebuild };
 enum class DataTrust {
     Trusted,        // start it (or rejoin it) as usual
     PartialClone,   // pg_basebackup was interrupted: discard and clone again
-    PartialRewind,  // pg_rewind was interrupted: rewind again, else clone
+    PartialRewind,  // pg_rewind was interrupted: unrecoverable, clone (old data kept)
     NeedsRebuild,   // the WAL it needs is gone on the primary: set aside, clone
     NoControlFile,  // PG_VERSION without global/pg_control: set aside, clone
 };

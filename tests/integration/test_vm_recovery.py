@@ -8,8 +8,9 @@
 - A standby whose slot lost its WAL (max_slot_wal_keep_size) is rebuilt with
   pg_basebackup instead of restart-looping, and the primary recreates the slot.
 
-Links are slowed with `tc` on the standby's namespace link so that the kill
-lands inside the clone or rewind; the shaping is removed before recovery.
+Both namespace links are slowed with `tc` (tbf shapes only what a host
+sends, and the copy flows from the source) so that the kill lands inside the
+clone or rewind; the shaping is removed before recovery.
 """
 
 import os
@@ -86,6 +87,7 @@ def test_clone_killed_midway_is_recloned(lab, pair, cluster):
     expect_rc(cluster.stop(p2), 0, p2, "stop psql2")
     for entry in p2.data.iterdir():
         subprocess.run(["rm", "-rf", str(entry)], check=True)
+    slow_link(p1)
     slow_link(p2)
     try:
         proc = start_agent_background(p2, "start")
@@ -95,6 +97,7 @@ def test_clone_killed_midway_is_recloned(lab, pair, cluster):
         kill_agent(proc)
         assert_tools_die_with_agent("pg_basebackup", p2.data)
     finally:
+        unslow_link(p1)
         unslow_link(p2)
     assert not (p2.data / "global" / "pg_control").exists(), "the clone was not interrupted"
     probe = monitor(p2)
@@ -112,6 +115,7 @@ def test_rewind_killed_midway_ends_streaming(lab, pair, cluster):
     # Enough changed data that pg_rewind copies for a while over the slow link.
     p2.sql("CREATE TABLE filler AS SELECT g, repeat('y', 500) AS pad FROM generate_series(1, 40000) g")
     slow_link(p1)
+    slow_link(p2)  # the source: pg_rewind's copy flows from psql2
     try:
         proc = start_agent_background(p1, "start")
         midway = wait_for(lambda: tool_pids("pg_rewind", p1.data), tries=300, delay=0.1)
@@ -121,6 +125,8 @@ def test_rewind_killed_midway_ends_streaming(lab, pair, cluster):
         assert_tools_die_with_agent("pg_rewind", p1.data)
     finally:
         unslow_link(p1)
+        unslow_link(p2)
+    assert marker(p1, "rewind").exists(), f"the rewind was not interrupted\n{p1.log_tail()}"
     expect_rc(monitor(p1), 7, p1, "probe of an interrupted rewind")
     expect_rc(cluster.start(p1), 0, p1, "start after the interrupted rewind")
     log = p1.agent_log.read_text(errors="replace")

@@ -38,7 +38,9 @@ class OfflineCib:
         shutil.copy(agent, self.tree / "pgtwin" / "pgtwin")
         self.mounts = []
         for sub in sorted(os.listdir(RESOURCE_D)):
-            (self.tree / sub).mkdir(exist_ok=True)
+            if sub == "pgtwin":
+                continue  # an installed agent must not hide the one under test
+            (self.tree / sub).mkdir()
             self.mounts.append(f"mount --bind {RESOURCE_D}/{sub} {self.tree / sub}")
         self.mounts.append(f"mount --rbind {self.tree} {RESOURCE_D}")
         self.wrap = tmp / "wrap"

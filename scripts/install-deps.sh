@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   postgresql-15 postgresql-client-15 libxml2-utils iproute2 procps util-linux
   python3 python3-pytest python3-psycopg2
-  resource-agents pacemaker pacemaker-cli-utils corosync crmsh nftables strace
+  resource-agents pacemaker pacemaker-cli-utils corosync crmsh pcs nftables strace
 )
 CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs)
 

@@ -1,0 +1,70 @@
+#!/bin/sh
+# pgtwin in container mode with pcs: the same cluster as
+# examples/container-mode-cluster.crm (PostgreSQL in a podman container per
+# node, started, stopped, promoted and demoted by pgtwin itself, a promotable
+# clone with notifications, a VIP that follows the primary, fencing), written
+# with commands that mean the same on pcs 0.10, 0.11 (Debian 12, RHEL 9) and
+# 0.12. Prepared nodes: docs/CONTAINER_MODE_SETUP.md.
+#
+#   examples/container-mode-cluster.pcs.sh          # against the running cluster
+#   examples/container-mode-cluster.pcs.sh cib.xml  # into a CIB file (pcs -f), e.g.
+#       pcs cluster cib cib.xml && examples/container-mode-cluster.pcs.sh cib.xml \
+#           && pcs cluster cib-push cib.xml --config
+#
+# Change before use: node names, the fence devices (here IPMI placeholders),
+# the VIP and its netmask, container_image (the same image on both nodes,
+# present locally: pgtwin never pulls unless container_pull=true), paths.
+# tests/functional/test_pcs_example.py checks that this script builds the same
+# resources, meta attributes, operations and constraints as the crm file.
+set -eu
+CIB=${1:-}
+pcs() { if [ -n "$CIB" ]; then command pcs -f "$CIB" "$@"; else command pcs "$@"; fi; }
+
+pcs property set stonith-enabled=true stonith-action=reboot \
+    no-quorum-policy=stop priority-fencing-delay=5s cluster-recheck-interval=1min
+# "resource defaults update" (pcs >= 0.10.7): the plain "resource defaults
+# name=value" form is deprecated.
+pcs resource defaults update resource-stickiness=100 migration-threshold=1
+
+# Fencing: one device per node (placeholders; use your BMC addresses and a
+# user that may power-cycle). pcmk_delay_base on one device lets that node win
+# a fence race; priority-fencing-delay above favours the primary's node.
+pcs stonith create fence-psql1 fence_ipmilan ip=192.0.2.11 username=admin \
+    password=CHANGE-ME lanplus=1 pcmk_host_list=psql1 \
+    op monitor interval=60s timeout=20s
+pcs stonith create fence-psql2 fence_ipmilan ip=192.0.2.12 username=admin \
+    password=CHANGE-ME lanplus=1 pcmk_host_list=psql2 pcmk_delay_base=5s \
+    op monitor interval=60s timeout=20s
+
+pcs resource create pgsql ocf:pgtwin:pgtwin \
+    container_mode=true container_runtime=podman \
+    container_image=localhost/pgtwin-test/postgres:15 \
+    pgdata=/var/lib/pgtwin/postgres/data \
+    container_config_dir=/var/lib/pgtwin/postgres/config \
+    container_archive_dir=/var/lib/pgtwin/postgres/archive \
+    pghost=/run/pgtwin-postgres pgport=5432 rep_user=replicator \
+    pgpassfile=/var/lib/pgtwin/postgres/pgpass node_list="psql1 psql2" \
+    rep_mode=sync \
+    op start timeout=180s interval=0s \
+    op stop timeout=120s interval=0s \
+    op promote timeout=120s interval=0s \
+    op demote timeout=180s interval=0s \
+    op notify timeout=60s interval=0s \
+    op monitor role=Promoted interval=10s timeout=30s \
+    op monitor role=Unpromoted interval=11s timeout=30s \
+    --no-default-ops
+# The clone and its meta attributes in two steps: clone options written after
+# "promotable" inside "resource create" mean different things in pcs 0.11.5
+# (clone meta) and 0.11.7+/0.12 (deprecated, or "meta" needed with --future,
+# which 0.11.5 puts on the primitive). notify=true is required: the promotion
+# election runs in the pre-promote notification.
+pcs resource promotable pgsql pgsql-clone
+pcs resource meta pgsql-clone promoted-max=1 promoted-node-max=1 clone-max=2 \
+    clone-node-max=1 notify=true interleave=true priority=10
+
+pcs resource create pgsql-vip ocf:heartbeat:IPaddr2 ip=10.231.0.100 \
+    cidr_netmask=24 op monitor interval=10s timeout=20s --no-default-ops
+pcs constraint colocation add pgsql-vip with Promoted pgsql-clone INFINITY \
+    id=vip-with-primary
+pcs constraint order promote pgsql-clone then start pgsql-vip kind=Mandatory \
+    id=vip-after-promote

@@ -25,7 +25,7 @@ SETTLE_TIMEOUT = 400
 class Round:
     number: int
     kind: str                 # "double:clone" / "double:both" for the two double failures
-    seconds: Optional[float]  # fault -> first acknowledged commit that began after it
+    seconds: Optional[float]  # fault -> first ack after the writer's first error (None: no failover)
     lost: int                 # acknowledged rows missing on the primary afterwards
     two_primaries: int        # sampled moments with two primaries
     rejoined: bool            # settled (primary + in-sync standby) without an administrator
@@ -91,10 +91,15 @@ INJECT: dict[str, Callable] = {"postmaster": _postmaster, "node": _node, "switch
 
 
 def first_write_after(writer: pgkit.Writer, t_fail: float) -> Optional[float]:
-    """Seconds from T_FAIL to the acknowledgement of the first commit that began after it."""
-    for acked_at, latency in writer.ack_latencies():
-        if acked_at - latency >= t_fail:
-            return acked_at - t_fail
+    """Seconds from T_FAIL to the first acknowledgement after the writer's
+    first error after T_FAIL (the first write of the new or returned
+    primary); None when no commit failed (the fault caused no failover)."""
+    err_seen = False
+    for parts in writer.lines():
+        if parts[0] == "err" and float(parts[1]) >= t_fail:
+            err_seen = True
+        elif parts[0] == "ack" and err_seen:
+            return float(parts[2]) - t_fail
     return None
 
 

@@ -195,13 +195,36 @@ def primary_lost_while_peer_clones(lab: labkit.Lab, primary: str, standby: str,
     return primary, standby
 
 
+def last_wal_record(lab: labkit.Lab, node: str) -> int:
+    """LSN of the last valid WAL record in NODE's data directory (NODE off):
+    pg_waldump from the last checkpoint's redo point on its timeline reads
+    until the WAL ends (recycled segments stop it as well)."""
+    data = pgkit.data_dir(lab, node)
+    control = subprocess.run([f"{pgkit.PGBIN}/pg_controldata", str(data)], capture_output=True,
+                             text=True, timeout=30, check=True).stdout
+    fields = dict(line.split(":", 1) for line in control.splitlines() if ":" in line)
+    redo = fields["Latest checkpoint's REDO location"].strip()
+    tli = fields["Latest checkpoint's TimeLineID"].strip()
+    out = subprocess.run([f"{pgkit.PGBIN}/pg_waldump", "-p", str(data / "pg_wal"), "-t", tli, "-s", redo],
+                         capture_output=True, text=True, timeout=120).stdout
+    last = [line.split("lsn: ", 1)[1].split(",", 1)[0] for line in out.splitlines() if "lsn: " in line]
+    assert last, f"no WAL record after {redo} on {node}"
+    hi, lo = last[-1].split("/")
+    return (int(hi, 16) << 32) | int(lo, 16)
+
+
 def both_killed(lab: labkit.Lab, primary: str, standby: str, sc: "pgkit.Scenario") -> tuple[str, str]:
     """Both nodes die at the same moment under writes; nobody is left to
-    fence, so both are booted again (power restored) after a pause."""
+    fence, so both are booted again (power restored) after a pause. The node
+    with the newest WAL must be promoted; with equal WAL either may be."""
     with sc.writes_may_wait("both nodes down until they are booted again"):
         kill_nodes(lab, primary, standby)
-        time.sleep(5)
+        ends = {n: last_wal_record(lab, n) for n in (primary, standby)}
+        print(f"last WAL record after both were killed: {ends}")
         boot_nodes(lab, primary, standby)
-        labkit.wait_for("a promoted node", lambda: pgkit.promoted_nodes(lab, primary), timeout=400)
+        promoted = labkit.wait_for("a promoted node", lambda: pgkit.promoted_nodes(lab, primary), timeout=400)
         sc.more_acks(1, timeout=240)
-    return primary, standby
+    if ends[primary] == ends[standby]:
+        return promoted[0], pgkit.other(promoted[0])
+    newest = max(ends, key=ends.get)
+    return newest, pgkit.other(newest)

@@ -3,8 +3,8 @@
 # lab smoke test and pgtwin's HA scenarios, once per mode, one after the
 # other, each mode in its own lab (torn down by the fixtures in between):
 #
-#   vm         all of tests/cluster (smoke + 9 scenarios)
-#   container  the 9 pgtwin scenarios with PostgreSQL in podman containers
+#   vm         all of tests/cluster (smoke + the pgtwin scenarios)
+#   container  the pgtwin scenarios with PostgreSQL in podman containers
 #              started by pgtwin (PGTWIN_CLUSTER_MODE=container,
 #              examples/container-mode-cluster.crm)
 #

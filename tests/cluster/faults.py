@@ -1,0 +1,230 @@
+"""Fault recipes shared by the double-failure scenarios (test_pgtwin_11..13)
+and the mixed soak (soak.py, scripts/bench-failover --mode mixed).
+
+Each recipe takes the lab, the settled (primary, standby) and a running
+pgkit.Scenario (writer + two-primaries sampler + stall windows), injects its
+fault, waits for what the fault's design promises in the short term, and
+returns the (primary, standby) the cluster must settle to by itself. The
+recipes assert outcomes (who is promoted, the cloning node never promoted),
+never the agent's mechanism (clone inside start or a supervised clone job).
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+import labkit
+import pgkit
+
+SWITCH_NS = "pgtsw"     # scripts/lab: the bridge's namespace, port sN faces node psqlN
+FILLER_ROWS = 80_000    # ~90 MB of table data: a clone of a few tens of seconds at CLONE_RATE
+CLONE_RATE = "16mbit"   # only PostgreSQL's traffic (source port 5432) towards the cloning node
+
+
+def switch_port(node: str) -> str:
+    return "s" + node[-1]
+
+
+def _tc(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["ip", "netns", "exec", SWITCH_NS, "tc", *args], capture_output=True,
+                          text=True, timeout=30, check=check)
+
+
+def slow_link(node: str, rate: str = CLONE_RATE) -> None:
+    """Throttle what PostgreSQL servers send to NODE (the clone's copy flows
+    that way). Shaped in the switch, per source port 5432 only: Corosync and
+    the client's traffic keep the full speed, so membership is not disturbed."""
+    port = switch_port(node)
+    _tc("qdisc", "replace", "dev", port, "root", "handle", "1:", "htb", "default", "10")
+    _tc("class", "replace", "dev", port, "parent", "1:", "classid", "1:20", "htb", "rate", rate, "ceil", rate)
+    _tc("filter", "replace", "dev", port, "parent", "1:", "protocol", "ip", "prio", "1", "u32",
+        "match", "ip", "sport", "5432", "0xffff", "flowid", "1:20")
+
+
+def unslow_link(node: str) -> None:
+    _tc("qdisc", "del", "dev", switch_port(node), "root", check=False)
+
+
+def node_pids(lab: labkit.Lab, node: str) -> list[int]:
+    """Processes of NODE's process tree (containers' processes included: the
+    node's reaper adopts conmon)."""
+    holder = lab.holder_pid(node)
+    return [pid for pid, _ in labkit.lab_pids(lab) if holder and _in_tree(pid, holder)]
+
+
+def _in_tree(pid: int, root: int) -> bool:
+    for _ in range(64):
+        if pid == root:
+            return True
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        if pid <= 1:
+            return False
+    return False
+
+
+def tool_running(lab: labkit.Lab, node: str, tool: str) -> bool:
+    """A process named TOOL runs on NODE."""
+    for pid in node_pids(lab, node):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == tool:
+                return True
+        except OSError:
+            pass
+    return False
+
+
+def fill(lab: labkit.Lab, primary: str) -> None:
+    """A table big enough that cloning it over the slowed link takes a while
+    (idempotent; replicated to the standby like any data)."""
+    pgkit.sql(lab, primary, "CREATE TABLE IF NOT EXISTS clone_filler AS SELECT g, repeat('x', 1000) AS pad "
+              f"FROM generate_series(1, {FILLER_ROWS}) g", timeout=300)
+
+
+def wipe_data(lab: labkit.Lab, node: str) -> None:
+    """Empty NODE's data directory (its disk, seen from the host). NODE must be off."""
+    assert lab.holder_pid(node) is None, f"{node} still runs"
+    data = pgkit.data_dir(lab, node)
+    for entry in data.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def kill_nodes(lab: labkit.Lab, *nodes: str) -> None:
+    """scripts/lab kill-node for NODES at the same moment (one thread each)."""
+    threads = [threading.Thread(target=lab.run, args=("kill-node", n)) for n in nodes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for n in nodes:
+        labkit.wait_for(f"{n} dead", lambda n=n: lab.holder_pid(n) is None, timeout=60, interval=0.2)
+
+
+def boot_nodes(lab: labkit.Lab, *nodes: str) -> None:
+    threads = [threading.Thread(target=lab.run, args=("boot-node", n)) for n in nodes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+class RoleWatch(threading.Thread):
+    """Samples, once a second, which node Pacemaker shows Promoted (from any
+    running node) and whether NODE's PostgreSQL answers as a primary; records
+    every sample in which NODE was either."""
+
+    def __init__(self, lab: labkit.Lab, node: str):
+        super().__init__(daemon=True)
+        self.lab, self.node = lab, node
+        self.halt = threading.Event()
+        self.samples = 0
+        self.promoted: list[str] = []
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            for observer in labkit.NODES:
+                try:
+                    if self.node in pgkit.promoted_nodes(self.lab, observer):
+                        self.promoted.append(f"Pacemaker ({observer}) at {time.ctime()}")
+                    break
+                except Exception:  # noqa: BLE001 - the node is down or booting
+                    continue
+            if pgkit.try_sql(self.lab, self.node, "SELECT pg_is_in_recovery()", timeout=5) == "f":
+                self.promoted.append(f"PostgreSQL read-write at {time.ctime()}")
+            self.samples += 1
+            self.halt.wait(1)
+
+    def stop(self) -> list[str]:
+        self.halt.set()
+        self.join(timeout=60)
+        return self.promoted
+
+
+def start_clone(lab: labkit.Lab, standby: str, sc: "pgkit.Scenario") -> None:
+    """Take STANDBY's node down, wipe its data and slow its link: after the
+    fence reboot the agent clones it. Returns once pg_basebackup runs there."""
+    with sc.writes_may_wait("standby's node lost: sync waits until it is fenced and dropped"):
+        lab.run("kill-node", standby)
+        wipe_data(lab, standby)
+        slow_link(standby)
+        labkit.wait_for(f"pg_basebackup running on {standby}",
+                        lambda: tool_running(lab, standby, "pg_basebackup"), timeout=240, interval=0.5)
+    time.sleep(5)   # well into the copy (PG_VERSION comes first, pg_control last)
+
+
+def node_killed_mid_clone(lab: labkit.Lab, primary: str, standby: str, sc: "pgkit.Scenario") -> tuple[str, str]:
+    """The standby's node dies while it clones; after its fence reboot it
+    rejoins by itself."""
+    fill(lab, primary)
+    try:
+        start_clone(lab, standby, sc)
+        lab.run("kill-node", standby)
+    finally:
+        unslow_link(standby)
+    sc.more_acks(1, timeout=240)
+    return primary, standby
+
+
+def primary_lost_while_peer_clones(lab: labkit.Lab, primary: str, standby: str,
+                                   sc: "pgkit.Scenario", watch: Optional[RoleWatch] = None) -> tuple[str, str]:
+    """The primary's node dies while the standby clones: no failover target
+    exists; the primary comes back after its fence reboot and is promoted
+    again, the standby then finishes its rejoin. WATCH (started here when
+    given) samples the standby's roles until the primary is promoted again."""
+    fill(lab, primary)
+    try:
+        start_clone(lab, standby, sc)
+        if watch:
+            watch.start()
+        with sc.writes_may_wait("no primary until the old one is back from its fence reboot"):
+            lab.run("kill-node", primary)
+            unslow_link(standby)
+            pgkit.wait_promoted(lab, primary, observer=primary, timeout=400)
+            sc.more_acks(1, timeout=240)
+    finally:
+        unslow_link(standby)
+    return primary, standby
+
+
+def last_wal_record(lab: labkit.Lab, node: str) -> int:
+    """LSN of the last valid WAL record in NODE's data directory (NODE off):
+    pg_waldump from the last checkpoint's redo point on its timeline reads
+    until the WAL ends (recycled segments stop it as well)."""
+    data = pgkit.data_dir(lab, node)
+    control = subprocess.run([f"{pgkit.PGBIN}/pg_controldata", str(data)], capture_output=True,
+                             text=True, timeout=30, check=True).stdout
+    fields = dict(line.split(":", 1) for line in control.splitlines() if ":" in line)
+    redo = fields["Latest checkpoint's REDO location"].strip()
+    tli = fields["Latest checkpoint's TimeLineID"].strip()
+    out = subprocess.run([f"{pgkit.PGBIN}/pg_waldump", "-p", str(data / "pg_wal"), "-t", tli, "-s", redo],
+                         capture_output=True, text=True, timeout=120).stdout
+    last = [line.split("lsn: ", 1)[1].split(",", 1)[0] for line in out.splitlines() if "lsn: " in line]
+    assert last, f"no WAL record after {redo} on {node}"
+    hi, lo = last[-1].split("/")
+    return (int(hi, 16) << 32) | int(lo, 16)
+
+
+def both_killed(lab: labkit.Lab, primary: str, standby: str, sc: "pgkit.Scenario") -> tuple[str, str]:
+    """Both nodes die at the same moment under writes; nobody is left to
+    fence, so both are booted again (power restored) after a pause. The node
+    with the newest WAL must be promoted; with equal WAL either may be."""
+    with sc.writes_may_wait("both nodes down until they are booted again"):
+        kill_nodes(lab, primary, standby)
+        ends = {n: last_wal_record(lab, n) for n in (primary, standby)}
+        print(f"last WAL record after both were killed: {ends}")
+        boot_nodes(lab, primary, standby)
+        promoted = labkit.wait_for("a promoted node", lambda: pgkit.promoted_nodes(lab, primary), timeout=400)
+        sc.more_acks(1, timeout=240)
+    if ends[primary] == ends[standby]:
+        return promoted[0], pgkit.other(promoted[0])
+    newest = max(ends, key=ends.get)
+    return newest, pgkit.other(newest)

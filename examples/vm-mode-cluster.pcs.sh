@@ -23,7 +23,7 @@ pcs property set stonith-enabled=true stonith-action=reboot \
     no-quorum-policy=stop priority-fencing-delay=5s cluster-recheck-interval=1min
 # "resource defaults update" (pcs >= 0.10.7): the plain "resource defaults
 # name=value" form is deprecated.
-pcs resource defaults update resource-stickiness=100 migration-threshold=1
+pcs resource defaults update resource-stickiness=100 migration-threshold=1 failure-timeout=60s
 
 # Fencing: one device per node (placeholders; use your BMC addresses and a
 # user that may power-cycle). pcmk_delay_base on one device lets that node win

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "pgtwin/agent/clone_job.hpp"
+#include "pgtwin/agent/status.hpp"
 #include "pgtwin/ocf/params.hpp"
 #include "pgtwin/sys/detach.hpp"
 #include "pgtwin/sys/process.hpp"
@@ -181,6 +182,27 @@ TEST(CloneMonitorDecision, Rows) {
     EXPECT_EQ(decide_clone_monitor(job(kJobStopped), false, true, false)->status, Status::ErrGeneric);
     EXPECT_FALSE(decide_clone_monitor(job(kJobStopped), false, false, false));
     EXPECT_FALSE(decide_clone_monitor(std::nullopt, false, false, false));
+}
+
+TEST(CloneJobStatus, ShowsTheJobInJsonTextAndTheNextLine) {
+    StatusFacts f;
+    f.resource = "pgsql";
+    f.local.node = "psql2";
+    f.local.role = "standby";
+    f.local.in_progress = "clone";
+    f.local.clone_job = CloneJobFacts{kJobCloning, 4242, true, 10 * 1024 * 1024, 40 * 1024 * 1024, 1024 * 1024, ""};
+    auto j = status_json(f)["local"]["clone_job"];
+    EXPECT_EQ(j["phase"], "cloning");
+    EXPECT_EQ(j["pid"], 4242);
+    EXPECT_EQ(j["alive"], true);
+    EXPECT_EQ(j["done_bytes"], 10 * 1024 * 1024);
+    EXPECT_EQ(j["total_bytes"], 40 * 1024 * 1024);
+    EXPECT_EQ(j["rate_bytes_per_second"], 1024 * 1024);
+    EXPECT_TRUE(j["error"].is_null());
+    EXPECT_EQ(next_step(f), "clone job running (cloning): not promotable until it streams");
+    EXPECT_NE(status_text(f).find("clone job: cloning 10.0 MB of 40.0 MB"), std::string::npos) << status_text(f);
+    f.local.clone_job.reset();
+    EXPECT_TRUE(status_json(f)["local"]["clone_job"].is_null());
 }
 
 TEST(CloneMaxRate, AcceptsWhatPgBasebackupAccepts) {

@@ -33,6 +33,8 @@ Error errno_error(const std::string& what, int err) {
         ::_exit(127);
     }
     ::syscall(SYS_close_range, kReadyFd + 1, ~0U, 0);
+    // Ignored dispositions survive exec: stop's SIGTERM must work.
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -134,7 +134,12 @@ TEST_F(CloneJobActions, StopKillsTheJobsProcessGroupAndKeepsTheMarker) {
     auto pid = sys::start_detached(cmd, Millis{10000});
     ASSERT_TRUE(pid.ok()) << pid.error().message;
     record_job(*pid, true);
-    auto c = ctx();
+    // A real clock: stop waits for a real process to end.
+    SystemClock real;
+    agent::Context c{cfg,      meta,      notify,         "psql1",
+                     "psql2",  "pgsql",   (m_dir / "state").string(), runner,
+                     real,     *backend,  connector,      cluster,
+                     Deadline(real, Millis{20000})};
     auto o = agent::action_stop(c);
     EXPECT_EQ(o.status, Status::Success) << o.reason;
     EXPECT_FALSE(sys::process_alive(*pid));

@@ -68,7 +68,9 @@ public:
 
     void operator()(std::string_view chunk) {
         auto p = m_reader.feed(chunk);
-        if (!m_reader.last_message().empty()) m_state.error = m_reader.last_message();
+        // Only errors: pg_basebackup also reports "waiting for checkpoint".
+        const std::string& said = m_reader.last_message();
+        if (said.find("error") != std::string::npos || said.find("FATAL") != std::string::npos) m_state.error = said;
         if (!p) return;
         auto now = m_ctx.clock.now();
         if (now - m_saved >= kStateEvery) {

@@ -5,8 +5,8 @@
 
 #include <charconv>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/sys/detach.hpp"
@@ -16,7 +16,9 @@ namespace pgtwin::agent {
 
 namespace {
 
-std::string base_path(const Context& ctx) { return ctx.state_dir + "/" + ctx.resource + "-" + ctx.node + ".clone"; }
+std::string base_path(const Context& ctx) {
+    return ctx.state_dir + "/" + ctx.resource + "-" + ctx.node + ".clone";
+}
 
 std::optional<long long> parse_number(std::string_view text) {
     long long v = 0;
@@ -33,13 +35,17 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::string clone_state_path(const Context& ctx) { return base_path(ctx) + ".json"; }
-std::string clone_log_path(const Context& ctx) { return base_path(ctx) + ".log"; }
+std::string clone_state_path(const Context& ctx) {
+    return base_path(ctx) + ".json";
+}
+std::string clone_log_path(const Context& ctx) {
+    return base_path(ctx) + ".log";
+}
 
 std::string format_clone_state(const CloneJobState& s) {
-    nlohmann::json j{{"pid", s.pid},           {"start_time", s.start_time}, {"phase", s.phase},
-                     {"source", s.source},     {"started_at", s.started_at}, {"updated_at", s.updated_at},
-                     {"done_kb", s.done_kb},   {"total_kb", s.total_kb},     {"rate_kbs", s.rate_kbs},
+    nlohmann::json j{{"pid", s.pid},         {"start_time", s.start_time}, {"phase", s.phase},
+                     {"source", s.source},   {"started_at", s.started_at}, {"updated_at", s.updated_at},
+                     {"done_kb", s.done_kb}, {"total_kb", s.total_kb},     {"rate_kbs", s.rate_kbs},
                      {"error", s.error}};
     return j.dump();
 }
@@ -53,9 +59,14 @@ std::optional<CloneJobState> parse_clone_state(std::string_view text) {
     CloneJobState s;
     s.pid = j["pid"].get<long>();
     s.phase = j["phase"].get<std::string>();
-    if (j.contains("start_time") && j["start_time"].is_number_unsigned()) s.start_time = j["start_time"].get<unsigned long long>();
-    auto text_of = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
-    auto int_of = [&](const char* k) { return j.contains(k) && j[k].is_number_integer() ? j[k].get<long long>() : 0LL; };
+    if (j.contains("start_time") && j["start_time"].is_number_unsigned())
+        s.start_time = j["start_time"].get<unsigned long long>();
+    auto text_of = [&](const char* k) {
+        return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+    };
+    auto int_of = [&](const char* k) {
+        return j.contains(k) && j[k].is_number_integer() ? j[k].get<long long>() : 0LL;
+    };
     s.source = text_of("source");
     s.error = text_of("error");
     s.started_at = int_of("started_at");
@@ -131,8 +142,8 @@ std::optional<CloneProgress> ProgressReader::feed(std::string_view chunk) {
 
 std::vector<std::string> basebackup_args(const std::string& data_dir, const std::string& conninfo,
                                          const std::string& slot, const std::string& max_rate) {
-    std::vector<std::string> args{"-D", data_dir, "-d", conninfo, "-X", "stream", "-c", "fast", "-S", slot, "-w",
-                                  "--progress"};
+    std::vector<std::string> args{"-D", data_dir, "-d", conninfo, "-X", "stream",
+                                  "-c", "fast",   "-S", slot,     "-w", "--progress"};
     if (!max_rate.empty()) args.push_back("--max-rate=" + max_rate);
     return args;
 }

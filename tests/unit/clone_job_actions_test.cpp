@@ -136,9 +136,18 @@ TEST_F(CloneJobActions, StopKillsTheJobsProcessGroupAndKeepsTheMarker) {
     record_job(*pid, true);
     // A real clock: stop waits for a real process to end.
     SystemClock real;
-    agent::Context c{cfg,      meta,      notify,         "psql1",
-                     "psql2",  "pgsql",   (m_dir / "state").string(), runner,
-                     real,     *backend,  connector,      cluster,
+    agent::Context c{cfg,
+                     meta,
+                     notify,
+                     "psql1",
+                     "psql2",
+                     "pgsql",
+                     (m_dir / "state").string(),
+                     runner,
+                     real,
+                     *backend,
+                     connector,
+                     cluster,
                      Deadline(real, Millis{20000})};
     auto o = agent::action_stop(c);
     EXPECT_EQ(o.status, Status::Success) << o.reason;

@@ -113,8 +113,8 @@ TEST(CloneProgressParser, ReadsDoneAndTotal) {
     p = parse_progress_line("67890/67890 kB (100%), 1/1 tablespace (...ata/base/16384/2619)");
     ASSERT_TRUE(p);
     EXPECT_EQ(p->done_kb, 67890);
-    for (const char* other : {"pg_basebackup: error: could not connect", "waiting for checkpoint", "",
-                              "12/ab kB (1%)", "x/1 kB (1%)", "1/2 MB (50%)"}) {
+    for (const char* other : {"pg_basebackup: error: could not connect", "waiting for checkpoint", "", "12/ab kB (1%)",
+                              "x/1 kB (1%)", "1/2 MB (50%)"}) {
         EXPECT_FALSE(parse_progress_line(other)) << other;
     }
 }
@@ -132,8 +132,8 @@ TEST(CloneProgressParser, JoinsChunksAndKeepsTheLastMessage) {
 }
 
 TEST(CloneArgv, StreamsWalThroughTheSlotWithProgressAndAnOptionalRate) {
-    std::vector<std::string> base{"-D", "/d", "-d", "host=a", "-X", "stream", "-c", "fast", "-S", "pgtwin_b", "-w",
-                                  "--progress"};
+    std::vector<std::string> base{"-D", "/d",   "-d", "host=a",   "-X", "stream",
+                                  "-c", "fast", "-S", "pgtwin_b", "-w", "--progress"};
     EXPECT_EQ(basebackup_args("/d", "host=a", "pgtwin_b", ""), base);
     auto limited = base;
     limited.push_back("--max-rate=512k");
@@ -237,7 +237,8 @@ TEST(DetachedJob, RunsInItsOwnSessionUntilItsGroupIsKilled) {
     EXPECT_EQ(::getpgid(*pid), *pid);
     EXPECT_TRUE(sys::process_start_time(*pid));
     EXPECT_TRUE(sys::signal_group(*pid, SIGKILL));
-    for (int i = 0; i < 200 && sys::process_alive(*pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && sys::process_alive(*pid); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_FALSE(sys::process_alive(*pid));
     std::filesystem::remove_all(tmpl);
 }

@@ -28,13 +28,13 @@ struct CloneJobState {
     long pid = 0;
     unsigned long long start_time = 0;  // /proc/<pid>/stat field 22: a reused pid differs
     std::string phase = kJobCloning;
-    std::string source;                 // the peer cloned from
-    long long started_at = 0;           // unix seconds
-    long long updated_at = 0;           // unix seconds
+    std::string source;        // the peer cloned from
+    long long started_at = 0;  // unix seconds
+    long long updated_at = 0;  // unix seconds
     long long done_kb = 0;
     long long total_kb = 0;
-    double rate_kbs = 0;                // over the last progress interval
-    std::string error;                  // last error line when failed
+    double rate_kbs = 0;  // over the last progress interval
+    std::string error;    // last error line when failed
 };
 
 // <state_dir>/<rsc>-<node>.clone.json and .clone.log.

@@ -17,6 +17,7 @@
 #include "pgtwin/agent/rebuild.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/sys/detach.hpp"
+#include "pgtwin/sys/files.hpp"
 
 extern char** environ;
 
@@ -54,6 +55,10 @@ Result<void> launch_detached(Context& ctx) {
     for (char** e = environ; e && *e; ++e) cmd.env.emplace_back(*e);
     cmd.env.emplace_back("PGTWIN_LOG_STDERR=1");
     cmd.log_path = clone_log_path(ctx);
+    // The job's log opens before the job writes its first state.
+    if (auto r = sys::make_directories(ctx.state_dir, 0700, ::geteuid(), ::getegid()); !r) {
+        return fail(r.error().kind, "cannot create the state directory: " + r.error().message);
+    }
     auto pid = sys::start_detached(cmd, kReadyWait);
     if (!pid) return pid.error();
     spdlog::info("Clone job started. [pid: {}, log: {}]", *pid, cmd.log_path);

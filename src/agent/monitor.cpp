@@ -5,10 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/sys/detach.hpp"
 
 namespace pgtwin::agent {
 
@@ -121,9 +123,25 @@ Outcome check_standby(Context& ctx, pg::Session& session, const pg::InstanceStat
     return fail_not_streaming(ctx, status.position.lsn);
 }
 
+// While a clone job lives the node runs, unpromoted and never promotable;
+// a dead or failed job is a failure Pacemaker recovers (start re-clones).
+std::optional<Outcome> check_clone_job(Context& ctx) {
+    auto job = load_clone_state(ctx);
+    auto probe = [](long pid) { return sys::process_start_time(static_cast<pid_t>(pid)); };
+    bool alive = job && clone_job_alive(*job, probe);
+    auto outcome = decide_clone_monitor(job, alive, has_marker(ctx, DataMarker::Clone), ctx.meta.is_probe());
+    if (outcome && alive && !ctx.meta.is_probe()) {
+        AgentState state = load_state(ctx);
+        (void)publish_score(ctx, state, ctx.node, kNotPromotableScore);
+        save_state(ctx, state);
+    }
+    return outcome;
+}
+
 }  // namespace
 
 Outcome action_monitor(Context& ctx) {
+    if (auto job = check_clone_job(ctx)) return *job;
     MonitorFacts facts;
     facts.data_present = data_present(ctx);
     std::unique_ptr<pg::Session> session;

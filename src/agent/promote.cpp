@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/clone_job.hpp"
+#include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
@@ -186,6 +188,10 @@ void after_promotion(Context& ctx, AgentState& state) {
 }  // namespace
 
 Outcome action_promote(Context& ctx) {
+    // A half-made copy never runs read-write, whatever its rep-state says.
+    if (has_marker(ctx, DataMarker::Clone) || live_clone_job(ctx)) {
+        return refuse("a clone of " + ctx.peer + " is in progress on this node");
+    }
     auto s = connect_local(ctx, kLocalCap);
     if (!s) return {ocf::Status::ErrGeneric, "cannot promote: PostgreSQL does not answer: " + s.error().message};
     auto self = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
@@ -128,28 +129,30 @@ Result<void> discard_partial_clone(Context& ctx) {
     return set_aside_data_dir(ctx);
 }
 
-Result<void> clone_from_peer(Context& ctx) {
+Result<void> clone_from_peer(Context& ctx, const std::function<void(std::string_view)>& on_stderr) {
     if (auto r = create_peer_slot(ctx); !r) {
         return fail(r.error().kind, "cannot create replication slot on " + ctx.peer + ": " + r.error().message);
     }
-    Millis budget = std::chrono::duration_cast<Millis>(ctx.cfg.basebackup_timeout);
-    Millis left = ctx.deadline.remaining() > kStartReserve ? ctx.deadline.remaining() - kStartReserve : Millis{0};
-    budget = std::min(budget, left);
-    spdlog::info("Cloning the peer with pg_basebackup. [source: {}, budget_s: {}]", ctx.peer, budget.count() / 1000);
+    spdlog::info("Cloning the peer with pg_basebackup. [source: {}, max_rate: {}]", ctx.peer,
+                 ctx.cfg.clone_max_rate.empty() ? std::string("unlimited") : ctx.cfg.clone_max_rate);
     // Marked before the first byte: a kill or reboot mid-clone leaves a
     // directory that start must recognise and replace, not run.
     if (auto r = set_marker(ctx, DataMarker::Clone); !r) return r;
-    auto res = run_tool(ctx, backend::Tool::PgBasebackup,
-                        {"-D", ctx.backend.data_dir_for_tools(), "-d", peer_tool_conninfo(ctx), "-X", "stream",
-                         "-c", "fast", "-S", slot_name_for(ctx, ctx.node), "-w"},
-                        budget);
-    if (res && res->success()) {
-        clear_all_markers(ctx);
-        return ok();
-    }
+    // The clone job runs it without a deadline of its own (a clone takes as
+    // long as the database needs); only the job's outer bound applies.
+    auto cmd = ctx.backend.tool_command(backend::Tool::PgBasebackup,
+                                        basebackup_args(ctx.backend.data_dir_for_tools(), peer_tool_conninfo(ctx),
+                                                        slot_name_for(ctx, ctx.node), ctx.cfg.clone_max_rate),
+                                        ctx.deadline);
+    if (!cmd) return cmd.error();
+    cmd->timeout = ctx.deadline.remaining();
+    cmd->on_stderr = on_stderr;
+    auto res = ctx.runner.run(*cmd);
+    if (res && res->success()) return ok();  // the marker stays until PostgreSQL runs
     // The directory was empty before: whatever is there now is a partial copy.
     if (empty_directory(ctx.backend.host_data_dir())) clear_marker(ctx, DataMarker::Clone);
     if (!res) return fail(res.error().kind, "pg_basebackup from " + ctx.peer + " failed: " + res.error().message);
+    if (res->timed_out) return fail(ErrorKind::Timeout, "pg_basebackup from " + ctx.peer + " did not finish in time");
     return fail(ErrorKind::Generic, "pg_basebackup from " + ctx.peer + " failed: " + tail_lines(res->err, 2));
 }
 

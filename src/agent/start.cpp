@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/rebuild.hpp"
@@ -18,6 +19,11 @@ namespace {
 constexpr Millis kPeerWaitCap{60000};
 constexpr Millis kPollInterval{500};
 constexpr Millis kLocalCap{5000};
+
+// How this start's clone ended (set by clone_with_state): no clone, the job
+// finished (PostgreSQL runs), or the job goes on after start returns.
+enum class CloneRun { None, Finished, Continues };
+CloneRun g_clone_run = CloneRun::None;
 
 Outcome failed(const Error& e, const std::string& what) {
     return {ocf::status_for(e.kind), what + ": " + e.message};
@@ -58,7 +64,12 @@ Result<void> clone_with_state(Context& ctx) {
         return fail(r.error().kind, "cannot record this node's replication state before cloning: " + r.error().message);
     }
     spdlog::info("Replication state recorded for the clone. [node: {}, state: {}]", ctx.node, mine);
-    return clone_from_peer(ctx);
+    // The clone runs in a job that outlives this action: no start timeout
+    // fits every database size.
+    auto finished = hand_clone_to_job(ctx);
+    if (!finished) return finished.error();
+    g_clone_run = *finished ? CloneRun::Finished : CloneRun::Continues;
+    return ok();
 }
 
 Result<void> initialise_empty(Context& ctx, bool& initialised) {
@@ -191,11 +202,27 @@ Outcome action_start(Context& ctx) {
     }
     bool was_clean_primary = false;
     PeerProbe peer;
-    if (auto r = prepare_data(ctx, was_clean_primary, peer); !r) return failed(r.error(), "start failed");
-    if (auto r = write_standby_config(ctx); !r) return failed(r.error(), "cannot write the standby configuration");
-    spdlog::info("Starting PostgreSQL as a standby. [node: {}, primary: {}]", ctx.node,
-                 peer.role == PeerRole::Primary ? ctx.peer : std::string("none"));
-    if (auto r = ctx.backend.start(ctx.deadline); !r) return failed(r.error(), "PostgreSQL did not start");
+    g_clone_run = CloneRun::None;
+    if (live_clone_job(ctx)) {
+        // Started again while a clone job runs: follow it, never a second one.
+        auto finished = hand_clone_to_job(ctx);
+        if (!finished) return failed(finished.error(), "start failed");
+        g_clone_run = *finished ? CloneRun::Finished : CloneRun::Continues;
+        peer = find_peer_primary(ctx);
+    } else if (auto r = prepare_data(ctx, was_clean_primary, peer); !r) {
+        return failed(r.error(), "start failed");
+    }
+    // Monitor reports the node running, not promotable, while the job lives.
+    if (g_clone_run == CloneRun::Continues) return {ocf::Status::Success, ""};
+    if (g_clone_run == CloneRun::None) {
+        // A job recorded by an earlier life of this instance no longer
+        // describes this directory: settle it so monitor does not judge by it.
+        (void)stop_clone_job(ctx, ctx.deadline);
+        if (auto r = write_standby_config(ctx); !r) return failed(r.error(), "cannot write the standby configuration");
+        spdlog::info("Starting PostgreSQL as a standby. [node: {}, primary: {}]", ctx.node,
+                     peer.role == PeerRole::Primary ? ctx.peer : std::string("none"));
+        if (auto r = ctx.backend.start(ctx.deadline); !r) return failed(r.error(), "PostgreSQL did not start");
+    }
     auto st = wait_until_answering(ctx);
     if (!st) return failed(st.error(), "PostgreSQL started but does not answer");
     // A peer whose role is unknown may be a primary: no bootstrap score.

@@ -21,6 +21,9 @@ json opt(const std::optional<T>& v) {
 
 std::string repair_step(const StatusFacts& f) {
     const std::string& p = f.local.in_progress;
+    if (f.local.clone_job && f.local.clone_job->alive) {
+        return "clone job running (" + f.local.clone_job->phase + "): not promotable until it streams";
+    }
     if (p == "clone") return "start will re-clone: interrupted clone";
     if (p == "rewind") return "start will rewind again (else re-clone): interrupted pg_rewind";
     if (p == "rebuild") return "start will re-clone: marked for rebuild (its WAL is gone on the primary)";
@@ -64,6 +67,13 @@ json node_json(const NodeFacts& n) {
     }
     json copies = json::array();
     for (const auto& c : n.data_copies) copies.push_back({{"path", c.path}, {"bytes", opt(c.bytes)}});
+    json job = nullptr;
+    if (n.clone_job) {
+        const auto& c = *n.clone_job;
+        job = {{"phase", c.phase}, {"pid", c.pid}, {"alive", c.alive}, {"done_bytes", c.done_bytes},
+               {"total_bytes", c.total_bytes}, {"rate_bytes_per_second", c.rate_bytes_per_second},
+               {"error", c.error.empty() ? json(nullptr) : json(c.error)}};
+    }
     return {{"node", n.node},
             {"role", n.role},
             {"timeline", opt(n.timeline)},
@@ -77,6 +87,7 @@ json node_json(const NodeFacts& n) {
             {"in_progress", n.in_progress.empty() ? json(nullptr) : json(n.in_progress)},
             {"pgdata_bytes", opt(n.pgdata_bytes)},
             {"data_copies", copies},
+            {"clone_job", job},
             {"errors", n.errors}};
 }
 
@@ -104,6 +115,13 @@ std::string node_text(const NodeFacts& n, const std::string& title) {
     if (!n.in_progress.empty()) {
         out += fmt::format("  in progress: {} (pgdata {})\n", n.in_progress,
                            n.pgdata_bytes ? human_bytes(static_cast<std::int64_t>(*n.pgdata_bytes)) : "-");
+    }
+    if (n.clone_job) {
+        const auto& c = *n.clone_job;
+        out += fmt::format("  clone job: {}{} {} of {} at {}/s (pid {}){}\n", c.phase, c.alive ? "" : " (not running)",
+                           human_bytes(c.done_bytes), human_bytes(c.total_bytes),
+                           human_bytes(static_cast<std::int64_t>(c.rate_bytes_per_second)), c.pid,
+                           c.error.empty() ? "" : ": " + c.error);
     }
     for (const auto& c : n.data_copies) {
         out += fmt::format("  kept copy: {} ({})\n", c.path,

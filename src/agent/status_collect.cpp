@@ -3,9 +3,11 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/status.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/sys/detach.hpp"
 
 namespace fs = std::filesystem;
 
@@ -128,6 +130,14 @@ void read_pacemaker(Context& ctx, NodeFacts& n) {
     else n.errors.push_back("promotion score: " + s.error().message);
 }
 
+void read_clone_job(Context& ctx, NodeFacts& n) {
+    auto s = load_clone_state(ctx);
+    if (!s) return;
+    auto probe = [](long pid) { return sys::process_start_time(static_cast<pid_t>(pid)); };
+    n.clone_job = CloneJobFacts{s->phase, s->pid, clone_job_alive(*s, probe), s->done_kb * 1024, s->total_kb * 1024,
+                                s->rate_kbs * 1024, s->error};
+}
+
 void read_data_dir(Context& ctx, NodeFacts& n) {
     switch (data_trust(ctx)) {
         case DataTrust::Trusted: break;
@@ -138,6 +148,7 @@ void read_data_dir(Context& ctx, NodeFacts& n) {
     }
     fs::path data = data_dir_path(ctx);
     if (!n.in_progress.empty()) n.pgdata_bytes = tree_bytes(data);
+    read_clone_job(ctx, n);
     fs::path base = ctx.cfg.backup_dir.empty() ? data.parent_path() : fs::path(ctx.cfg.backup_dir);
     std::string prefix = data.filename().string() + ".pgtwin-backup-";
     std::error_code ec;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/agent/publish.hpp"
 
 namespace pgtwin::agent {
@@ -15,6 +16,11 @@ constexpr Millis kReportMargin{1000};
 }  // namespace
 
 Outcome action_stop(Context& ctx) {
+    // The clone job first: it may be about to start PostgreSQL. Its clone
+    // marker stays, so the next start clones again.
+    if (auto r = stop_clone_job(ctx, ctx.deadline.shortened(kReportMargin)); !r) {
+        return {ocf::status_for(r.error().kind), "stop failed: " + r.error().message};
+    }
     auto r = ctx.backend.stop(backend::StopMode::Fast, ctx.deadline.shortened(kReportMargin));
     if (!r) return {ocf::status_for(r.error().kind), "stop failed: " + r.error().message};
     AgentState state = load_state(ctx);

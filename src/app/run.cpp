@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/app/logging.hpp"
 #include "pgtwin/app/status_cmd.hpp"
 #include "pgtwin/app/storage_cmd.hpp"
@@ -16,6 +17,7 @@
 #include "pgtwin/ocf/metadata.hpp"
 #include "pgtwin/ocf/status.hpp"
 #include "pgtwin/pcmk/cluster.hpp"
+#include "pgtwin/sys/detach.hpp"
 #include "pgtwin/sys/process_runner.hpp"
 
 namespace pgtwin::app {
@@ -29,6 +31,10 @@ constexpr const char* kUsage =
     "       pgtwin version | pgtwin params-doc | pgtwin storage {plan|init|snapshot} --help\n"
     "       pgtwin status [--json|--prometheus] [--resource NAME]\n"
     "pgtwin is an OCF resource agent (ocf:pgtwin:pgtwin); Pacemaker passes its parameters as OCF_RESKEY_*.\n";
+
+// Hidden: the supervised clone job that start launches (clone_job.hpp).
+constexpr const char* kCloneJob = "clone-job";
+constexpr Millis kCloneJobBound{std::chrono::hours{24 * 30}};
 
 constexpr const char* kMethods =
     "start\nstop\nmonitor\npromote\ndemote\nnotify\nvalidate-all\nmeta-data\nmethods\nusage\n";
@@ -84,7 +90,10 @@ int run_action(const std::string& action, const ocf::EnvMap& env) {
     ocf::MetaEnv meta = ocf::parse_meta(env);
     // Keep a margin so the agent always answers before Pacemaker's timeout.
     Millis margin = std::min(Millis{2000}, meta.timeout / 10);
-    Deadline deadline(clock, meta.timeout - margin);
+    // The clone job outlives the start action on purpose: a clone takes as
+    // long as the database needs; the bound only keeps timeouts finite.
+    const bool clone_job = action == kCloneJob;
+    Deadline deadline(clock, clone_job ? kCloneJobBound : meta.timeout - margin);
     sys::ProcessRunner runner;
     auto cluster = pcmk::make_cli_cluster(runner, resource);
     std::string node = node_name(meta, *cluster, deadline.capped(Millis{5000}));
@@ -116,6 +125,7 @@ int run_action(const std::string& action, const ocf::EnvMap& env) {
                        deadline};
     spdlog::debug("Action starting. [action: {}, node: {}, peer: {}, mode: {}, timeout_ms: {}]", action, node,
                   ctx.peer, (*backend)->mode_name(), meta.timeout.count());
+    if (clone_job) return finish(agent::run_clone_job(ctx, sys::signal_ready), action);
     return finish(agent::dispatch(action, ctx), action);
 }
 
@@ -149,7 +159,7 @@ int run(const std::vector<std::string>& args, const ocf::EnvMap& env) {
     }
     if (action == "storage") return run_storage_command(args);
     if (action == "status") return run_status_command(args, env);
-    if (!agent::is_agent_action(action)) {
+    if (!agent::is_agent_action(action) && action != kCloneJob) {
         std::cerr << kUsage;
         ocf::print_exit_reason(action.empty() ? "no action given" : "unknown action '" + action + "'");
         return ocf::to_int(Status::ErrUnimplemented);

@@ -53,6 +53,24 @@ Result<void> check_container_name(std::string_view v) {
     return check_name(v);
 }
 
+// pg_basebackup --max-rate: kB/s, or with a k or M suffix, 32 kB/s to 1024 MB/s
+// (pg_basebackup's own bounds, checked here so a bad value fails validate).
+Result<void> check_max_rate(std::string_view v) {
+    if (v.empty()) return ok();
+    std::string_view digits = v;
+    long long factor = 1;
+    if (v.back() == 'k' || v.back() == 'M') {
+        factor = v.back() == 'M' ? 1024 : 1;
+        digits.remove_suffix(1);
+    }
+    bool numeric = !digits.empty() && digits.size() <= 9 && digits.find_first_not_of("0123456789") == std::string_view::npos;
+    long long kb = numeric ? std::stoll(std::string(digits)) * factor : 0;
+    if (kb < 32 || kb > 1024 * 1024) {
+        return detail::invalid("'" + std::string(v) + "' is not a rate from 32k to 1024M (kB/s, suffix k or M)");
+    }
+    return ok();
+}
+
 constexpr std::string_view k_instance = "PostgreSQL instance";
 constexpr std::string_view k_replication = "Replication";
 constexpr std::string_view k_rebuild = "Rebuild and rejoin";
@@ -225,13 +243,18 @@ std::vector<ParamSpec> rebuild_params() {
          .section = k_rebuild, .apply = set_checked<&Config::backup_dir, check_absolute_path>},
         {.name = "basebackup_timeout", .type = ParamType::Integer, .default_value = "3600",
          .shortdesc = "pg_basebackup time limit (seconds)",
-         .longdesc = "Seconds pg_basebackup may run (a trailing \"s\" is accepted); the start "
-                     "operation's timeout bounds it too.",
+         .longdesc = "Accepted for compatibility; clones no longer have a time limit: start hands "
+                     "pg_basebackup to a supervised clone job that runs as long as the copy needs.",
          .section = k_rebuild, .min_value = 1, .max_value = 604800, .seconds_suffix = true,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              c.basebackup_timeout = std::chrono::seconds{v.integer};
              return ok();
          }},
+        {.name = "clone_max_rate",
+         .shortdesc = "Clone bandwidth limit",
+         .longdesc = "pg_basebackup --max-rate for clones: kilobytes per second, or with a k or M "
+                     "suffix, from 32k to 1024M. Empty: unlimited.",
+         .section = k_rebuild, .apply = set_checked<&Config::clone_max_rate, check_max_rate>},
         {.name = "auto_rewind", .type = ParamType::Boolean, .default_value = "true",
          .shortdesc = "Repair a diverged node with pg_rewind",
          .longdesc = "Run pg_rewind when this node's data has diverged from the primary's.",

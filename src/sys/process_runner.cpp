@@ -15,6 +15,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <functional>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -206,8 +207,9 @@ bool wait_for_exec(int fd, SteadyClock::time_point end, std::optional<ChildRepor
 // One running child: feeds stdin, collects stdout/stderr, enforces the deadline.
 class Session {
 public:
-    Session(pid_t pid, Pipes& p, const std::optional<std::string>& input, SteadyClock::time_point end)
-        : m_pid(pid), m_pidfd(open_pidfd(pid)), m_in(std::move(p.in.write)), m_out(std::move(p.out.read)),
+    Session(pid_t pid, Pipes& p, const std::optional<std::string>& input, SteadyClock::time_point end,
+            std::function<void(std::string_view)> on_err = {})
+        : m_on_err(std::move(on_err)), m_pid(pid), m_pidfd(open_pidfd(pid)), m_in(std::move(p.in.write)), m_out(std::move(p.out.read)),
           m_err(std::move(p.err.read)), m_input(input ? std::string_view(*input) : std::string_view{}), m_end(end) {
         if (m_input.empty()) m_in.reset();
     }
@@ -226,7 +228,7 @@ public:
         // The child is gone; a daemonized grandchild may still hold the pipes,
         // so take what is readable now and do not wait for EOF.
         drain(m_out, m_result.out);
-        drain(m_err, m_result.err);
+        drain_err();
         decode(status);
         return std::move(m_result);
     }
@@ -248,7 +250,7 @@ private:
             if (fds[i].revents == 0) continue;
             if (fds[i].fd == m_in.get()) pump_stdin();
             else if (fds[i].fd == m_out.get()) drain(m_out, m_result.out);
-            else if (fds[i].fd == m_err.get()) drain(m_err, m_result.err);
+            else if (fds[i].fd == m_err.get()) drain_err();
         }
     }
 
@@ -283,6 +285,12 @@ private:
         }
     }
 
+    void drain_err() {
+        std::size_t before = m_result.err.size();
+        drain(m_err, m_result.err);
+        if (m_on_err && m_result.err.size() > before) m_on_err(std::string_view(m_result.err).substr(before));
+    }
+
     void decode(int status) {
         if (status == kStatusUnknown) return;  // exit_code stays -1
         if (WIFEXITED(status)) {
@@ -292,6 +300,7 @@ private:
         }
     }
 
+    std::function<void(std::string_view)> m_on_err;
     pid_t m_pid;
     UniqueFd m_pidfd;
     UniqueFd m_in, m_out, m_err;
@@ -343,7 +352,7 @@ Result<CommandResult> run_started(const SpawnPlan& plan, pid_t pid, Pipes& pipes
         reap_blocking(pid, status);
         return detail::report_to_error(plan, *report);
     }
-    Session session(pid, pipes, cmd.stdin_data, end);
+    Session session(pid, pipes, cmd.stdin_data, end, cmd.on_stderr);
     CommandResult result = session.run();
     if (session.saw_epipe()) sigpipe.consume_pending();
     return result;

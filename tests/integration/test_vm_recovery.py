@@ -13,6 +13,7 @@ sends, and the copy flows from the source) so that the kill lands inside the
 clone or rewind; the shaping is removed before recovery.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 from agent import agent_env, expect_rc, monitor, wait_streaming
-from lab import agent_binary, alive, wait_for
+from lab import RESOURCE, agent_binary, alive, wait_for
 from test_vm_rejoin import assert_rejoined, make_divergence
 
 SLOW_RATE = "4mbit"
@@ -77,6 +78,12 @@ def assert_tools_die_with_agent(name, data):
     assert not orphans, f"{name} outlived the killed agent: {orphans}"
 
 
+def kill_clone_job(host):
+    """SIGKILL of the host's clone job (its process group), as a node loss does."""
+    state = json.loads((Path("/run/pgtwin") / f"{RESOURCE}-{host.name}.clone.json").read_text())
+    os.killpg(state["pid"], signal.SIGKILL)
+
+
 def marker(host, kind):
     return host.data.parent / f".{host.data.name}.pgtwin-{kind}"
 
@@ -95,6 +102,9 @@ def test_clone_killed_midway_is_recloned(lab, pair, cluster):
                           and not (p2.data / "global" / "pg_control").exists(), tries=200, delay=0.1)
         assert midway, f"the clone never reached PG_VERSION without pg_control\n{p2.log_tail()}"
         kill_agent(proc)
+        # The clone runs in a detached job that outlives the agent (issue 8):
+        # a lost node kills it too, and pg_basebackup dies with its job.
+        kill_clone_job(p2)
         assert_tools_die_with_agent("pg_basebackup", p2.data)
     finally:
         unslow_link(p1)

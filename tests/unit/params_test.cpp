@@ -47,14 +47,14 @@ TEST(ParamsTable, HoldsTheCompatibilityNamesOnceEach) {
          {"pgdata", "pg_bindir", "pgport", "pghost", "pguser", "pgdatabase", "pgpassfile", "start_opts",
           "logfile", "rep_user", "application_name", "slot_name", "max_slot_wal_keep_size", "rep_mode",
           "node_list", "node_addresses", "replication_failure_threshold", "max_promotion_lag_bytes",
-          "force_promotion", "vip", "backup_before_basebackup", "backup_dir", "basebackup_timeout",
+          "force_promotion", "vip", "backup_before_basebackup", "backup_dir", "basebackup_timeout", "clone_max_rate",
           "auto_rewind", "auto_basebackup", "container_mode", "container_runtime", "container_image",
           "container_name", "container_user", "container_run_options", "container_config_dir",
           "container_archive_dir", "container_log_dir", "container_pull", "monitor_timeout_promoted",
           "monitor_timeout_unpromoted"}) {
         EXPECT_EQ(names.count(name), 1U) << name;
     }
-    EXPECT_EQ(names.size(), 37U);
+    EXPECT_EQ(names.size(), 38U);
 }
 
 TEST(ParamsParse, AppliesDefaults) {

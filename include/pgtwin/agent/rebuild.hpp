@@ -2,6 +2,9 @@
 // Bringing a data directory back in line with the primary: pg_rewind, and
 // pg_basebackup with the old data kept aside first.
 
+#include <functional>
+#include <string_view>
+
 #include "pgtwin/agent/context.hpp"
 #include "pgtwin/pg/queries.hpp"
 
@@ -13,9 +16,11 @@ namespace pgtwin::agent {
 Result<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait);
 
 // Clones the peer into the (empty or missing) data directory with
-// pg_basebackup, creating this node's slot on the peer first. On failure the
-// partial copy is removed.
-Result<void> clone_from_peer(Context& ctx);
+// pg_basebackup --progress (stderr handed to `on_stderr` as it arrives),
+// creating this node's slot on the peer first. The clone marker stays on
+// success (removed once PostgreSQL runs); on failure the partial copy and the
+// marker are removed.
+Result<void> clone_from_peer(Context& ctx, const std::function<void(std::string_view)>& on_stderr = {});
 
 // Moves the current data directory aside (backup_before_basebackup=true;
 // copied with cp -a when it cannot be renamed: backup_dir on another file

@@ -26,6 +26,17 @@ struct DataCopyFacts {
     std::optional<std::uint64_t> bytes;
 };
 
+// The clone job recorded in the state directory (local node only).
+struct CloneJobFacts {
+    std::string phase;          // cloning, starting, done, failed, stopped
+    long pid = 0;
+    bool alive = false;         // pid runs with the recorded start time
+    std::int64_t done_bytes = 0;
+    std::int64_t total_bytes = 0;
+    double rate_bytes_per_second = 0;
+    std::string error;          // last error line ("" if none)
+};
+
 // What is known about one node; unknown facts stay unset.
 struct NodeFacts {
     std::string node;
@@ -41,6 +52,7 @@ struct NodeFacts {
     std::string in_progress;                    // "", "clone", "rewind", "rebuild", "no-control-file"
     std::optional<std::uint64_t> pgdata_bytes;  // only while a clone/rewind/rebuild is pending
     std::vector<DataCopyFacts> data_copies;
+    std::optional<CloneJobFacts> clone_job;     // local only: the last clone job, if recorded
     std::vector<std::string> errors;            // why facts are missing (unreachable, ...)
 };
 

@@ -42,6 +42,7 @@ struct Config {
     bool backup_before_basebackup = true;
     std::string backup_dir;             // empty: <pgdata>.pgtwin-backup-<time> next to pgdata
     std::chrono::seconds basebackup_timeout{3600};
+    std::string clone_max_rate;         // pg_basebackup --max-rate ("": unlimited)
     bool auto_rewind = true;
     bool auto_basebackup = true;
     // --- container mode ---

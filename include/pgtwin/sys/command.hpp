@@ -2,9 +2,11 @@
 // Command and CommandRunner: the only way pgtwin runs another program.
 // argv only, a timeout always, stdout and stderr kept apart.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pgtwin/core/clock.hpp"
@@ -20,6 +22,9 @@ struct Command {
     std::optional<std::string> cwd;              // working directory of the child
     std::optional<std::string> stdin_data;       // written to the child's stdin, then closed
     Millis timeout{30000};                       // the whole process group is killed on expiry
+    // Called with each piece of stderr as it arrives (long tools' progress);
+    // the whole of stderr is still returned in CommandResult::err.
+    std::function<void(std::string_view)> on_stderr{};
 };
 
 // What a finished (or killed) program produced. Its exit code is data.

@@ -88,7 +88,10 @@ std::vector<ParamSpec> instance_params() {
         {.name = "pguser", .default_value = "postgres",
          .shortdesc = "Operating system user of PostgreSQL",
          .longdesc = "OS user that owns the data directory and runs PostgreSQL and its tools; also "
-                     "the database user of the agent's local connections.",
+                     "the database user of the agent's local connections. In VM mode the agent "
+                     "opens its socket connections with this user's identity, so peer "
+                     "authentication as initdb and Debian set it up (local all all peer) works "
+                     "without a pg_ident.conf map for root.",
          .section = k_instance, .apply = set_checked<&Config::pguser, check_name>},
         {.name = "pgdatabase", .default_value = "postgres",
          .shortdesc = "Database for monitoring connections",
@@ -158,7 +161,10 @@ std::vector<ParamSpec> replication_params() {
         {.name = "node_list",
          .shortdesc = "The two cluster nodes",
          .longdesc = "The names of the two cluster nodes, separated by a space, e.g. \"psql1 psql2\". "
-                     "Empty: taken from the cluster.",
+                     "Empty: the nodes of the cluster (crm_node -l); set it when the cluster has more "
+                     "than two nodes. With no cluster at all (e.g. under ocf-tester) the agent runs "
+                     "without a peer: start starts existing data as a standby, and an empty data "
+                     "directory is neither cloned nor initialised.",
          .section = k_replication,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              auto names = detail::parse_node_list(v.text);

@@ -329,7 +329,7 @@ ErrorKind connect_error_kind(std::string_view message) {
     // (start keeps waiting), as before.
     constexpr std::string_view kNotReady[] = {"starting up", "shutting down", "not yet accepting connections",
                                               "not accepting connections", "in recovery mode", "too many clients",
-                                              "connection slots are reserved"};
+                                              "connection slots are reserved", "terminating connection"};
     const bool server_said = message.find("FATAL:") != std::string_view::npos;
     const bool client_auth = message.find("fe_sendauth") != std::string_view::npos;
     if (!server_said && !client_auth) return ErrorKind::NotRunning;

@@ -3,6 +3,7 @@
 // and reload-agent.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -12,6 +13,7 @@
 #include "pgtwin/ocf/params.hpp"
 #include "pgtwin/pcmk/nodes.hpp"
 #include "pgtwin/pg/client.hpp"
+#include "pgtwin/sys/identity.hpp"
 
 namespace pgtwin::testing {
 namespace {
@@ -51,6 +53,22 @@ TEST(ConnectErrorKind, ServerNotUpYetIsNotRunning) {
     EXPECT_EQ(pg::connect_error_kind("... failed: FATAL: sorry, too many clients already"), ErrorKind::NotRunning);
     EXPECT_EQ(pg::connect_error_kind("... failed: Connection refused Is the server running on that host?"),
               ErrorKind::NotRunning);
+}
+
+TEST(EffectiveUser, ActsAsTheUserAndRestores) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    auto user = sys::lookup_user("nobody");
+    ASSERT_TRUE(user.ok());
+    {
+        auto as = sys::EffectiveUser::assume(*user);
+        ASSERT_TRUE(as.ok()) << as.error().message;
+        EXPECT_TRUE(as->switched());
+        EXPECT_EQ(::geteuid(), user->uid);
+        EXPECT_EQ(::getegid(), user->gid);
+        EXPECT_EQ(::getuid(), 0U);  // the real uid stays root: the restore cannot fail
+    }
+    EXPECT_EQ(::geteuid(), 0U);
+    EXPECT_EQ(::getegid(), 0U);
 }
 
 // --- node list from the cluster ---

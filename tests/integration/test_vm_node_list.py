@@ -53,14 +53,17 @@ def test_no_cluster_runs_alone(lab, agent):
     no_node_list(lab)
     cluster_nodes(lab, None)
     lab.init_primary_data(p1)
-    expect_rc(run_agent(p1, "validate-all"), 0, p1, "validate-all with no cluster")
-    expect_rc(run_agent(p1, "start"), 0, p1, "start alone")
+    # Not run by Pacemaker (no CRM_meta_on_node), as under plain ocf-tester;
+    # run by Pacemaker, an unreadable node list fails instead (functional tier).
+    alone = {"on_node": None}
+    expect_rc(run_agent(p1, "validate-all", meta=alone), 0, p1, "validate-all with no cluster")
+    expect_rc(run_agent(p1, "start", meta=alone), 0, p1, "start alone")
     assert p1.sql("SELECT pg_is_in_recovery()") == "t"
-    expect_rc(run_agent(p1, "promote"), 0, p1, "promote alone")
-    expect_rc(monitor(p1, "Promoted"), 8, p1, "monitor alone")
-    expect_rc(run_agent(p1, "stop"), 0, p1, "stop alone")
+    expect_rc(run_agent(p1, "promote", meta=alone), 0, p1, "promote alone")
+    expect_rc(monitor(p1, "Promoted", meta=dict(alone)), 8, p1, "monitor alone")
+    expect_rc(run_agent(p1, "stop", meta=alone), 0, p1, "stop alone")
     # Empty data and no cluster: nothing to clone from, nothing initialised.
-    res = run_agent(p2, "start")
+    res = run_agent(p2, "start", meta=alone)
     expect_rc(res, 1, p2, "start on empty data with no cluster")
     assert len(res.exit_reasons()) == 1, res
     assert not (p2.data / "PG_VERSION").exists()

@@ -14,7 +14,7 @@ struct ActionEntry {
     bool validate_first;  // run validate-all's checks before the action
 };
 
-constexpr std::array<ActionEntry, 7> kActions{{
+constexpr std::array<ActionEntry, 8> kActions{{
     {"start", action_start, true},
     {"stop", action_stop, false},
     {"monitor", action_monitor, false},
@@ -22,6 +22,7 @@ constexpr std::array<ActionEntry, 7> kActions{{
     {"demote", action_demote, true},
     {"notify", action_notify, false},
     {"validate-all", action_validate, false},
+    {"reload-agent", action_reload, true},
 }};
 
 }  // namespace

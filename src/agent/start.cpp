@@ -166,9 +166,13 @@ Result<pg::InstanceStatus> wait_until_answering(Context& ctx) {
         if (s) {
             auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
             if (st) return st;
+        } else if (s.error().kind == ErrorKind::Permission) {
+            // Up but refusing us (pg_hba.conf, pg_ident.conf): waiting cannot help.
+            return fail(ErrorKind::Permission, "PostgreSQL refused the agent's connection: " + s.error().message);
         }
         if (ctx.deadline.remaining() <= kPollInterval) {
-            return fail(ErrorKind::Timeout, "PostgreSQL did not accept connections before the start timeout");
+            return fail(ErrorKind::Timeout, "PostgreSQL did not accept connections before the start timeout" +
+                                                (s ? std::string() : " (last error: " + s.error().message + ")"));
         }
         ctx.clock.sleep_for(kPollInterval);
     }

@@ -2,11 +2,14 @@
 // and, when the local instance runs, the settings and grants HA relies on.
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/sys/files.hpp"
 
 namespace pgtwin::agent {
 
@@ -38,15 +41,73 @@ Outcome check_running_server(Context& ctx) {
 
 }  // namespace
 
+// The major version as PG_VERSION spells it.
+std::string major_of_version_output(const std::string& out) {
+    auto pos = out.find("(PostgreSQL) ");
+    if (pos == std::string::npos) return {};
+    std::string v = out.substr(pos + 13);
+    auto end = v.find_first_not_of("0123456789.");
+    v = v.substr(0, end);
+    auto dot = v.find('.');
+    if (dot == std::string::npos) return v;
+    if (v.compare(0, dot, "9") != 0) return v.substr(0, dot);  // 10 and later: one number
+    auto dot2 = v.find('.', dot + 1);
+    return dot2 == std::string::npos ? v : v.substr(0, dot2);
+}
+
+namespace {
+
+// VM mode: data of another major version than the binaries cannot be
+// started by them. ERR_INSTALLED (5), not ERR_CONFIGURED: it is this node's
+// installation; the same parameters may be right on the peer (e.g. during a
+// major upgrade), and rc 5 keeps the resource off this node only. Container
+// mode is not checked here: asking the image costs a container run per
+// validation; PostgreSQL's own start error names the mismatch there.
+Outcome check_data_version(Context& ctx) {
+    if (ctx.cfg.container_mode || !data_present(ctx)) return {ocf::Status::Success, ""};
+    auto text = sys::read_file(ctx.backend.host_data_dir() + "/PG_VERSION");
+    if (!text) return {ocf::Status::Success, ""};
+    std::string data_major = text->substr(0, text->find_first_of(" \t\r\n"));
+    auto res = run_tool(ctx, backend::Tool::PgControldata, {"--version"}, kLocalCap);
+    if (!res || !res->success()) return {ocf::Status::Success, ""};  // missing tools are the backend's check
+    std::string bin_major = major_of_version_output(res->out);
+    if (bin_major.empty() || bin_major == data_major) return {ocf::Status::Success, ""};
+    return {ocf::Status::ErrInstalled, "data directory " + ctx.backend.host_data_dir() + " is PostgreSQL " +
+                                           data_major + " (PG_VERSION) but the installed programs are PostgreSQL " +
+                                           bin_major};
+}
+
+}  // namespace
+
+std::optional<std::string> clone_meta_problem(const ocf::MetaEnv& meta) {
+    // Only what Pacemaker passed: plain ocf-tester passes none of them.
+    if (meta.notify_passed && !meta.notify_enabled) {
+        return "the clone needs meta attribute notify=true (pgtwin elects the primary in its notifications)";
+    }
+    if (meta.promoted_max && *meta.promoted_max != 1) {
+        return "the clone needs promoted-max=1 (one primary), not " + std::to_string(*meta.promoted_max);
+    }
+    if (meta.clone_max && *meta.clone_max != 2) {
+        return "the clone needs clone-max=2 (pgtwin pairs two nodes), not " + std::to_string(*meta.clone_max);
+    }
+    return std::nullopt;
+}
+
 Outcome validate_configuration(Context& ctx) {
     const auto& list = ctx.cfg.node_list;
     if (!list.empty() && std::find(list.begin(), list.end(), ctx.node) == list.end()) {
         // The same clone parameters are valid on the peer: a fault of this node only.
         return {ocf::Status::ErrArgs, "node_list does not contain this node (" + ctx.node + ")"};
     }
-    if (ctx.peer.empty()) {
-        return {ocf::Status::ErrConfigured, "node_list must name this node and its peer"};
+    // An empty node_list is filled from the cluster's nodes; pgtwin pairs
+    // exactly two, so a larger cluster must say which (the same everywhere).
+    if (list.size() > 2) {
+        std::string names;
+        for (const auto& n : list) names += (names.empty() ? "" : " ") + n;
+        return {ocf::Status::ErrConfigured, "the cluster has " + std::to_string(list.size()) + " nodes (" + names +
+                                                "): set node_list to the two nodes that run pgtwin"};
     }
+    if (auto problem = clone_meta_problem(ctx.meta)) return {ocf::Status::ErrConfigured, *problem};
     auto r = ctx.backend.validate(ctx.deadline);
     if (!r) return {ocf::status_for(r.error().kind), r.error().message};
     return {ocf::Status::Success, ""};
@@ -54,6 +115,9 @@ Outcome validate_configuration(Context& ctx) {
 
 Outcome action_validate(Context& ctx) {
     Outcome o = validate_configuration(ctx);
+    if (o.status != ocf::Status::Success) return o;
+    // Only here, not before every start: it runs a program.
+    o = check_data_version(ctx);
     if (o.status != ocf::Status::Success) return o;
     return check_running_server(ctx);
 }

@@ -18,6 +18,7 @@
 #include "pgtwin/ocf/status.hpp"
 #include "pgtwin/pcmk/cluster.hpp"
 #include "pgtwin/sys/detach.hpp"
+#include "pgtwin/pcmk/nodes.hpp"
 #include "pgtwin/sys/process_runner.hpp"
 
 namespace pgtwin::app {
@@ -27,7 +28,7 @@ namespace {
 using ocf::Status;
 
 constexpr const char* kUsage =
-    "usage: pgtwin {start|stop|monitor|promote|demote|notify|validate-all|meta-data|methods|usage}\n"
+    "usage: pgtwin {start|stop|monitor|promote|demote|notify|reload-agent|validate-all|meta-data|methods|usage}\n"
     "       pgtwin version | pgtwin params-doc | pgtwin storage {plan|init|snapshot} --help\n"
     "       pgtwin status [--json|--prometheus] [--resource NAME]\n"
     "pgtwin is an OCF resource agent (ocf:pgtwin:pgtwin); Pacemaker passes its parameters as OCF_RESKEY_*.\n";
@@ -37,7 +38,7 @@ constexpr const char* kCloneJob = "clone-job";
 constexpr Millis kCloneJobBound{std::chrono::hours{24 * 30}};
 
 constexpr const char* kMethods =
-    "start\nstop\nmonitor\npromote\ndemote\nnotify\nvalidate-all\nmeta-data\nmethods\nusage\n";
+    "start\nstop\nmonitor\npromote\ndemote\nnotify\nreload-agent\nvalidate-all\nmeta-data\nmethods\nusage\n";
 
 std::string env_or(const ocf::EnvMap& env, const std::string& key, const std::string& fallback) {
     auto it = env.find(key);
@@ -64,10 +65,32 @@ std::string node_name(const ocf::MetaEnv& meta, pcmk::Cluster& cluster, const De
 }
 
 std::string peer_of(const ocf::Config& cfg, const std::string& node) {
+    if (cfg.node_list.size() != 2) return {};  // validate-all explains a longer list
     for (const auto& n : cfg.node_list) {
         if (n != node) return n;
     }
     return {};
+}
+
+// An empty node_list is taken from the cluster (crm_node -l). Without a
+// cluster (ocf-tester) it stays empty and the agent runs without a peer; but
+// when Pacemaker runs the agent (on_node set) a failed lookup must not look
+// like "no peer" to an action that decides with the peer.
+Result<void> fill_node_list(ocf::Config& cfg, const ocf::MetaEnv& meta, const std::string& action,
+                            sys::CommandRunner& runner, const Deadline& d) {
+    if (!cfg.node_list.empty()) return ok();
+    auto nodes = pcmk::cluster_nodes(runner, d);
+    if (nodes) {
+        cfg.node_list = std::move(*nodes);
+        return ok();
+    }
+    bool peer_matters = action != "monitor" && action != "stop";
+    if (!meta.on_node.empty() && peer_matters) {
+        return fail(ErrorKind::Generic, "node_list is empty and the cluster's node list cannot be read: " +
+                                            nodes.error().message);
+    }
+    spdlog::info("No cluster node list: running without a peer. [reason: {}]", nodes.error().message);
+    return ok();
 }
 
 int finish(const agent::Outcome& outcome, std::string_view action) {
@@ -106,6 +129,9 @@ int run_action(const std::string& action, const ocf::EnvMap& env) {
     }
     auto cfg = ocf::parse_config(env, node);
     if (!cfg) return finish({ocf::status_for(cfg.error().kind), cfg.error().message}, action);
+    if (auto r = fill_node_list(*cfg, meta, action, runner, deadline.capped(Millis{5000})); !r) {
+        return finish({ocf::status_for(r.error().kind), r.error().message}, action);
+    }
     auto backend = backend::make_backend(*cfg, node, runner, clock);
     if (!backend) return finish({ocf::status_for(backend.error().kind), backend.error().message}, action);
     auto connector = pg::make_libpq_connector();

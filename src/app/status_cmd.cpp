@@ -11,6 +11,7 @@
 #include "pgtwin/agent/status.hpp"
 #include "pgtwin/backend/factory.hpp"
 #include "pgtwin/pcmk/cluster.hpp"
+#include "pgtwin/pcmk/nodes.hpp"
 #include "pgtwin/sys/process_runner.hpp"
 
 namespace pgtwin::app {
@@ -124,6 +125,9 @@ int run_status_command(const std::vector<std::string>& args, const ocf::EnvMap& 
     if (!backend) return config_error(backend.error().message);
     auto connector = pg::make_libpq_connector();
     std::string peer;
+    if (cfg->node_list.empty()) {  // node_list optional: the cluster's nodes (crm_node -l)
+        if (auto nodes = pcmk::cluster_nodes(runner, deadline.capped(Millis{3000}))) cfg->node_list = *nodes;
+    }
     for (const auto& n : cfg->node_list) {
         if (n != node) peer = n;
     }

@@ -290,6 +290,7 @@ pg::ConnParams VmBackend::local_conn() const {
     p.user = m_cfg.pguser;
     p.dbname = m_cfg.pgdatabase;
     p.application_name = "pgtwin-agent";
+    p.os_user = m_cfg.pguser;  // peer authentication (Debian's default pg_hba.conf)
     return p;
 }
 

@@ -42,9 +42,20 @@ constexpr ActionSpec k_actions[] = {
     {"monitor", "30s", "15s", "0", "Unpromoted"},
     {"monitor", "30s", "16s", "0", "Promoted"},
     {"validate-all", "30s"},
+    {"reload-agent", "60s"},
     {"meta-data", "5s"},
     {"methods", "5s"},
 };
+
+// ra-api-1.dtd (API 1.0, what ocf-tester validates against) lacks OCF 1.1's
+// reloadable attribute and reload-agent action. The internal subset adds
+// them: XML reads it before the external DTD, and the first declaration of an
+// attribute binds, so the action names stay an enumeration, one name longer.
+constexpr const char* k_doctype =
+    "resource-agent SYSTEM \"ra-api-1.dtd\" [\n"
+    "<!ATTLIST parameter reloadable (1|0) \"0\">\n"
+    "<!ATTLIST action name (start|stop|recover|monitor|restart|migrate_to|migrate_from|promote|demote|notify|"
+    "status|reload|reload-agent|meta-data|usage|methods|validate-all) #REQUIRED>\n]";
 
 std::string str(std::string_view text) { return std::string(text); }
 
@@ -77,6 +88,9 @@ void add_parameter(pugi::xml_node parameters, const ParamSpec& spec) {
     param.append_attribute("name") = str(spec.name).c_str();
     param.append_attribute("unique") = spec.unique ? "1" : "0";
     param.append_attribute("required") = spec.required ? "1" : "0";
+    // OCF 1.1: a change of only such parameters makes Pacemaker call
+    // reload-agent instead of restarting the resource.
+    if (spec.reloadable) param.append_attribute("reloadable") = "1";
     add_text(param, "longdesc", xml_longdesc(spec));
     add_text(param, "shortdesc", spec.deprecated ? str(spec.shortdesc) + " (deprecated)" : str(spec.shortdesc));
     pugi::xml_node content = param.append_child("content");
@@ -130,7 +144,9 @@ std::string md_parameter(const ParamSpec& spec) {
     out += fmt::format("{}.\n\n", md_escape(spec.shortdesc));
     out += fmt::format("- Type: {}\n", md_type(spec));
     out += spec.default_value.empty() ? "- Default: none\n" : fmt::format("- Default: `{}`\n", spec.default_value);
-    out += fmt::format("- Required: {}\n\n", spec.required ? "yes" : "no");
+    out += fmt::format("- Required: {}\n", spec.required ? "yes" : "no");
+    out += fmt::format("- Reloadable: {}\n\n", spec.reloadable ? "yes (reload-agent applies it; PostgreSQL keeps running)"
+                                                                 : "no (a change restarts the resource)");
     out += fmt::format("{}\n\n", md_escape(spec.longdesc));
     return out;
 }
@@ -141,7 +157,7 @@ std::string metadata_xml() {
     pugi::xml_document doc;
     doc.append_child(pugi::node_declaration).append_attribute("version") = "1.0";
     // ocf-tester runs `xmllint --valid` in /usr/share/resource-agents: this line names the DTD.
-    doc.append_child(pugi::node_doctype).set_value("resource-agent SYSTEM \"ra-api-1.dtd\"");
+    doc.append_child(pugi::node_doctype).set_value(k_doctype);
     pugi::xml_node agent = doc.append_child("resource-agent");
     agent.append_attribute("name") = "pgtwin";
     agent.append_attribute("version") = PGTWIN_VERSION;

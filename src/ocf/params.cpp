@@ -170,7 +170,10 @@ MetaEnv parse_meta(const EnvMap& env) {
     meta.role = get("role").value_or("");
     if (const auto t = get_int("timeout"); t && *t > 0) meta.timeout = std::chrono::milliseconds{*t};
     if (const auto i = get_int("interval"); i && *i >= 0) meta.interval = std::chrono::milliseconds{*i};
-    if (const auto n = get("notify")) meta.notify_enabled = parse_boolean(*n).value_or(false);
+    if (const auto n = get("notify")) {
+        meta.notify_passed = true;
+        meta.notify_enabled = parse_boolean(*n).value_or(false);
+    }
     if (const auto c = get_int("clone_max"); c && *c >= 0 && *c <= INT32_MAX) meta.clone_max = static_cast<int>(*c);
     // Why the fallback: Pacemaker before 2.1 only sets the old name master_max.
     auto promoted = get_int("promoted_max");

@@ -42,8 +42,6 @@ Result<void> set_ignored(Config& config, const ParamValue& value) {
 Result<void> check_name(std::string_view v) { return detail::check_word(v, "_.-"); }
 // Container image references: registry/repo:tag@digest.
 Result<void> check_image(std::string_view v) { return detail::check_word(v, "_.-/:@"); }
-// An IP address or host name.
-Result<void> check_address(std::string_view v) { return detail::check_word(v, "_.:-[]%"); }
 
 // podman and docker accept [a-zA-Z0-9][a-zA-Z0-9_.-]* as container names.
 Result<void> check_container_name(std::string_view v) {
@@ -108,7 +106,10 @@ std::vector<ParamSpec> instance_params() {
         {.name = "pguser", .default_value = "postgres",
          .shortdesc = "Operating system user of PostgreSQL",
          .longdesc = "OS user that owns the data directory and runs PostgreSQL and its tools; also "
-                     "the database user of the agent's local connections.",
+                     "the database user of the agent's local connections. In VM mode the agent "
+                     "opens its socket connections with this user's identity, so peer "
+                     "authentication as initdb and Debian set it up (local all all peer) works "
+                     "without a pg_ident.conf map for root.",
          .section = k_instance, .apply = set_checked<&Config::pguser, check_name>},
         {.name = "pgdatabase", .default_value = "postgres",
          .shortdesc = "Database for monitoring connections",
@@ -156,14 +157,14 @@ std::vector<ParamSpec> replication_params() {
                      "\"pgtwin_\" followed by the node name, lowercased, with characters outside "
                      "[a-z0-9_] replaced by '_'. Only [a-z0-9_], at most 63 characters.",
          .section = k_replication, .apply = set_checked<&Config::slot_name, detail::check_slot_name>},
-        {.name = "max_slot_wal_keep_size", .default_value = "4GB",
+        {.name = "max_slot_wal_keep_size", .default_value = "4GB", .reloadable = true,
          .shortdesc = "WAL retained for a replication slot",
          .longdesc = "Upper bound of WAL a replication slot may retain (PostgreSQL's "
                      "max_slot_wal_keep_size), so a lost standby cannot fill the primary's disk. A "
                      "size such as 512MB or 4GB, or -1 for no limit (not recommended).",
          .section = k_replication,
          .apply = set_checked<&Config::max_slot_wal_keep_size, detail::check_wal_size>},
-        {.name = "rep_mode", .type = ParamType::Select, .default_value = "sync",
+        {.name = "rep_mode", .type = ParamType::Select, .default_value = "sync", .reloadable = true,
          .choices = {"sync", "async"},
          .shortdesc = "Replication mode",
          .longdesc = "sync: the primary names the streaming standby in synchronous_standby_names and "
@@ -178,7 +179,10 @@ std::vector<ParamSpec> replication_params() {
         {.name = "node_list",
          .shortdesc = "The two cluster nodes",
          .longdesc = "The names of the two cluster nodes, separated by a space, e.g. \"psql1 psql2\". "
-                     "Empty: taken from the cluster.",
+                     "Empty: the nodes of the cluster (crm_node -l); set it when the cluster has more "
+                     "than two nodes. With no cluster at all (e.g. under ocf-tester) the agent runs "
+                     "without a peer: start starts existing data as a standby, and an empty data "
+                     "directory is neither cloned nor initialised.",
          .section = k_replication,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              auto names = detail::parse_node_list(v.text);
@@ -199,6 +203,7 @@ std::vector<ParamSpec> replication_params() {
              return ok();
          }},
         {.name = "replication_failure_threshold", .type = ParamType::Integer, .default_value = "5",
+         .reloadable = true,
          .shortdesc = "Failed standby monitors before recovery",
          .longdesc = "Number of consecutive monitors that find the standby's WAL receiver not "
                      "streaming before the agent recovers the standby (pg_rewind or pg_basebackup).",
@@ -208,6 +213,7 @@ std::vector<ParamSpec> replication_params() {
              return ok();
          }},
         {.name = "max_promotion_lag_bytes", .type = ParamType::Integer, .default_value = "16777216",
+         .reloadable = true,
          .shortdesc = "Largest lag of a promotable standby (bytes)",
          .longdesc = "In async mode a standby whose replay lags the primary by more bytes than this "
                      "is not promotable.",
@@ -216,32 +222,28 @@ std::vector<ParamSpec> replication_params() {
              c.max_promotion_lag_bytes = v.integer;
              return ok();
          }},
-        {.name = "force_promotion", .type = ParamType::Boolean, .default_value = "false",
+        {.name = "force_promotion", .type = ParamType::Boolean, .default_value = "false", .reloadable = true,
          .shortdesc = "Promote even a stale standby",
          .longdesc = "Promote this node even if it is not the best candidate or is marked stale. "
                      "This can lose committed transactions; use only to recover by hand.",
          .section = k_replication, .apply = set_flag<&Config::force_promotion>},
-        {.name = "vip",
-         .shortdesc = "Virtual IP of the primary",
-         .longdesc = "Address of the virtual IP that follows the primary (managed by a separate "
-                     "resource). Informational; when set it is used as the primary's address.",
-         .section = k_replication, .apply = set_checked<&Config::vip, check_address>},
     };
 }
 
 std::vector<ParamSpec> rebuild_params() {
     return {
         {.name = "backup_before_basebackup", .type = ParamType::Boolean, .default_value = "true",
+         .reloadable = true,
          .shortdesc = "Keep old data before pg_basebackup",
          .longdesc = "Move the old data directory aside instead of deleting it before pg_basebackup "
                      "rebuilds the standby.",
          .section = k_rebuild, .apply = set_flag<&Config::backup_before_basebackup>},
-        {.name = "backup_dir",
+        {.name = "backup_dir", .reloadable = true,
          .shortdesc = "Where old data directories are kept",
          .longdesc = "Absolute path of the directory that receives old data directories. Empty: "
                      "next to pgdata.",
          .section = k_rebuild, .apply = set_checked<&Config::backup_dir, check_absolute_path>},
-        {.name = "basebackup_timeout", .type = ParamType::Integer, .default_value = "3600",
+        {.name = "basebackup_timeout", .type = ParamType::Integer, .default_value = "3600", .reloadable = true,
          .shortdesc = "pg_basebackup time limit (seconds)",
          .longdesc = "Accepted for compatibility; clones no longer have a time limit: start hands "
                      "pg_basebackup to a supervised clone job that runs as long as the copy needs.",
@@ -250,16 +252,16 @@ std::vector<ParamSpec> rebuild_params() {
              c.basebackup_timeout = std::chrono::seconds{v.integer};
              return ok();
          }},
-        {.name = "clone_max_rate",
+        {.name = "clone_max_rate", .reloadable = true,
          .shortdesc = "Clone bandwidth limit",
          .longdesc = "pg_basebackup --max-rate for clones: kilobytes per second, or with a k or M "
                      "suffix, from 32k to 1024M. Empty: unlimited.",
          .section = k_rebuild, .apply = set_checked<&Config::clone_max_rate, check_max_rate>},
-        {.name = "auto_rewind", .type = ParamType::Boolean, .default_value = "true",
+        {.name = "auto_rewind", .type = ParamType::Boolean, .default_value = "true", .reloadable = true,
          .shortdesc = "Repair a diverged node with pg_rewind",
          .longdesc = "Run pg_rewind when this node's data has diverged from the primary's.",
          .section = k_rebuild, .apply = set_flag<&Config::auto_rewind>},
-        {.name = "auto_basebackup", .type = ParamType::Boolean, .default_value = "true",
+        {.name = "auto_basebackup", .type = ParamType::Boolean, .default_value = "true", .reloadable = true,
          .shortdesc = "Rebuild with pg_basebackup when needed",
          .longdesc = "Rebuild the standby with pg_basebackup when its data directory is empty or "
                      "pg_rewind cannot repair it.",
@@ -326,7 +328,7 @@ std::vector<ParamSpec> container_params() {
                      "(/var/lib/pgtwin/@postgres-<node>/log in the storage layout).",
          .section = k_container,
          .apply = set_checked<&Config::container_log_dir, check_absolute_path>},
-        {.name = "container_pull", .type = ParamType::Boolean, .default_value = "false",
+        {.name = "container_pull", .type = ParamType::Boolean, .default_value = "false", .reloadable = true,
          .shortdesc = "Pull a missing image at start",
          .longdesc = "Pull the container image at start when it is not present locally.",
          .section = k_container, .apply = set_flag<&Config::container_pull>},
@@ -339,10 +341,10 @@ std::vector<ParamSpec> deprecated_params() {
         "Accepted for compatibility with the bash agent and ignored; set the timeout of the "
         "monitor operation instead.";
     return {
-        {.name = "monitor_timeout_promoted", .deprecated = true, .shortdesc = "Ignored",
+        {.name = "monitor_timeout_promoted", .reloadable = true, .deprecated = true, .shortdesc = "Ignored",
          .longdesc = k_ignored, .section = k_deprecated,
          .apply = set_ignored<&Config::monitor_timeout_promoted>},
-        {.name = "monitor_timeout_unpromoted", .deprecated = true, .shortdesc = "Ignored",
+        {.name = "monitor_timeout_unpromoted", .reloadable = true, .deprecated = true, .shortdesc = "Ignored",
          .longdesc = k_ignored, .section = k_deprecated,
          .apply = set_ignored<&Config::monitor_timeout_unpromoted>},
     };

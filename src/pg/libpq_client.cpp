@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/pg/client.hpp"
+#include "pgtwin/sys/identity.hpp"
 
 namespace pgtwin::pg {
 namespace {
@@ -241,7 +242,8 @@ Result<void> poll_connect(PGconn* conn, const Deadline& deadline) {
             return ok();
         }
         if (st == PGRES_POLLING_FAILED) {
-            return fail(ErrorKind::NotRunning, one_line(PQerrorMessage(conn)));
+            std::string msg = one_line(PQerrorMessage(conn));
+            return fail(connect_error_kind(msg), msg);
         }
         auto w = wait_socket(PQsocket(conn), st == PGRES_POLLING_WRITING, deadline);
         if (w == WaitOutcome::TimedOut) {
@@ -255,8 +257,8 @@ Result<void> poll_connect(PGconn* conn, const Deadline& deadline) {
 }
 
 class LibpqConnector final : public Connector {
-public:
-    Result<std::unique_ptr<Session>> connect(const ConnParams& params, const Deadline& deadline) override {
+private:
+    Result<std::unique_ptr<Session>> connect_as_is(const ConnParams& params, const Deadline& deadline) {
         // libpq rounds connect_timeout to whole seconds (minimum 2); poll()
         // below enforces the real deadline, this is only a backstop.
         auto timeout_s = std::to_string(std::max<long long>(2, (positive_ms(deadline) + 999) / 1000));
@@ -294,16 +296,48 @@ public:
             return fail(ErrorKind::Generic, "libpq could not allocate a connection");
         }
         if (PQstatus(conn.get()) == CONNECTION_BAD) {
-            return fail(ErrorKind::NotRunning, one_line(PQerrorMessage(conn.get())));
+            std::string msg = one_line(PQerrorMessage(conn.get()));
+            return fail(connect_error_kind(msg), msg);
         }
         if (auto r = poll_connect(conn.get(), deadline); !r) {
             return r.error();
         }
         return std::unique_ptr<Session>(std::make_unique<LibpqSession>(std::move(conn), is_socket_host(params.host)));
     }
+
+public:
+    Result<std::unique_ptr<Session>> connect(const ConnParams& params, const Deadline& deadline) override {
+        // Peer authentication reads the socket's credentials, fixed at
+        // connect(2): act as os_user for the whole handshake, then switch
+        // back. Never for TCP: there the peer's credentials do not travel.
+        if (params.os_user.empty() || !is_socket_host(params.host)) return connect_as_is(params, deadline);
+        auto user = sys::lookup_user(params.os_user);
+        if (!user) return fail(ErrorKind::NotInstalled, "OS user " + params.os_user + " does not exist");
+        auto identity = sys::EffectiveUser::assume(*user);
+        if (!identity) return identity.error();
+        return connect_as_is(params, deadline);
+    }
 };
 
 }  // namespace
+
+ErrorKind connect_error_kind(std::string_view message) {
+    // libpq has no SQLSTATE for a failed connection, only the text. A server
+    // that sent FATAL is up; it refused us unless it said it is not ready
+    // yet (57P03 cannot_connect_now, 53300 too_many_connections). A message
+    // translated by lc_messages is not recognised: it counts as not running
+    // (start keeps waiting), as before.
+    constexpr std::string_view kNotReady[] = {"starting up", "shutting down", "not yet accepting connections",
+                                              "not accepting connections", "in recovery mode", "too many clients",
+                                              "connection slots are reserved", "terminating connection"};
+    const bool server_said = message.find("FATAL:") != std::string_view::npos;
+    const bool client_auth = message.find("fe_sendauth") != std::string_view::npos;
+    if (!server_said && !client_auth) return ErrorKind::NotRunning;
+    for (auto phrase : kNotReady) {
+        if (message.find(phrase) != std::string_view::npos) return ErrorKind::NotRunning;
+    }
+    return ErrorKind::Permission;
+}
 
 bool is_socket_host(const std::string& host) {
     // libpq: a path is a socket directory, '@' an abstract socket (Linux).

@@ -3,7 +3,9 @@
 # managed by pgtwin (VM mode), with Pacemaker's command-line tools replaced by
 # the integration tier's test double (there is no cluster here).
 # ocf-tester walks every action: probe, start, idempotent start, notify,
-# demote/promote round trips, stop, idempotent stop.
+# demote/promote round trips, stop, idempotent stop. No node_list, and the
+# stub's crm_node -l fails as where no cluster runs: the agent runs without
+# a peer (issue 10).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${PGTWIN_BIN:-$ROOT/build-ci/pgtwin}
@@ -42,8 +44,7 @@ export HA_LOGFACILITY=none HA_LOGFILE="$work/agent.log" PGTWIN_STATE_DIR="$work/
 set +e
 ocf-tester -n pgsql \
   -o pgdata="$work/data" -o pg_bindir="$BINDIR" -o pghost="$work/run" -o pgport="$PORT" \
-  -o pgpassfile="$work/pgpass" -o node_list="ocftester ocfpeer" \
-  -o node_addresses="ocfpeer=127.0.0.2" -o logfile="$work/postgresql.log" \
+  -o pgpassfile="$work/pgpass" -o logfile="$work/postgresql.log" \
   "$BIN" 2>&1 | tee "$work/ocf-tester.out"
 rc=${PIPESTATUS[0]}
 set -e

@@ -92,6 +92,25 @@ protected:
 
 // The meta-data with `edit` applied to its parsed tree.
 template <class Edit>
+std::string edited_metadata(Edit edit);
+
+// The meta-data without the OCF 1.1 additions the 1.0 DTD lacks (its
+// internal subset, reloadable, reload-agent), for --dtdvalid.
+std::string without_ocf11(const std::string& xml) {
+    pugi::xml_document doc;
+    EXPECT_TRUE(doc.load_string(xml.c_str(), pugi::parse_default | pugi::parse_doctype));
+    doc.find_child([](pugi::xml_node n) { return n.type() == pugi::node_doctype; })
+        .set_value("resource-agent SYSTEM \"ra-api-1.dtd\"");
+    pugi::xml_node agent = doc.child("resource-agent");
+    for (pugi::xml_node p : agent.child("parameters").children("parameter")) p.remove_attribute("reloadable");
+    agent.child("actions").remove_child(agent.child("actions").find_child_by_attribute("action", "name", "reload-agent"));
+    std::ostringstream out;
+    doc.save(out);
+    return out.str();
+}
+
+// The meta-data with `edit` applied to its parsed tree.
+template <class Edit>
 std::string edited_metadata(Edit edit) {
     pugi::xml_document doc;
     EXPECT_TRUE(doc.load_string(metadata_xml().c_str(), pugi::parse_default | pugi::parse_doctype));
@@ -103,7 +122,7 @@ std::string edited_metadata(Edit edit) {
 
 TEST(MetadataXml, StartsWithDeclarationAndDoctype) {
     const std::string xml = metadata_xml();
-    EXPECT_EQ(xml.rfind("<?xml version=\"1.0\"?>\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n", 0), 0U)
+    EXPECT_EQ(xml.rfind("<?xml version=\"1.0\"?>\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\" [\n", 0), 0U)
         << xml.substr(0, 120);
 }
 
@@ -146,12 +165,16 @@ TEST(MetadataXml, DeclaresTheActions) {
     const std::vector<std::string> expected{
         "start 120s   ",   "stop 120s   ",          "promote 120s   ", "demote 120s   ",
         "notify 60s   ",   "monitor 30s 15s 0 Unpromoted", "monitor 30s 16s 0 Promoted",
-        "validate-all 30s   ", "meta-data 5s   ", "methods 5s   "};
+        "validate-all 30s   ", "reload-agent 60s   ", "meta-data 5s   ", "methods 5s   "};
     EXPECT_EQ(actions, expected);
 }
 
+// --dtdvalid ignores the document's internal subset (which adds OCF 1.1's
+// reloadable and reload-agent): without them the 1.0 DTD must still accept it.
 TEST_F(MetadataSchema, ValidatesAgainstBundledDtd) {
-    EXPECT_EQ(xmllint({"--dtdvalid", (k_source_dir / "metadata/ra-api-1.dtd").string()}, metadata_xml()), 0) << m_stderr;
+    EXPECT_EQ(xmllint({"--dtdvalid", (k_source_dir / "metadata/ra-api-1.dtd").string()}, without_ocf11(metadata_xml())),
+              0)
+        << m_stderr;
 }
 
 TEST_F(MetadataSchema, ValidatesTheWayOcfTesterDoes) {
@@ -164,7 +187,24 @@ TEST_F(MetadataSchema, ValidatesAgainstOcf11Rng) {
 
 TEST_F(MetadataSchema, ValidatesAgainstInstalledResourceAgentsDtd) {
     if (!fs::exists(k_installed_dtd)) GTEST_SKIP() << k_installed_dtd << " is not installed";
-    EXPECT_EQ(xmllint({"--dtdvalid", k_installed_dtd.string()}, metadata_xml()), 0) << m_stderr;
+    EXPECT_EQ(xmllint({"--dtdvalid", k_installed_dtd.string()}, without_ocf11(metadata_xml())), 0) << m_stderr;
+    // What ocf-tester runs, with the installed DTD beside the document.
+    fs::copy_file(k_installed_dtd, m_dir / "ra-api-1.dtd", fs::copy_options::overwrite_existing);
+    EXPECT_EQ(xmllint({"--valid"}, metadata_xml()), 0) << m_stderr;
+}
+
+// The internal subset widens the DTD by reload-agent only: other action
+// names and attributes are still rejected the way ocf-tester checks.
+TEST_F(MetadataSchema, InternalSubsetStillRejectsUnknownActions) {
+    const std::string bogus = edited_metadata([](pugi::xml_node agent) {
+        agent.child("actions").find_child_by_attribute("action", "name", "reload-agent").attribute("name") = "reboot";
+    });
+    EXPECT_NE(xmllint({"--valid"}, bogus), 0);
+    const std::string bad_flag = edited_metadata([](pugi::xml_node agent) {
+        agent.child("parameters").find_child_by_attribute("parameter", "name", "rep_mode").attribute("reloadable") =
+            "yes";
+    });
+    EXPECT_NE(xmllint({"--valid"}, bad_flag), 0);
 }
 
 TEST_F(MetadataSchema, BothSchemasRejectAParameterWithoutName) {

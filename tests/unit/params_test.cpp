@@ -47,14 +47,14 @@ TEST(ParamsTable, HoldsTheCompatibilityNamesOnceEach) {
          {"pgdata", "pg_bindir", "pgport", "pghost", "pguser", "pgdatabase", "pgpassfile", "start_opts",
           "logfile", "rep_user", "application_name", "slot_name", "max_slot_wal_keep_size", "rep_mode",
           "node_list", "node_addresses", "replication_failure_threshold", "max_promotion_lag_bytes",
-          "force_promotion", "vip", "backup_before_basebackup", "backup_dir", "basebackup_timeout", "clone_max_rate",
+          "force_promotion", "backup_before_basebackup", "backup_dir", "basebackup_timeout", "clone_max_rate",
           "auto_rewind", "auto_basebackup", "container_mode", "container_runtime", "container_image",
           "container_name", "container_user", "container_run_options", "container_config_dir",
           "container_archive_dir", "container_log_dir", "container_pull", "monitor_timeout_promoted",
           "monitor_timeout_unpromoted"}) {
         EXPECT_EQ(names.count(name), 1U) << name;
     }
-    EXPECT_EQ(names.size(), 38U);
+    EXPECT_EQ(names.size(), 37U);
 }
 
 TEST(ParamsParse, AppliesDefaults) {
@@ -206,8 +206,6 @@ TEST(ParamsParse, NamesAreChecked) {
     expect_invalid("container_image", "postgres 17");
     EXPECT_EQ(parse_ok("container_image", "registry.example/pg/postgres:17@sha256:ab").container_image,
               "registry.example/pg/postgres:17@sha256:ab");
-    expect_invalid("vip", "10.0.0.1; id");
-    EXPECT_EQ(parse_ok("vip", "10.0.0.10").vip, "10.0.0.10");
 }
 
 TEST(ParamsParse, StartOptsRejectShellMetacharacters) {
@@ -319,6 +317,15 @@ TEST(ParamsParse, IgnoresButReportsUnknownParameters) {
     EXPECT_TRUE(unknown_parameters(base_env()).empty());
 }
 
+// vip was removed (parsed, never used): a configuration that still sets it
+// must load, with the usual "unknown parameter" warning.
+TEST(ParamsParse, RemovedVipStillLoads) {
+    EnvMap env = base_env();
+    env["OCF_RESKEY_vip"] = "10.0.0.10";
+    EXPECT_TRUE(parse_config(env, "psql1").ok());
+    EXPECT_EQ(unknown_parameters(env), std::vector<std::string>{"vip"});
+}
+
 TEST(ParamsParse, ParseBooleanSpellings) {
     EXPECT_EQ(parse_boolean("On"), std::optional<bool>(true));
     EXPECT_EQ(parse_boolean("oFF"), std::optional<bool>(false));
@@ -341,6 +348,7 @@ TEST(ParamsMeta, ReadsPacemakerMetaAttributes) {
     EXPECT_FALSE(meta.is_probe());
     EXPECT_EQ(meta.role, "Unpromoted");
     EXPECT_TRUE(meta.notify_enabled);
+    EXPECT_TRUE(meta.notify_passed);
     EXPECT_EQ(meta.clone_max, 2);
     EXPECT_EQ(meta.promoted_max, 1);
 }
@@ -354,7 +362,9 @@ TEST(ParamsMeta, FallsBackToMasterMaxAndDefaults) {
     EXPECT_TRUE(meta.is_probe());
     EXPECT_FALSE(meta.notify_enabled);
     EXPECT_EQ(meta.on_node, "");
-    EXPECT_EQ(parse_meta({}).clone_max, 0);
+    EXPECT_EQ(parse_meta({}).clone_max, std::nullopt);
+    EXPECT_EQ(parse_meta({}).promoted_max, std::nullopt);
+    EXPECT_FALSE(parse_meta({}).notify_passed);
 }
 
 TEST(ParamsEnv, ReadsTheProcessEnvironment) {

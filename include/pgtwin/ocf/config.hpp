@@ -37,7 +37,6 @@ struct Config {
     int replication_failure_threshold = 5;
     std::int64_t max_promotion_lag_bytes = 16 * 1024 * 1024;
     bool force_promotion = false;
-    std::string vip;                    // informational; used as the primary's address if set
     // --- rebuild / rejoin ---
     bool backup_before_basebackup = true;
     std::string backup_dir;             // empty: <pgdata>.pgtwin-backup-<time> next to pgdata
@@ -72,8 +71,9 @@ struct MetaEnv {
     bool is_probe() const { return interval.count() == 0; }
     std::string role;                   // OCF_RESKEY_CRM_meta_role (monitor of a role)
     bool notify_enabled = false;        // OCF_RESKEY_CRM_meta_notify
-    int clone_max = 0;
-    int promoted_max = 0;
+    bool notify_passed = false;         // ... was set (Pacemaker sets it for clones)
+    std::optional<int> clone_max;       // OCF_RESKEY_CRM_meta_clone_max, if passed
+    std::optional<int> promoted_max;    // OCF_RESKEY_CRM_meta_promoted_max (or master_max), if passed
 };
 
 }  // namespace pgtwin::ocf

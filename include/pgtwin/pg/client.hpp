@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pgtwin/core/deadline.hpp"
@@ -22,10 +23,18 @@ struct ConnParams {
     std::string application_name = "pgtwin";
     std::string passfile;        // PGPASSFILE for this connection, may be empty
     std::string replication;     // "" or "database"/"true" for a replication connection
+    // Unix socket only: connect with this OS user's effective identity (peer
+    // authentication); "" = the agent's own. Ignored for TCP hosts.
+    std::string os_user;
     // Server-side statement_timeout of the session; unset: the time the
     // connect deadline leaves (a longer one serves e.g. CHECKPOINT).
     std::optional<Millis> statement_timeout;
 };
+
+// Kind of a failed connect from libpq's message: Permission when the server
+// is up and refused us (authentication, unknown role or database), NotRunning
+// when it cannot be reached or is not ready yet.
+ErrorKind connect_error_kind(std::string_view message);
 
 // True when `host` names a Unix socket (libpq: empty, a directory, @abstract).
 bool is_socket_host(const std::string& host);
@@ -61,7 +70,8 @@ public:
 class Connector {
 public:
     virtual ~Connector() = default;
-    // Connects; connection failure is ErrorKind::NotRunning with the server's message.
+    // Connects; failure is NotRunning (not reachable or not ready), Permission
+    // (the server refused us) or Timeout, with the server's message.
     virtual Result<std::unique_ptr<Session>> connect(const ConnParams& params,
                                                      const Deadline& deadline) = 0;
 };

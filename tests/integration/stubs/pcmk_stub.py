@@ -14,6 +14,9 @@ State layout:
   {"forever": {node: {name: value}},   # crm_attribute -l forever (nodes section)
    "reboot":  {node: {name: value}},   # crm_attribute -l reboot / attrd_updater
    "private": [[node, name], ...],     # reboot attributes never written to the CIB
+   "nodes": [name, ...],               # optional; crm_node -l lists them ("<id> <name>
+                                       # member"); absent: crm_node -l fails as
+                                       # where no cluster runs (exit 102)
    "membership": {node: state}}        # optional; crm_mon's view of each node:
                                        # "member" (default), "offline" (clean),
                                        # "unclean" or "pending"
@@ -248,6 +251,17 @@ def attrd_updater(argv):
 def crm_node(argv):
     if argv in (["-n"], ["--name"]):
         print(_local_node())
+        return 0
+    if argv in (["-l"], ["--list"]):
+        with State() as st:
+            nodes = st.data.get("nodes")
+        if nodes is None:
+            # What crm_node prints where no cluster runs.
+            print("error: Could not connect to controller: Transport endpoint is not connected",
+                  file=sys.stderr)
+            return 102
+        for i, name in enumerate(nodes, start=1):
+            print(f"{i} {name} member")
         return 0
     raise Usage(f"unsupported crm_node argv {argv!r}")
 

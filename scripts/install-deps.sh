@@ -15,12 +15,16 @@ TEST_PACKAGES=(
   resource-agents pacemaker pacemaker-cli-utils corosync crmsh nftables strace
 )
 CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs)
+# The package tier: build the .deb and .rpm, lint them and the man pages, and
+# install the .deb into a clean Debian 12 root (tests/package).
+PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian rpm groff-base man-db mmdebstrap libxml2-utils)
 
 want=("${BUILD_PACKAGES[@]}")
 case "${1:-all}" in
   build) ;;
-  all) want+=("${TEST_PACKAGES[@]}" "${CONTAINER_PACKAGES[@]}") ;;
-  *) echo "usage: $0 [build|all]" >&2; exit 2 ;;
+  package) want+=("${PACKAGE_PACKAGES[@]}") ;;
+  all) want+=("${TEST_PACKAGES[@]}" "${CONTAINER_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [build|package|all]" >&2; exit 2 ;;
 esac
 
 missing=()

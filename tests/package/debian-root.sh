@@ -14,12 +14,15 @@ debian_base_tarball() {
   mkdir -p "$PGTWIN_ROOT_CACHE"
   if [ ! -s "$tarball" ]; then
     echo "making $tarball with mmdebstrap" >&2
-    mmdebstrap --quiet --variant=apt --include=ca-certificates bookworm "$tarball.tmp" \
+    # mmdebstrap picks its output format from the name's extension: keep .tar.
+    local partial="${tarball%.tar}.partial.tar"
+    rm -rf "$partial"
+    mmdebstrap --quiet --variant=apt --include=ca-certificates bookworm "$partial" \
       "deb $PGTWIN_DEBIAN_MIRROR bookworm main" \
       "deb $PGTWIN_DEBIAN_MIRROR bookworm-updates main" \
       "deb $PGTWIN_DEBIAN_SECURITY bookworm-security main" >&2
-    mv "$tarball.tmp" "$tarball"
-    find "$PGTWIN_ROOT_CACHE" -maxdepth 1 -name 'debian12-apt-*.tar*' ! -name "$(basename "$tarball")" -delete
+    mv "$partial" "$tarball"
+    find "$PGTWIN_ROOT_CACHE" -maxdepth 1 -type f -name 'debian12-apt-*' ! -name "$(basename "$tarball")" -delete
   fi
   echo "$tarball"
 }

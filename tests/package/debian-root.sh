@@ -46,6 +46,9 @@ make_debian_root() {
 mount_debian_root() {
   local dir=$1
   mount --make-rprivate /
+  # The root itself must be a mount point, as / is on a real machine:
+  # `mount --make-rprivate /` (the lab's nodes, unit tests) fails otherwise.
+  mount --bind "$dir" "$dir"
   mount -t proc proc "$dir/proc"
   mount --rbind /sys "$dir/sys"
   mount --rbind /dev "$dir/dev"

@@ -122,7 +122,7 @@ if [ "${PGTWIN_PKG_SKIP_RPM:-0}" != 1 ]; then
     echo "$list"
     for f in $AGENT /usr/sbin/pgtwin /usr/share/man/man7/ocf_pgtwin_pgtwin.7 /usr/share/man/man8/pgtwin.8 \
              /usr/share/doc/pgtwin/README.md /usr/share/doc/pgtwin/SETUP.md \
-             /usr/share/doc/pgtwin/examples/vm-mode-cluster.crm /usr/share/licenses/pgtwin/LICENSE; do
+             /usr/share/doc/pgtwin/examples/vm-mode-cluster.crm '/usr/share/licenses/pgtwin[^/]*/LICENSE'; do
       grep -qE "^$f(\.gz|\.bz2|\.xz)?\$" <<< "$list" || { echo "missing in the .rpm: $f"; return 1; }
     done
     rpm -qp --requires "$rpm" | grep -q '^resource-agents'

@@ -10,7 +10,7 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libpq-dev
 )
 TEST_PACKAGES=(
-  postgresql-15 postgresql-client-15 libxml2-utils iproute2 procps util-linux
+  postgresql-15 postgresql-client-15 libxml2-utils iproute2 procps util-linux mount
   python3 python3-pytest python3-psycopg2
   resource-agents pacemaker pacemaker-cli-utils corosync crmsh nftables strace
 )

@@ -10,17 +10,21 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libpq-dev
 )
 TEST_PACKAGES=(
-  postgresql-15 postgresql-client-15 libxml2-utils iproute2 procps util-linux
+  postgresql-15 postgresql-client-15 libxml2-utils iproute2 procps util-linux mount
   python3 python3-pytest python3-psycopg2
   resource-agents pacemaker pacemaker-cli-utils corosync crmsh pcs nftables strace
 )
 CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs)
+# The package tier: build the .deb and .rpm, lint them and the man pages, and
+# install the .deb into a clean Debian 12 root (tests/package).
+PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian rpm groff-base man-db mmdebstrap libxml2-utils)
 
 want=("${BUILD_PACKAGES[@]}")
 case "${1:-all}" in
   build) ;;
-  all) want+=("${TEST_PACKAGES[@]}" "${CONTAINER_PACKAGES[@]}") ;;
-  *) echo "usage: $0 [build|all]" >&2; exit 2 ;;
+  package) want+=("${PACKAGE_PACKAGES[@]}") ;;
+  all) want+=("${TEST_PACKAGES[@]}" "${CONTAINER_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [build|package|all]" >&2; exit 2 ;;
 esac
 
 missing=()

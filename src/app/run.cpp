@@ -11,6 +11,7 @@
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/app/logging.hpp"
+#include "pgtwin/app/man_page.hpp"
 #include "pgtwin/app/status_cmd.hpp"
 #include "pgtwin/app/storage_cmd.hpp"
 #include "pgtwin/backend/factory.hpp"
@@ -183,6 +184,7 @@ int run(const std::vector<std::string>& args, const ocf::EnvMap& env) {
         std::cout << ocf::parameters_markdown();
         return 0;
     }
+    if (action == "man-page") return run_man_page_command(args);  // hidden: the build makes the man pages
     if (action == "storage") return run_storage_command(args);
     if (action == "status") return run_status_command(args, env);
     if (!agent::is_agent_action(action) && action != kCloneJob) {

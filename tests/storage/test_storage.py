@@ -89,20 +89,6 @@ def test_plan_prints_what_init_does_including_the_subvolume_mode(btrfs):
     assert f"keep {sub / 'data'} (exists" in again.stdout
 
 
-def test_node_defaults_to_the_pacemaker_node_name(btrfs, tmp_path):
-    stub = tmp_path / "crm_node"
-    stub.write_text('#!/bin/sh\n[ "$1" = "-n" ] && echo pcmk-node-7 && exit 0\nexit 1\n')
-    stub.chmod(0o755)
-    env = dict(os.environ, PATH=f"{tmp_path}:{os.environ['PATH']}")
-    r = storage("plan", "--root", str(btrfs), env=env)
-    assert r.returncode == 0, r.stderr
-    assert f"btrfs subvolume create {btrfs}/@postgres-pcmk-node-7" in r.stdout
-    stub.write_text("#!/bin/sh\necho 'error: no cluster' >&2\nexit 1\n")
-    r = storage("plan", "--root", str(btrfs), env=env)
-    assert r.returncode != 0
-    assert "give --node" in r.stderr
-
-
 def _fake_snapshot(btrfs, node, label, content):
     sub = btrfs / f"@postgres-{node}"
     (sub / "data" / "marker").write_text(content)

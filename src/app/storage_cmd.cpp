@@ -38,8 +38,8 @@ Result<std::string> pacemaker_node_name(sys::CommandRunner& runner, const Deadli
     auto cluster = pcmk::make_cli_cluster(runner, "pgtwin");
     auto name = cluster->local_node_name(d.capped(kNodeNameCap));
     if (!name) {
-        return fail(ErrorKind::InvalidArgs,
-                    "cannot read this node's Pacemaker name with crm_node -n (" + name.error().message + "); give --node");
+        return fail(ErrorKind::InvalidArgs, "cannot read this node's Pacemaker name with crm_node -n (" +
+                                                name.error().message + "); give --node");
     }
     return *name;
 }

@@ -77,8 +77,8 @@ Result<std::vector<std::string>> prune_snapshots(const std::string& subvolume, u
                                                  sys::CommandRunner& runner, const Deadline& d) {
     std::vector<std::string> deleted;
     for (const SnapshotInfo& s : prune_candidates(list_snapshots(subvolume), keep)) {
-        auto r = detail::run_step("cannot delete snapshot " + s.path, {"btrfs", "subvolume", "delete", s.path},
-                                  runner, d);
+        auto r =
+            detail::run_step("cannot delete snapshot " + s.path, {"btrfs", "subvolume", "delete", s.path}, runner, d);
         if (!r) return r.error();
         spdlog::info("Pruned an old snapshot. [snapshot: {}, keep: {}]", s.path, keep);
         deleted.push_back(s.path);
@@ -124,8 +124,8 @@ Result<void> restore_snapshot(const std::string& snapshot, const std::string& de
                               const Deadline& d) {
     if (!sys::is_directory(snapshot)) return fail(ErrorKind::InvalidArgs, "no snapshot at " + snapshot);
     if (sys::file_exists(dest)) return fail(ErrorKind::InvalidArgs, "restore target " + dest + " exists");
-    auto r = detail::run_step("cannot restore " + snapshot, {"btrfs", "subvolume", "snapshot", snapshot, dest},
-                              runner, d);
+    auto r =
+        detail::run_step("cannot restore " + snapshot, {"btrfs", "subvolume", "snapshot", snapshot, dest}, runner, d);
     if (!r) return r;
     std::error_code ec;
     for (const char* name : kDataFilesToDrop) fs::remove(fs::path(dest) / "data" / name, ec);

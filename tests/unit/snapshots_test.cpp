@@ -114,8 +114,8 @@ TEST_F(Snapshots, SecondSnapshotInTheSameSecondGetsANumber) {
 
 TEST_F(Snapshots, FailedSnapshotIsAnErrorWithTheToolsReason) {
     Deadline d(m_clock, Millis{30000});
-    m_runner.expect({"btrfs", "subvolume", "snapshot", "-r", m_sub, m_sub + ".pgtwin-basebackup-20261201T090000Z"},
-                    1, "", "ERROR: cannot snapshot: No space left on device\n");
+    m_runner.expect({"btrfs", "subvolume", "snapshot", "-r", m_sub, m_sub + ".pgtwin-basebackup-20261201T090000Z"}, 1,
+                    "", "ERROR: cannot snapshot: No space left on device\n");
     auto r = keep_snapshot(m_sub, "basebackup", 3, m_runner, d, at(9, 0, 0));
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("No space left on device"), std::string::npos);

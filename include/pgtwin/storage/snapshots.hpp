@@ -19,8 +19,8 @@ namespace pgtwin::storage {
 
 // One snapshot of a subvolume.
 struct SnapshotInfo {
-    std::string path;    // <subvolume>.<label>
-    std::string label;   // the part after "<subvolume>."
+    std::string path;        // <subvolume>.<label>
+    std::string label;       // the part after "<subvolume>."
     bool automatic = false;  // taken by the agent (label pgtwin-...): prune may delete it
 };
 

@@ -129,12 +129,16 @@ def test_restore_gives_a_writable_copy_that_postgresql_starts(btrfs):
     sock.mkdir()
     shutil.chown(sock, "postgres", "postgres")
     opts = f"-c listen_addresses='' -c unix_socket_directories={sock} -p 5499"
-    pg_ctl = lambda d, *a: run(*as_pg, str(pgbin / "pg_ctl"), "-D", str(d), "-w", "-o", opts, *a)  # noqa: E731
+    # -l: a server started without a log file would hold run()'s output pipes open.
+    pg_ctl = lambda d, *a: run(*as_pg, str(pgbin / "pg_ctl"), "-D", str(d), "-w", "-o", opts,  # noqa: E731
+                               "-l", str(btrfs / "server.log"), *a)
     assert pg_ctl(data, "start").returncode == 0
     psql = lambda sql: run(*as_pg, str(pgbin / "psql"), "-h", str(sock), "-p", "5499", "-U", "postgres",  # noqa: E731
                            "-At", "-c", sql)
-    assert psql("create table kept(x int); insert into kept values (42)").returncode == 0
-    run(*as_pg, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")  # a crashed primary
+    try:
+        assert psql("create table kept(x int); insert into kept values (42)").returncode == 0
+    finally:
+        run(*as_pg, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")  # a crashed primary
     (data / "standby.signal").write_text("")  # as the agent leaves it before a rejoin
     _fake_snapshot(btrfs, "psql1", "pgtwin-rewind-20261201T090000Z", "x")
     r = storage("restore", "--root", str(btrfs), "--node", "psql1", "pgtwin-rewind-20261201T090000Z")

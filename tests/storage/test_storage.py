@@ -131,7 +131,7 @@ def test_restore_gives_a_writable_copy_that_postgresql_starts(btrfs):
     opts = f"-c listen_addresses='' -c unix_socket_directories={sock} -p 5499"
     # -l: a server started without a log file would hold run()'s output pipes open.
     pg_ctl = lambda d, *a: run(*as_pg, str(pgbin / "pg_ctl"), "-D", str(d), "-w", "-o", opts,  # noqa: E731
-                               "-l", str(btrfs / "server.log"), *a)
+                               "-l", str(sock / "server.log"), *a)
     assert pg_ctl(data, "start").returncode == 0
     psql = lambda sql: run(*as_pg, str(pgbin / "psql"), "-h", str(sock), "-p", "5499", "-U", "postgres",  # noqa: E731
                            "-At", "-c", sql)

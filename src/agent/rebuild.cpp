@@ -10,6 +10,7 @@
 #include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/replication.hpp"
+#include "pgtwin/agent/safety_snapshot.hpp"
 #include "pgtwin/agent/support.hpp"
 #include "pgtwin/sys/files.hpp"
 
@@ -106,6 +107,14 @@ Result<void> set_aside_data_dir(Context& ctx) {
         clear_all_markers(ctx);
         return ok();
     }
+    // On Btrfs a read-only snapshot keeps the old data: no EXDEV/EBUSY limits, no copy.
+    auto snap = snapshot_before(ctx, "basebackup");
+    if (!snap) return snap.error();
+    if (*snap) {
+        if (auto r = empty_directory(dir); !r) return r;
+        clear_all_markers(ctx);
+        return ok();
+    }
     std::string target = backup_path(ctx);
     std::error_code ec;
     fs::rename(dir, target, ec);
@@ -157,6 +166,7 @@ Result<void> clone_from_peer(Context& ctx, const std::function<void(std::string_
 }
 
 Result<void> rewind_from_peer(Context& ctx) {
+    if (auto snap = snapshot_before(ctx, "rewind"); !snap) return snap.error();
     spdlog::info("Rewinding to the primary's history with pg_rewind. [source: {}]", ctx.peer);
     Millis left = ctx.deadline.remaining() > kStartReserve ? ctx.deadline.remaining() - kStartReserve : Millis{0};
     // pg_rewind rewrites pgdata in place: interrupted, the directory is

@@ -1,13 +1,14 @@
 #include "pgtwin/app/storage_cmd.hpp"
 
-#include <unistd.h>
-
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "pgtwin/ocf/status.hpp"
+#include "pgtwin/pcmk/cluster.hpp"
 #include "pgtwin/storage/btrfs.hpp"
+#include "pgtwin/storage/snapshots.hpp"
 #include "pgtwin/sys/process_runner.hpp"
 
 namespace pgtwin::app {
@@ -15,16 +16,79 @@ namespace pgtwin::app {
 namespace {
 
 constexpr Millis kStorageBudget{120000};
+constexpr Millis kNodeNameCap{10000};
 
-std::string default_node() {
-    char host[256] = {};
-    return gethostname(host, sizeof host - 1) == 0 ? std::string(host) : std::string();
+struct StorageArgs {
+    storage::Layout layout{storage::kDefaultRoot, ""};
+    storage::LayoutOptions opts;
+    std::string label;
+    std::string snapshot;
+    std::string to;
+    unsigned keep = 3;
+};
+
+int report(const Error& e) {
+    std::cerr << "pgtwin storage: " << e.message << "\n";
+    return ocf::to_int(ocf::status_for(e.kind));
 }
 
-int report(const Result<void>& r) {
-    if (r) return 0;
-    std::cerr << "pgtwin storage: " << r.error().message << "\n";
-    return ocf::to_int(ocf::status_for(r.error().kind));
+// The layout is named after the Pacemaker node name (what the agent derives
+// pgdata from), which need not be the host name.
+Result<std::string> pacemaker_node_name(sys::CommandRunner& runner, const Deadline& d) {
+    auto cluster = pcmk::make_cli_cluster(runner, "pgtwin");
+    auto name = cluster->local_node_name(d.capped(kNodeNameCap));
+    if (!name) {
+        return fail(ErrorKind::InvalidArgs, "cannot read this node's Pacemaker name with crm_node -n (" +
+                                                name.error().message + "); give --node");
+    }
+    return *name;
+}
+
+// A snapshot given by label (of this node's subvolume) or by path.
+std::string snapshot_of(const StorageArgs& a) {
+    return a.snapshot.find('/') == std::string::npos ? storage::snapshot_path(a.layout, a.snapshot) : a.snapshot;
+}
+
+int restore(const StorageArgs& a, sys::CommandRunner& runner, const Deadline& d) {
+    std::string snap = snapshot_of(a);
+    std::string label = std::filesystem::path(snap).filename().string();
+    if (auto dot = label.find('.'); dot != std::string::npos) label.erase(0, dot + 1);
+    std::string to = a.to.empty() ? a.layout.subvolume() + "-restored." + label : a.to;
+    if (auto r = storage::restore_snapshot(snap, to, runner, d); !r) return report(r.error());
+    std::cout << to << "/data\n";
+    return 0;
+}
+
+int run_chosen(CLI::App& app, const StorageArgs& a, sys::CommandRunner& runner, const Deadline& d) {
+    const std::string chosen = app.get_subcommands().front()->get_name();
+    if (chosen == "plan") {
+        for (const auto& step : storage::plan_layout(a.layout, a.opts)) std::cout << step << "\n";
+        return 0;
+    }
+    if (chosen == "init") {
+        if (auto r = storage::create_layout(a.layout, a.opts, runner, d); !r) return report(r.error());
+        std::cout << a.layout.subvolume() << "\n";
+        return 0;
+    }
+    if (chosen == "snapshot") {
+        std::string dest = storage::snapshot_path(a.layout, a.label);
+        if (auto r = storage::snapshot(a.layout, dest, runner, d); !r) return report(r.error());
+        std::cout << dest << "\n";
+        return 0;
+    }
+    if (chosen == "list") {
+        for (const auto& s : storage::list_snapshots(a.layout.subvolume())) {
+            std::cout << s.label << "\t" << (s.automatic ? "automatic" : "manual") << "\t" << s.path << "\n";
+        }
+        return 0;
+    }
+    if (chosen == "prune") {
+        auto deleted = storage::prune_snapshots(a.layout.subvolume(), a.keep, runner, d);
+        if (!deleted) return report(deleted.error());
+        for (const auto& path : *deleted) std::cout << "deleted " << path << "\n";
+        return 0;
+    }
+    return restore(a, runner, d);
 }
 
 }  // namespace
@@ -33,23 +97,25 @@ int run_storage_command(const std::vector<std::string>& args) {
     CLI::App app{"Container-mode storage: one Btrfs subvolume per node with data, config and archive",
                  "pgtwin storage"};
     app.require_subcommand(1);
-    storage::Layout layout{storage::kDefaultRoot, default_node()};
-    storage::LayoutOptions opts;
-    std::string label;
-    auto add_common = [&](CLI::App* sub) {
-        sub->add_option("--root", layout.root, "Directory on a Btrfs file system")->capture_default_str();
-        sub->add_option("--node", layout.node, "Node name (default: host name)")->capture_default_str();
-    };
-    auto* plan = app.add_subcommand("plan", "Print what init would do");
+    StorageArgs a;
+    auto* plan = app.add_subcommand("plan", "Print what init would do now, step by step");
     auto* init = app.add_subcommand("init", "Create the subvolume and directories (idempotent)");
     auto* snap = app.add_subcommand("snapshot", "Take a read-only snapshot of the node's subvolume");
-    for (auto* sub : {plan, init}) {
-        add_common(sub);
-        sub->add_option("--uid", opts.uid, "Owner uid (the container user's)")->capture_default_str();
-        sub->add_option("--gid", opts.gid, "Owner gid")->capture_default_str();
+    auto* list = app.add_subcommand("list", "List the node's snapshots, oldest of the agent's last");
+    auto* restore_cmd = app.add_subcommand("restore", "Copy a snapshot into a writable, startable directory");
+    auto* prune = app.add_subcommand("prune", "Delete the agent's older snapshots (manual ones are kept)");
+    for (auto* sub : {plan, init, snap, list, restore_cmd, prune}) {
+        sub->add_option("--root", a.layout.root, "Directory on a Btrfs file system")->capture_default_str();
+        sub->add_option("--node", a.layout.node, "Node name (default: crm_node -n, the Pacemaker node name)");
     }
-    add_common(snap);
-    snap->add_option("--label", label, "Snapshot label, e.g. before-upgrade")->required();
+    for (auto* sub : {plan, init}) {
+        sub->add_option("--uid", a.opts.uid, "Owner uid (the container user's)")->capture_default_str();
+        sub->add_option("--gid", a.opts.gid, "Owner gid")->capture_default_str();
+    }
+    snap->add_option("--label", a.label, "Snapshot label, e.g. before-upgrade")->required();
+    restore_cmd->add_option("snapshot", a.snapshot, "Snapshot label (see list) or path")->required();
+    restore_cmd->add_option("--to", a.to, "New directory (default: <root>/@postgres-<node>-restored.<label>)");
+    prune->add_option("--keep", a.keep, "How many of the agent's snapshots remain")->capture_default_str();
 
     // CLI11 takes the arguments reversed, without the program name and "storage".
     std::vector<std::string> rev(args.rbegin(), args.rend() - 2);
@@ -58,23 +124,16 @@ int run_storage_command(const std::vector<std::string>& args) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : ocf::to_int(ocf::Status::ErrArgs);
     }
-    opts.selinux = storage::selinux_enabled();
+    a.opts.selinux = storage::selinux_enabled();
     SystemClock clock;
     Deadline deadline(clock, kStorageBudget);
     sys::ProcessRunner runner;
-    if (*plan) {
-        for (const auto& step : storage::plan_layout(layout, opts)) std::cout << step << "\n";
-        return 0;
+    if (a.layout.node.empty()) {
+        auto node = pacemaker_node_name(runner, deadline);
+        if (!node) return report(node.error());
+        a.layout.node = *node;
     }
-    if (*init) {
-        int rc = report(storage::create_layout(layout, opts, runner, deadline));
-        if (rc == 0) std::cout << layout.subvolume() << "\n";
-        return rc;
-    }
-    std::string dest = storage::snapshot_path(layout, label);
-    int rc = report(storage::snapshot(layout, dest, runner, deadline));
-    if (rc == 0) std::cout << dest << "\n";
-    return rc;
+    return run_chosen(app, a, runner, deadline);
 }
 
 }  // namespace pgtwin::app

@@ -104,6 +104,20 @@ void fill_derived(Config& config, const std::string& node_name) {
     if (config.container_archive_dir.empty()) config.container_archive_dir = host_dir + "/archive";
 }
 
+// Container mode's storage layout gives every node its own subvolume, so one
+// resource definition serves both nodes when pgdata is derived from the node name.
+Result<void> default_pgdata(Config& config, const std::string& node_name) {
+    if (!config.pgdata.empty()) return ok();
+    if (!config.container_mode) return detail::invalid("pgdata is required");
+    if (node_name.empty()) return detail::invalid("pgdata is required when the node name is unknown");
+    std::string derived = "/var/lib/pgtwin/@postgres-" + node_name + "/data";
+    if (auto safe = detail::check_shell_safe_path(derived); !safe) {
+        return detail::invalid(fmt::format("pgdata: derived from node name '{}': {}", node_name, safe.error().message));
+    }
+    config.pgdata = std::move(derived);
+    return ok();
+}
+
 Result<void> check_combinations(const Config& config) {
     if (config.node_list.empty()) return ok();
     for (const auto& [name, address] : config.node_addresses) {
@@ -154,6 +168,7 @@ Result<Config> parse_config(const EnvMap& env, const std::string& node_name) {
         if (auto applied = apply_param(config, spec, text); !applied) return applied.error();
     }
     if (!lookup(env, "container_mode") && container_mode_from_env(env)) config.container_mode = true;
+    if (auto pgdata = default_pgdata(config, node_name); !pgdata) return pgdata.error();
     fill_derived(config, node_name);
     if (auto combined = check_combinations(config); !combined) return combined.error();
     return config;

@@ -77,12 +77,13 @@ constexpr std::string_view k_deprecated = "Deprecated";
 
 std::vector<ParamSpec> instance_params() {
     return {
-        {.name = "pgdata", .required = true,
+        {.name = "pgdata",
          .shortdesc = "PostgreSQL data directory",
          .longdesc = "Absolute path of the PostgreSQL data directory on the host. Only the characters "
                      "[A-Za-z0-9/._@+-] are allowed because pg_ctl passes the path through a shell. "
-                     "In container mode this is the host directory that is mounted into the container, "
-                     "e.g. /var/lib/pgtwin/@postgres-<node>/data; no default is applied there either.",
+                     "Required in VM mode. In container mode this is the host directory that is mounted "
+                     "into the container; empty: /var/lib/pgtwin/@postgres-<node>/data, <node> being the "
+                     "Pacemaker node name (the layout pgtwin storage init creates).",
          .section = k_instance, .apply = set_checked<&Config::pgdata, check_shell_safe_path>},
         {.name = "pg_bindir",
          .shortdesc = "Directory of the PostgreSQL programs",
@@ -266,6 +267,20 @@ std::vector<ParamSpec> rebuild_params() {
          .longdesc = "Rebuild the standby with pg_basebackup when its data directory is empty or "
                      "pg_rewind cannot repair it.",
          .section = k_rebuild, .apply = set_flag<&Config::auto_basebackup>},
+        {.name = "snapshot_keep", .type = ParamType::Integer, .default_value = "3", .reloadable = true,
+         .shortdesc = "Btrfs snapshots kept of old data",
+         .longdesc = "When the directory holding pgdata is a Btrfs subvolume (the storage layout's "
+                     "@postgres-<node>), the agent takes a read-only snapshot of it before pg_rewind and "
+                     "before pg_basebackup replaces existing data (instead of moving the directory "
+                     "aside), named <subvolume>.pgtwin-<rewind|basebackup>-<UTC time>, and deletes its "
+                     "older snapshots so that the newest N remain; snapshots taken by hand are never "
+                     "deleted. 0: no snapshots, the behaviour of other file systems "
+                     "(backup_before_basebackup). See pgtwin storage list/restore/prune.",
+         .section = k_rebuild, .min_value = 0, .max_value = 1000,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             c.snapshot_keep = static_cast<unsigned>(v.integer);
+             return ok();
+         }},
     };
 }
 
@@ -275,8 +290,8 @@ std::vector<ParamSpec> container_params() {
          .shortdesc = "Run PostgreSQL in a container",
          .longdesc = "Run PostgreSQL in a podman or docker container instead of on the host. When the "
                      "parameter is not set, the environment variable PGTWIN_CONTAINER_MODE=true (or 1 "
-                     "or yes) turns it on. pgdata stays required and is the host path of the data "
-                     "directory, e.g. /var/lib/pgtwin/@postgres-<node>/data.",
+                     "or yes) turns it on. pgdata is the host path of the data "
+                     "directory; when it is not set, /var/lib/pgtwin/@postgres-<node>/data.",
          .section = k_container, .apply = set_flag<&Config::container_mode>},
         {.name = "container_runtime", .type = ParamType::Select, .default_value = "auto",
          .choices = {"auto", "podman", "docker"},

@@ -1,9 +1,15 @@
 #include "pgtwin/storage/btrfs.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/sys/files.hpp"
+#include "step.hpp"
 
 namespace pgtwin::storage {
 namespace {
@@ -19,7 +25,14 @@ std::vector<Dir> layout_dirs(const Layout& l) {
     return {{l.data(), 0700}, {l.config(), 0750}, {l.archive(), 0700}};
 }
 
-// Runs argv; a non-zero exit is an Error naming `what`.
+// Why 0750 on the subvolume: the container user must traverse it to reach
+// data/config/archive; nobody else needs to.
+constexpr mode_t kSubvolumeMode = 0750;
+
+}  // namespace
+
+namespace detail {
+
 Result<void> run_step(const std::string& what, std::vector<std::string> argv, sys::CommandRunner& runner,
                       const Deadline& d) {
     if (d.expired()) return fail(ErrorKind::Timeout, what + ": no time left");
@@ -37,17 +50,27 @@ Result<void> run_step(const std::string& what, std::vector<std::string> argv, sy
     return ok();
 }
 
-}  // namespace
+}  // namespace detail
 
 bool selinux_enabled() { return sys::file_exists("/sys/fs/selinux/enforce"); }
 
 std::vector<std::string> plan_layout(const Layout& l, const LayoutOptions& o) {
-    std::vector<std::string> steps{fmt::format("btrfs subvolume create {}", l.subvolume()),
-                                   fmt::format("chown {}:{} {} (mode 0750)", o.uid, o.gid, l.subvolume())};
-    for (const Dir& dir : layout_dirs(l)) {
-        steps.push_back(fmt::format("mkdir {} (owner {}:{}, mode {:04o})", dir.path, o.uid, o.gid, dir.mode));
+    const std::string sub = l.subvolume();
+    std::vector<std::string> steps;
+    if (sys::file_exists(sub)) {
+        steps.push_back(fmt::format("keep {} (exists; refused unless btrfs subvolume show accepts it)", sub));
+    } else {
+        steps.push_back(fmt::format("btrfs subvolume create {}", sub));
     }
-    if (o.selinux) steps.push_back(fmt::format("chcon -R -t container_file_t {}", l.subvolume()));
+    steps.push_back(fmt::format("chown {}:{} {}; chmod {:04o} {}", o.uid, o.gid, sub, kSubvolumeMode, sub));
+    for (const Dir& dir : layout_dirs(l)) {
+        if (sys::file_exists(dir.path)) {
+            steps.push_back(fmt::format("keep {} (exists; owner and mode left as they are)", dir.path));
+        } else {
+            steps.push_back(fmt::format("mkdir {} (owner {}:{}, mode {:04o})", dir.path, o.uid, o.gid, dir.mode));
+        }
+    }
+    if (o.selinux) steps.push_back(fmt::format("chcon -R -t container_file_t {}", sub));
     return steps;
 }
 
@@ -69,16 +92,19 @@ Result<void> create_layout(const Layout& l, const LayoutOptions& o, sys::Command
         if (!is_sub) return is_sub.error();
         if (!*is_sub) return fail(ErrorKind::InvalidArgs, sub + " exists and is not a Btrfs subvolume");
     } else {
-        auto r = run_step("cannot create subvolume " + sub, {"btrfs", "subvolume", "create", sub}, runner, d);
+        auto r = detail::run_step("cannot create subvolume " + sub, {"btrfs", "subvolume", "create", sub}, runner, d);
         if (!r) return r;
         spdlog::info("Created Btrfs subvolume. [subvolume: {}]", sub);
     }
     if (auto r = sys::chown_path(sub, o.uid, o.gid); !r) return r;
+    if (::chmod(sub.c_str(), kSubvolumeMode) != 0) {
+        return fail(ErrorKind::Generic, fmt::format("cannot chmod {}: {}", sub, std::strerror(errno)));
+    }
     for (const Dir& dir : layout_dirs(l)) {
         if (auto r = sys::make_directories(dir.path, dir.mode, o.uid, o.gid); !r) return r;
     }
     if (o.selinux) {
-        auto r = run_step("cannot relabel " + sub, {"chcon", "-R", "-t", "container_file_t", sub}, runner, d);
+        auto r = detail::run_step("cannot relabel " + sub, {"chcon", "-R", "-t", "container_file_t", sub}, runner, d);
         if (!r) return r;
     }
     return ok();
@@ -88,8 +114,8 @@ std::string snapshot_path(const Layout& l, const std::string& label) { return l.
 
 Result<void> snapshot(const Layout& l, const std::string& dest, sys::CommandRunner& runner, const Deadline& d) {
     if (sys::file_exists(dest)) return fail(ErrorKind::Generic, "snapshot destination " + dest + " exists");
-    auto r = run_step("cannot snapshot " + l.subvolume(),
-                      {"btrfs", "subvolume", "snapshot", "-r", l.subvolume(), dest}, runner, d);
+    auto r = detail::run_step("cannot snapshot " + l.subvolume(),
+                              {"btrfs", "subvolume", "snapshot", "-r", l.subvolume(), dest}, runner, d);
     if (!r) return r;
     spdlog::info("Took a read-only snapshot. [subvolume: {}, snapshot: {}]", l.subvolume(), dest);
     return ok();

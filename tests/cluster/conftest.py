@@ -71,6 +71,8 @@ def pgtwin_lab(tmp_path_factory):
         pytest.skip(f"no pgtwin binary at {binary} (set PGTWIN_BIN)")
     the_lab = labkit.Lab()
     the_lab.env["PGTWIN_BIN"] = binary
+    if pgkit.CONTAINER:
+        the_lab.env["PGTWIN_LAB_BTRFS"] = "1"  # the storage layout on a Btrfs per node
     the_lab.workdir = tmp_path_factory.mktemp("pgtwin")
     the_lab.down()
     try:

@@ -31,9 +31,13 @@ RSC = "pgsql"
 VIP_RSC = "pgsql-vip"
 VIP = "10.231.0.100"
 PGBIN = "/usr/lib/postgresql/15/bin"
-# The node's path, and the same directory on the node's disk seen from the host.
-PGDATA = "/var/lib/pgtwin/postgres/data" if CONTAINER else "/var/lib/pgtwin/vm/data"
-DISK_DATA = ("var-lib-pgtwin", "postgres", "data") if CONTAINER else ("var-lib-pgtwin", "vm", "data")
+# The node's data directory: container mode uses the storage layout on the
+# node's Btrfs (PGTWIN_LAB_BTRFS=1), which is mounted in the node's own mount
+# namespace only; the host reaches it through /proc/<holder>/root.
+def pgdata(node: str) -> str:
+    return f"/var/lib/pgtwin/@postgres-{node}/data" if CONTAINER else "/var/lib/pgtwin/vm/data"
+
+
 SOCK = "/run/pgtwin-postgres" if CONTAINER else "/var/run/postgresql"
 WRITER = Path(__file__).resolve().parent / "pgwriter.py"
 APP_PASSWORD = "app-lab-password"
@@ -54,8 +58,10 @@ def psql_argv() -> list[str]:
 
 
 def data_dir(lab: labkit.Lab, node: str) -> Path:
-    """NODE's data directory on its disk, seen from the host."""
-    return lab.lab_dir.joinpath("nodes", node, *DISK_DATA)
+    """NODE's data directory on its disk, seen from the host (NODE running)."""
+    if CONTAINER:
+        return Path(f"/proc/{lab.holder_pid(node)}/root") / pgdata(node).lstrip("/")
+    return lab.lab_dir.joinpath("nodes", node, "var-lib-pgtwin", "vm", "data")
 
 
 def container_name(node: str) -> str:
@@ -338,7 +344,7 @@ def wait_promoted(lab: labkit.Lab, node: str, observer: str, timeout: float = 18
 
 
 def timeline(lab: labkit.Lab, node: str) -> int:
-    out = lab.exec(node, f"{PGBIN}/pg_controldata", PGDATA).stdout
+    out = lab.exec(node, f"{PGBIN}/pg_controldata", pgdata(node)).stdout
     for line in out.splitlines():
         if line.startswith("Latest checkpoint's TimeLineID:"):
             return int(line.split(":")[1])

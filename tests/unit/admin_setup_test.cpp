@@ -179,13 +179,13 @@ TEST(ReloadAgent, ReloadableParametersAreThoseAppliedWithoutARestart) {
     const std::vector<std::string> expected{
         "max_slot_wal_keep_size", "rep_mode",        "replication_failure_threshold", "max_promotion_lag_bytes",
         "force_promotion",        "backup_before_basebackup", "backup_dir",           "basebackup_timeout", "clone_max_rate",
-        "auto_rewind",            "auto_basebackup", "container_pull",                "monitor_timeout_promoted",
+        "auto_rewind",            "auto_basebackup", "snapshot_keep", "container_pull",                "monitor_timeout_promoted",
         "monitor_timeout_unpromoted"};
     EXPECT_EQ(reloadable, expected);
     const std::string xml = ocf::metadata_xml();
     EXPECT_NE(xml.find("<parameter name=\"rep_mode\" unique=\"0\" required=\"0\" reloadable=\"1\">"),
               std::string::npos);
-    EXPECT_NE(xml.find("<parameter name=\"pgdata\" unique=\"0\" required=\"1\">"), std::string::npos);
+    EXPECT_NE(xml.find("<parameter name=\"pgdata\" unique=\"0\" required=\"0\">"), std::string::npos);
 }
 
 class ReloadAgentAction : public AgentFixture {};

@@ -101,14 +101,30 @@ TEST_F(BtrfsLayoutTest, SnapshotIsReadOnlyAndNeverOverwrites) {
     EXPECT_EQ(m_runner.calls().size(), 1U);
 }
 
-TEST_F(BtrfsLayoutTest, PlanListsTheSteps) {
+TEST_F(BtrfsLayoutTest, PlanListsTheStepsInitTakesNow) {
     LayoutOptions o;
     o.selinux = true;
     auto steps = plan_layout(m_layout, o);
     ASSERT_EQ(steps.size(), 6U);
     EXPECT_EQ(steps[0], "btrfs subvolume create " + m_layout.subvolume());
+    EXPECT_EQ(steps[1], "chown 999:999 " + m_layout.subvolume() + "; chmod 0750 " + m_layout.subvolume());
     EXPECT_EQ(steps[2], "mkdir " + m_layout.data() + " (owner 999:999, mode 0700)");
     EXPECT_EQ(steps[5], "chcon -R -t container_file_t " + m_layout.subvolume());
+    // What exists is kept, and the plan says so.
+    fs::create_directories(m_layout.data());
+    steps = plan_layout(m_layout, o);
+    EXPECT_EQ(steps[0].rfind("keep " + m_layout.subvolume() + " (exists", 0), 0U) << steps[0];
+    EXPECT_EQ(steps[2].rfind("keep " + m_layout.data() + " (exists", 0), 0U) << steps[2];
+    EXPECT_EQ(steps[3], "mkdir " + m_layout.config() + " (owner 999:999, mode 0750)");
+}
+
+TEST_F(BtrfsLayoutTest, InitSetsTheSubvolumeModeThePlanPrints) {
+    Deadline d(m_clock, Millis{20000});
+    fs::create_directory(m_layout.subvolume());
+    fs::permissions(m_layout.subvolume(), fs::perms::all);
+    m_runner.expect({"btrfs", "subvolume", "show", m_layout.subvolume()}, 0, "Name: @postgres-psql1\n");
+    ASSERT_TRUE(create_layout(m_layout, m_opts, m_runner, d).ok());
+    EXPECT_EQ(mode_of(m_layout.subvolume()), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
 }
 
 }  // namespace

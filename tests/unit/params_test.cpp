@@ -48,13 +48,13 @@ TEST(ParamsTable, HoldsTheCompatibilityNamesOnceEach) {
           "logfile", "rep_user", "application_name", "slot_name", "max_slot_wal_keep_size", "rep_mode",
           "node_list", "node_addresses", "replication_failure_threshold", "max_promotion_lag_bytes",
           "force_promotion", "backup_before_basebackup", "backup_dir", "basebackup_timeout", "clone_max_rate",
-          "auto_rewind", "auto_basebackup", "container_mode", "container_runtime", "container_image",
+          "auto_rewind", "auto_basebackup", "snapshot_keep", "container_mode", "container_runtime", "container_image",
           "container_name", "container_user", "container_run_options", "container_config_dir",
           "container_archive_dir", "container_log_dir", "container_pull", "monitor_timeout_promoted",
           "monitor_timeout_unpromoted"}) {
         EXPECT_EQ(names.count(name), 1U) << name;
     }
-    EXPECT_EQ(names.size(), 37U);
+    EXPECT_EQ(names.size(), 38U);
 }
 
 TEST(ParamsParse, AppliesDefaults) {
@@ -289,10 +289,33 @@ TEST(ParamsParse, ContainerModeFallsBackToTheEnvironment) {
     EXPECT_TRUE(with(std::string(""), "true"));  // empty parameter counts as unset
 }
 
-TEST(ParamsParse, ContainerModeKeepsPgdataRequired) {
+TEST(ParamsParse, ContainerModeDerivesPgdataFromTheNodeName) {
     const auto parsed = parse_config({{"OCF_RESKEY_container_mode", "true"}}, "psql1");
-    ASSERT_FALSE(parsed.ok());
-    EXPECT_EQ(parsed.error().message, "pgdata is required");
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(parsed->pgdata, "/var/lib/pgtwin/@postgres-psql1/data");
+    EXPECT_EQ(parsed->container_config_dir, "/var/lib/pgtwin/@postgres-psql1/config");
+    EXPECT_EQ(parsed->container_archive_dir, "/var/lib/pgtwin/@postgres-psql1/archive");
+    EXPECT_EQ(parsed->logfile, "/var/lib/pgtwin/@postgres-psql1/data/log/pgtwin-postgresql.log");
+    // The environment switch derives it too; an explicit pgdata wins.
+    EXPECT_EQ(parse_config({{"PGTWIN_CONTAINER_MODE", "1"}}, "psql2")->pgdata, "/var/lib/pgtwin/@postgres-psql2/data");
+    EXPECT_EQ(parse_config({{"OCF_RESKEY_container_mode", "true"}, {"OCF_RESKEY_pgdata", "/srv/d"}}, "psql1")->pgdata,
+              "/srv/d");
+}
+
+TEST(ParamsParse, ContainerModeWithoutNodeNameOrWithAnUnsafeOneNeedsPgdata) {
+    const auto unknown = parse_config({{"OCF_RESKEY_container_mode", "true"}}, "");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().message, "pgdata is required when the node name is unknown");
+    const auto unsafe = parse_config({{"OCF_RESKEY_container_mode", "true"}}, "a b");
+    ASSERT_FALSE(unsafe.ok());
+    EXPECT_EQ(unsafe.error().kind, ErrorKind::InvalidConfig);
+    EXPECT_NE(unsafe.error().message.find("derived from node name 'a b'"), std::string::npos);
+}
+
+TEST(ParamsParse, SnapshotKeepDefaultsToThreeAndZeroTurnsSnapshotsOff) {
+    EXPECT_EQ(parse_ok("pgdata", "/srv/d").snapshot_keep, 3U);
+    EXPECT_EQ(parse_ok("snapshot_keep", "0").snapshot_keep, 0U);
+    expect_invalid("snapshot_keep", "-1");
 }
 
 TEST(ParamsParse, AcceptsAndReportsDeprecatedParameters) {

@@ -22,17 +22,20 @@ Result<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait);
 // marker are removed.
 Result<void> clone_from_peer(Context& ctx, const std::function<void(std::string_view)>& on_stderr = {});
 
-// Moves the current data directory aside (backup_before_basebackup=true;
-// copied with cp -a when it cannot be renamed: backup_dir on another file
-// system, or pgdata a mount point) or empties it, leaving an empty directory
-// ready for pg_basebackup; the data markers go with the old data.
+// Keeps the current data (backup_before_basebackup=true) as a read-only
+// Btrfs snapshot when pgdata's directory is a subvolume (snapshot_keep > 0),
+// else by moving the directory aside (copied with cp -a when it cannot be
+// renamed: backup_dir on another file system, or pgdata a mount point), or
+// empties it, leaving an empty directory ready for pg_basebackup; the data
+// markers go with the old data.
 Result<void> set_aside_data_dir(Context& ctx);
 
 // Empties a data directory left by an interrupted pg_basebackup (a partial
 // copy of the peer is worth nothing, so it is not kept) and clears its markers.
 Result<void> discard_partial_clone(Context& ctx);
 
-// Rewinds the stopped local data directory to the peer's history.
+// Rewinds the stopped local data directory to the peer's history (on Btrfs
+// after a read-only snapshot of it, see snapshot_keep).
 Result<void> rewind_from_peer(Context& ctx);
 
 }  // namespace pgtwin::agent

@@ -1,6 +1,6 @@
 #pragma once
 // `pgtwin storage ...`: the administrator's commands for the container-mode
-// Btrfs layout (plan, init, snapshot).
+// Btrfs layout (plan, init, snapshot, list, restore, prune).
 
 #include <string>
 #include <vector>

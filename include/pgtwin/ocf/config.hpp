@@ -44,6 +44,7 @@ struct Config {
     std::string clone_max_rate;         // pg_basebackup --max-rate ("": unlimited)
     bool auto_rewind = true;
     bool auto_basebackup = true;
+    unsigned snapshot_keep = 3;         // Btrfs: snapshots kept before rewind/basebackup; 0: none
     // --- container mode ---
     bool container_mode = false;
     ContainerRuntime container_runtime = ContainerRuntime::Auto;

@@ -37,14 +37,15 @@ struct LayoutOptions {
 // True when SELinux is enabled on this host (selinuxfs is mounted).
 bool selinux_enabled();
 
-// Human-readable steps create_layout would take (for `pgtwin storage plan`).
+// The steps create_layout would take now, one line each, decided from what
+// exists (for `pgtwin storage plan`; the same rules as create_layout).
 std::vector<std::string> plan_layout(const Layout& layout, const LayoutOptions& opts);
 
 // True when `path` is a Btrfs subvolume (`btrfs subvolume show` succeeds).
 Result<bool> is_subvolume(const std::string& path, sys::CommandRunner& runner, const Deadline& d);
 
-// Creates the subvolume (if missing) and its directories with owners and
-// modes, then relabels when opts.selinux. Idempotent; an existing path that
+// Creates the subvolume (if missing), sets its owner and mode 0750, creates
+// the missing directories with owners and modes, then relabels when opts.selinux. Idempotent; an existing path that
 // is not a subvolume is an error (InvalidArgs).
 Result<void> create_layout(const Layout& layout, const LayoutOptions& opts, sys::CommandRunner& runner,
                            const Deadline& d);

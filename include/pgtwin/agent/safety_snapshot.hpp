@@ -1,0 +1,19 @@
+#pragma once
+// Btrfs snapshots as the safety net before pg_rewind or pg_basebackup
+// change a node's data (snapshot_keep).
+
+#include <optional>
+#include <string>
+
+#include "pgtwin/agent/context.hpp"
+
+namespace pgtwin::agent {
+
+// When the directory holding pgdata is a Btrfs subvolume and snapshot_keep
+// is not 0: takes a read-only snapshot of it before `reason` ("rewind",
+// "basebackup") and prunes the agent's snapshots to snapshot_keep; returns
+// the snapshot's path. nullopt: no snapshot (another file system, or off),
+// the caller keeps the old data its usual way.
+Result<std::optional<std::string>> snapshot_before(Context& ctx, const std::string& reason);
+
+}  // namespace pgtwin::agent

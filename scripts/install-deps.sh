@@ -14,7 +14,8 @@ TEST_PACKAGES=(
   python3 python3-pytest python3-psycopg2
   resource-agents pacemaker pacemaker-cli-utils corosync crmsh nftables strace
 )
-CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs)
+# docker.io: the container-docker tier starts its own dockerd per lab host.
+CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs docker.io)
 
 want=("${BUILD_PACKAGES[@]}")
 case "${1:-all}" in

@@ -188,10 +188,10 @@ class CtHost(vmlab.Host):
             f"{self.name}: container still running after SIGKILL of {pid}"
 
     def log_tail(self, n=60):
-        """The container's output plus the newest server log the agent keeps on the host (<dir>/log)."""
+        """The container's output plus the newest server log the agent keeps on the host (<data>/../log)."""
         logs = self.runtime("logs", "--tail", str(n), self.container, timeout=20)
         text = logs.out + logs.err if logs.rc == 0 else ""
-        files = sorted((self.dir / "log").glob("*.log"), key=lambda p: p.stat().st_mtime)
+        files = sorted((self.data.parent / "log").glob("*.log"), key=lambda p: p.stat().st_mtime)
         if files:
             text += "\n".join(files[-1].read_text(errors="replace").splitlines()[-n:]) + "\n"
         self.pg_log.write_text(text)

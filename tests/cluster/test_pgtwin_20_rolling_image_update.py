@@ -2,12 +2,19 @@
 docs/CONTAINER_MODE_SETUP.md "Updating the image" tells an administrator:
 
 1. the new image is loaded on both nodes;
-2. the standby's node gets it through a per-node rule on container_image
-   (an instance_attributes set with a #uname rule): Pacemaker sees changed
-   parameters only on that node and restarts that instance alone;
+2. the standby's instance is stopped (a ban of the clone on its node), its
+   node gets the new image through a per-node rule on container_image (an
+   instance_attributes set with a #uname rule, which leaves the primary's
+   evaluated parameters unchanged), the ban is cleared: it starts from the
+   new image;
 3. switchover to the updated node (move of the promoted role, then clear);
-4. container_image itself is set to the new image and the rule removed:
-   only the old primary, now the standby, is restarted.
+4. the same for the old primary, now the standby: ban, container_image
+   itself set to the new image and the rule removed, clear.
+
+Why stop and start explicitly: Pacemaker restarts an instance for changed
+parameters only when its last operation was a start or promote; after a
+demote (every switchover) a parameter change goes unnoticed until the next
+start (found by this test: step 4 left the old primary on the old image).
 
 A writer commits through the VIP all along: no acknowledged row may be lost,
 no node may be restarted out of turn, and the one write pause (the
@@ -70,6 +77,18 @@ def image_for_all(lab, image):
     lab.exec(node, "cibadmin", "--delete", "--xml-text", f'<instance_attributes id="{RULE_SET}"/>')
 
 
+def stop_instance(lab, node):
+    """A ban of the clone on NODE: Pacemaker stops that instance only."""
+    lab.exec(node, "crm_resource", "--ban", "-r", pgkit.CLONE, "-N", node)
+    labkit.wait_for(f"the instance on {node} stopped",
+                    lambda: node not in lab.state(pgkit.other(node)).nodes_with_role(pgkit.CLONE, "Unpromoted")
+                    and container_started(lab, node) is None, timeout=180, interval=1)
+
+
+def start_instance(lab, node):
+    lab.exec(node, "crm_resource", "--clear", "-r", pgkit.CLONE, "-N", node)
+
+
 def wait_image(lab, node, image, timeout=300):
     labkit.wait_for(f"{node} running {image} in a settled cluster",
                     lambda: running_image(lab, node) == image and pgkit.settled(lab), timeout=timeout, interval=2)
@@ -83,7 +102,9 @@ def test_rolling_image_update_standby_first(pgtwin_lab):
     load_next_image(lab)
     with pgkit.Scenario(lab, "rolling-image-update") as sc:
         primary_started = container_started(lab, primary)
+        stop_instance(lab, standby)
         image_rule_for(lab, standby, NEXT)
+        start_instance(lab, standby)
         wait_image(lab, standby, NEXT)
         assert container_started(lab, primary) == primary_started, "the primary was restarted with the standby"
         assert running_image(lab, primary) == old
@@ -95,7 +116,9 @@ def test_rolling_image_update_standby_first(pgtwin_lab):
         assert pgkit.wait_settled(lab, timeout=180) == (standby, primary)
         sc.more_acks(20)
         new_primary_started = container_started(lab, standby)
+        stop_instance(lab, primary)
         image_for_all(lab, NEXT)
+        start_instance(lab, primary)
         wait_image(lab, primary, NEXT)
         assert container_started(lab, standby) == new_primary_started, "the new primary was restarted"
         assert pgkit.wait_settled(lab, timeout=180) == (standby, primary)

@@ -14,7 +14,8 @@ TEST_PACKAGES=(
   python3 python3-pytest python3-psycopg2
   resource-agents pacemaker pacemaker-cli-utils corosync crmsh pcs nftables strace
 )
-CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs)
+# docker.io: the container-docker tier starts its own dockerd per lab host.
+CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs docker.io)
 # The package tier: build the .deb and .rpm, lint them and the man pages, and
 # install the .deb into a clean Debian 12 root (tests/package).
 PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian rpm groff-base man-db mmdebstrap libxml2-utils)

@@ -77,7 +77,7 @@ def pgtwin_lab(tmp_path_factory):
     the_lab.down()
     try:
         the_lab.up()
-        the_lab.run(pgkit.SETUP_COMMAND, str(pgkit.CONFIG), timeout=420)
+        the_lab.run(pgkit.SETUP_COMMAND, str(pgkit.crm_config(the_lab.workdir)), timeout=420)
         yield the_lab
     finally:
         namespaces = the_lab.node_mount_namespaces()

@@ -26,6 +26,12 @@ if MODE not in ("vm", "container"):
 CONTAINER = MODE == "container"
 CONFIG = labkit.REPO / "examples" / ("container-mode-cluster.crm" if CONTAINER else "vm-mode-cluster.crm")
 SETUP_COMMAND = "setup-pgtwin-container" if CONTAINER else "setup-pgtwin"
+# Container mode's image (the harness parameter PGTWIN_TEST_IMAGE, also read by
+# scripts/lab setup-pgtwin-container): the example's image unless another
+# variant of scripts/build-test-image is named (tests/cluster/run.sh's
+# container-official mode uses :15-official).
+DEFAULT_IMAGE = "localhost/pgtwin-test/postgres:15"
+IMAGE = os.environ.get("PGTWIN_TEST_IMAGE", DEFAULT_IMAGE)
 CLONE = "pgsql-clone"
 RSC = "pgsql"
 VIP_RSC = "pgsql-vip"
@@ -41,6 +47,18 @@ def pgdata(node: str) -> str:
 SOCK = "/run/pgtwin-postgres" if CONTAINER else "/var/run/postgresql"
 WRITER = Path(__file__).resolve().parent / "pgwriter.py"
 APP_PASSWORD = "app-lab-password"
+
+
+def crm_config(workdir: Path) -> Path:
+    """The configuration to load: the example as shipped, or (another image)
+    a copy in WORKDIR with only container_image changed."""
+    if not CONTAINER or IMAGE == DEFAULT_IMAGE:
+        return CONFIG
+    text = CONFIG.read_text()
+    assert f"container_image={DEFAULT_IMAGE}" in text, f"{CONFIG} names no {DEFAULT_IMAGE}"
+    copy = workdir / CONFIG.name
+    copy.write_text(text.replace(f"container_image={DEFAULT_IMAGE}", f"container_image={IMAGE}"))
+    return copy
 
 
 def other(node: str) -> str:

@@ -7,11 +7,19 @@
 #   container  the pgtwin scenarios with PostgreSQL in podman containers
 #              started by pgtwin (PGTWIN_CLUSTER_MODE=container,
 #              examples/container-mode-cluster.crm)
+#   container-official
+#              a representative subset (bootstrap, postmaster crash + rewind
+#              rejoin, switchover) in container mode with the image variant
+#              whose entrypoint behaves as the official postgres image's
+#              (PGTWIN_TEST_IMAGE=localhost/pgtwin-test/postgres:15-official,
+#              scripts/build-test-image); the same scenario files, only the
+#              image parameter differs
 #
 # Needs root. PGTWIN_BIN names the agent binary (scripts/test sets it;
-# default build-ci/pgtwin). PGTWIN_CLUSTER_MODES (default "vm container")
+# default build-ci/pgtwin). PGTWIN_CLUSTER_MODES (default "vm container
+# container-official")
 # picks the modes; extra arguments go to every pytest run. The exit status
-# is non-zero when any mode failed; both modes run regardless.
+# is non-zero when any mode failed; every mode runs regardless.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 export PGTWIN_BIN=${PGTWIN_BIN:-$PWD/build-ci/pgtwin}
@@ -21,17 +29,26 @@ export PGTWIN_BIN=${PGTWIN_BIN:-$PWD/build-ci/pgtwin}
 # smoke (14) runs in VM mode only: its rounds reuse the fault steps the
 # container scenarios already run, and the container soak runs outside CI.
 CONTAINER_SCENARIOS=${PGTWIN_CONTAINER_SCENARIOS:-$(ls tests/cluster/test_pgtwin_*.py | grep -v test_pgtwin_14_)}
+OFFICIAL_SCENARIOS=${PGTWIN_OFFICIAL_SCENARIOS:-tests/cluster/test_pgtwin_01_bootstrap.py \
+tests/cluster/test_pgtwin_02_postmaster_crash.py tests/cluster/test_pgtwin_03_switchover.py}
+OFFICIAL_IMAGE=localhost/pgtwin-test/postgres:15-official
 
 rc=0
-for mode in ${PGTWIN_CLUSTER_MODES:-vm container}; do
+for mode in ${PGTWIN_CLUSTER_MODES:-vm container container-official}; do
+    image=()
     case "$mode" in
         vm) targets=(tests/cluster) ;;
         container) read -r -a targets <<<"${CONTAINER_SCENARIOS//$'\n'/ }" ;;
+        container-official)
+            read -r -a targets <<<"${OFFICIAL_SCENARIOS//$'\n'/ }"
+            image=(PGTWIN_TEST_IMAGE="$OFFICIAL_IMAGE")
+            scripts/build-test-image >/dev/null || { rc=1; continue; } ;;
         *) echo "run.sh: unknown mode $mode" >&2; exit 2 ;;
     esac
     echo "=== cluster tier, mode $mode ==="
     start=$SECONDS
-    PGTWIN_CLUSTER_MODE=$mode /usr/bin/python3 -m pytest -p no:cacheprovider -v "${targets[@]}" "$@" || rc=1
+    env "${image[@]}" PGTWIN_CLUSTER_MODE="${mode%-official}" \
+        /usr/bin/python3 -m pytest -p no:cacheprovider -v "${targets[@]}" "$@" || rc=1
     echo "=== cluster tier, mode $mode: $((SECONDS - start)) s ==="
 done
 exit $rc

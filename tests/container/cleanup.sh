@@ -5,7 +5,7 @@
 # names pgtwin-ctest-psql1/psql2 and any container labelled pgtwin-ctest
 # (every container a lab starts carries it, temporary --rm ones included),
 # kills what still runs in the tier's namespaces pgtk1/pgtk2, deletes them
-# and /tmp/pgtwin-ctest-*. Refuses while a session holds /run/pgtwin-ctest.lock
+# and /tmp/pgtwin-ctest-* (and the docker tier's /run/pgtwin-ctest-docker). Refuses while a session holds /run/pgtwin-ctest.lock
 # (the session calls it itself with PGTWIN_CTEST_LOCK_HELD=1).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -47,3 +47,7 @@ for dir in /tmp/pgtwin-ctest-*; do
     echo "cleanup.sh: removing $dir"
     rm -rf -- "$dir"
 done
+# The container-docker tier's engines died with the namespaces above; their
+# sockets, pid files and exec roots go too (the data roots under
+# /var/tmp/pgtwin-ctest-docker are kept: they cache the loaded image).
+rm -rf /run/pgtwin-ctest-docker

@@ -15,6 +15,7 @@ from lab import agent_binary
 def ct_run_agent(host, action, params=None, meta=None, extra=None, env_override=None):
     """Runs `pgtwin <action>` on host (netns + cgroup mounts); returns lab.Result."""
     more = {"CONTAINERS_CONF": CONTAINERS_CONF, "PGTWIN_STATE_DIR": str(host.dir / "state")}
+    more.update(host.runtime_env())
     more.update(extra or {})
     env = env_override if env_override is not None else vmagent.agent_env(host, action, params, meta, more)
     timeout_s = int(env.get("OCF_RESKEY_CRM_meta_timeout", "30000")) / 1000 + 15

@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE.parents[0] / "integration"))
 
 import lab as vmlab  # noqa: E402
 from lab import HOSTS, PORT, REP_PASSWORD, SUBNET, alive, run, wait_for  # noqa: E402,F401
+import dockerd  # noqa: E402
 
 REPO = HERE.parents[1]
 IN_NODE = HERE / "in-node"
@@ -46,6 +47,11 @@ OFFICIAL18_IMAGE = "localhost/pgtwin-test/postgres:15-official18"
 CONTAINERS_CONF = os.environ.get("CONTAINERS_CONF") or str(REPO / "scripts" / "containers.conf")
 PG_UID = 999
 LABEL = "pgtwin-ctest"
+# The runtime the agent drives: podman (default) or docker (run.sh --docker:
+# a real dockerd per host, tests/container/dockerd.py).
+RUNTIME = os.environ.get("PGTWIN_CTEST_RUNTIME", "podman")
+if RUNTIME not in ("podman", "docker"):
+    raise ValueError(f"PGTWIN_CTEST_RUNTIME must be podman or docker, not {RUNTIME!r}")
 
 
 def podman(*args, timeout=60, check=False):
@@ -125,6 +131,16 @@ class CtHost(vmlab.Host):
         self.container = f"pgtwin-ctest-{name}"
         self.pg_log = self.dir / "container.log"
 
+    def runtime(self, *args, timeout=60, check=False):
+        """The tier's container runtime for this host (podman's shared storage, or its own dockerd)."""
+        if RUNTIME == "docker":
+            return dockerd.docker(self.name, *args, timeout=timeout, check=check)
+        return podman(*args, timeout=timeout, check=check)
+
+    def runtime_env(self):
+        """What the agent needs besides CONTAINERS_CONF to reach the runtime."""
+        return {"DOCKER_HOST": dockerd.docker_host(self.name)} if RUNTIME == "docker" else {}
+
     def node_exec(self, argv, **kw):
         """argv on this host with cgroups mounted (what the agent needs for podman)."""
         return run([str(IN_NODE), self.ns] + list(argv), **kw)
@@ -147,7 +163,7 @@ class CtHost(vmlab.Host):
 
     # -- the container, seen from the host
     def inspect(self, fmt):
-        res = podman("inspect", "--type", "container", "--format", fmt, self.container, timeout=30)
+        res = self.runtime("inspect", "--type", "container", "--format", fmt, self.container, timeout=30)
         return res.out.strip() if res.rc == 0 else None
 
     def container_exists(self):
@@ -172,10 +188,10 @@ class CtHost(vmlab.Host):
             f"{self.name}: container still running after SIGKILL of {pid}"
 
     def log_tail(self, n=60):
-        """The container's output plus the newest server log the agent keeps on the host (<dir>/log)."""
-        logs = podman("logs", "--tail", str(n), self.container, timeout=20)
+        """The container's output plus the newest server log the agent keeps on the host (<data>/../log)."""
+        logs = self.runtime("logs", "--tail", str(n), self.container, timeout=20)
         text = logs.out + logs.err if logs.rc == 0 else ""
-        files = sorted((self.dir / "log").glob("*.log"), key=lambda p: p.stat().st_mtime)
+        files = sorted((self.data.parent / "log").glob("*.log"), key=lambda p: p.stat().st_mtime)
         if files:
             text += "\n".join(files[-1].read_text(errors="replace").splitlines()[-n:]) + "\n"
         self.pg_log.write_text(text)
@@ -192,6 +208,10 @@ class CtLab(vmlab.Lab):
         self.state_file = self.root / "pcmk-state.json"
         self.hosts = {n: CtHost(self, n) for n in HOSTS}
         self._create_network()
+        self.engines = []
+        if RUNTIME == "docker":
+            self.engines = [dockerd.Dockerd(IN_NODE, h.name, h.ns) for h in self.hosts.values()]
+            dockerd.start_all(self.engines, IMAGE, podman)
         for h in self.hosts.values():
             h.dir.mkdir()
             owned_dir(h.data)
@@ -206,7 +226,7 @@ class CtLab(vmlab.Lab):
     def container_params(self, host):
         return {
             "container_mode": "true",
-            "container_runtime": "podman",
+            "container_runtime": RUNTIME,
             "container_image": IMAGE,
             "container_name": host.container,
             "container_config_dir": str(host.config),
@@ -223,25 +243,34 @@ class CtLab(vmlab.Lab):
 
     def containers(self):
         """Names of every container of this lab (label or recorded name)."""
-        names = set()
-        if self.root is not None:
-            res = podman("ps", "-a", "--filter", f"label={LABEL}={self.root}", "--format", "{{.Names}}")
-            names.update(res.out.split())
+        return sorted({n for _, n in self.host_containers()})
+
+    def host_containers(self):
+        """(host, name) of every container of this lab: podman's storage is
+        shared by both hosts; each docker engine is asked for its own."""
+        found = set()
+        hosts = list(self.hosts.values()) if RUNTIME == "docker" else list(self.hosts.values())[:1]
+        for h in hosts:
+            if self.root is not None:
+                res = h.runtime("ps", "-a", "--filter", f"label={LABEL}={self.root}", "--format", "{{.Names}}")
+                found.update((h, n) for n in res.out.split())
         for h in self.hosts.values():
             if h.container_exists():
-                names.add(h.container)
-        return sorted(names)
+                found.add((h, h.container))
+        return found
 
     def destroy(self):
         """Removes this lab's containers, then what runs in its namespaces, then all files."""
         errors = []
-        for name in self.containers():
-            res = podman("rm", "-f", "-t", "2", name, timeout=90)
+        for h, name in sorted(self.host_containers(), key=lambda hn: (hn[0].name, hn[1])):
+            res = h.runtime("rm", "-f", *(["-t", "2"] if RUNTIME == "podman" else []), name, timeout=90)
             if res.rc != 0:
-                errors.append(f"podman rm -f {name}: {res}")
+                errors.append(f"{RUNTIME} rm -f {name}: {res}")
         left = self.containers()
         if left:
             errors.append(f"containers left: {left}")
+        for engine in getattr(self, "engines", []):
+            engine.stop(errors)
         vmlab.remove_namespaces_and_files(list(NAMESPACES.values()), self.root, errors, "container lab")
 
 

@@ -9,7 +9,7 @@ Contract points (issue 4) checked here:
   container_name; stop leaves no container at all (and is idempotent).
 - monitor says 0 (standby) / 8 (primary) from SQL over the shared socket.
 - a crashed primary (its postmaster, the container's PID 1, killed from the
-  host, or `podman kill`) is 9; stop then succeeds, and start brings it back
+  host, or `podman kill` / `docker kill`) is 9; stop then succeeds, and start brings it back
   as a standby despite the stale postmaster.pid left by the dead container.
 """
 
@@ -18,7 +18,7 @@ import os
 import pytest
 
 from ctagent import expect_rc, monitor, run_agent
-from ctlab import podman, tree_digest_of
+from ctlab import RUNTIME, tree_digest_of
 
 
 def test_validate_all_finds_runtime_and_image(lab, agent):
@@ -38,8 +38,8 @@ def test_validate_all_missing_image_is_not_installed(lab, agent):
 def test_validate_all_without_runtime_is_not_installed(lab, agent):
     p1 = lab["psql1"]
     res = run_agent(p1, "validate-all", extra={"PATH": str(p1.stub_dir)})
-    expect_rc(res, 5, p1, "validate-all without podman on PATH")
-    assert any("podman" in r for r in res.exit_reasons()), res
+    expect_rc(res, 5, p1, f"validate-all without {RUNTIME} on PATH")
+    assert any(RUNTIME in r for r in res.exit_reasons()), res
 
 
 def test_data_owned_by_wrong_uid_is_refused_untouched(lab, agent):
@@ -88,7 +88,7 @@ def test_start_promote_stop_as_primary(lab, agent):
     assert p1.sql("SELECT v FROM t") == "kept"
 
 
-@pytest.mark.parametrize("how", ["kill-postmaster", "podman-kill"])
+@pytest.mark.parametrize("how", ["kill-postmaster", "runtime-kill"])
 def test_crashed_primary_is_failed_promoted(lab, agent, how):
     p1 = lab["psql1"]
     lab.init_primary_data(p1)
@@ -98,7 +98,7 @@ def test_crashed_primary_is_failed_promoted(lab, agent, how):
     if how == "kill-postmaster":
         p1.crash()
     else:
-        podman("kill", "-s", "KILL", p1.container, check=True)
+        p1.runtime("kill", "-s", "KILL", p1.container, check=True)
         assert not p1.container_running()
     expect_rc(monitor(p1, "Promoted"), 9, p1, "monitor of the crashed primary")
     expect_rc(monitor(p1), 9, p1, "probe of the crashed primary")

@@ -11,7 +11,7 @@ import os
 import stat
 
 from ctagent import expect_rc, monitor, run_agent
-from ctlab import PG_UID, podman
+from ctlab import PG_UID
 
 MARKER = "pgtwin-log-marker-before-the-crash"
 
@@ -31,7 +31,7 @@ def test_crashed_instance_log_is_on_the_host_after_removal(lab, agent):
     expect_rc(monitor(p1, "Promoted"), 9, p1, "monitor of the crashed primary")
     expect_rc(run_agent(p1, "stop"), 0, p1, "stop of the crashed primary (as after a failover)")
     assert not p1.container_exists(), "stop left the container"
-    assert podman("logs", p1.container, timeout=20).rc != 0, "podman logs still answers"
+    assert p1.runtime("logs", p1.container, timeout=20).rc != 0, "podman logs still answers"
     assert log_dir.is_dir(), f"no server log directory {log_dir} on the host"
     st = log_dir.stat()
     assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (PG_UID, 0o700), \

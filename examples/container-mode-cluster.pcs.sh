@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pgtwin in container mode with pcs: the same cluster as
 # examples/container-mode-cluster.crm (PostgreSQL in a podman container per
 # node, started, stopped, promoted and demoted by pgtwin itself, a promotable

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pgtwin in VM mode with pcs: the same cluster as examples/vm-mode-cluster.crm
 # (PostgreSQL 15 on both hosts, a promotable clone with notifications, a VIP
 # that follows the primary, fencing), written with commands that mean the same

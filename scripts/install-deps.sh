@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs pgtwin's build and test dependencies from Debian packages.
 # Idempotent: packages already installed are not touched, and apt's index is
 # refreshed only when something is missing. Needs root.

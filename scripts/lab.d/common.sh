@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers shared by scripts/lab, the supervisor, the node script and the fence
 # agent. Sourced, never executed. Everything here acts only on processes whose

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The clone job's life: start launches it (detached, its own session) and
 // waits while its timeout allows; the job clones, starts PostgreSQL as a
 // standby and records each step; stop kills it. See clone_job.hpp.

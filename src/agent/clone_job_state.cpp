@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The clone job's state file, its pg_basebackup argv and progress parser,
 // and monitor's decision about it: the pure parts of clone_job.hpp.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // demote: stop, then start again as a standby of the peer. Never a standby
 // of itself: primary_conninfo always names the other node.
 

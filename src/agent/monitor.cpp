@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // monitor: reports the real role (0 standby, 8 primary, 7 cleanly stopped,
 // 9 crashed primary, 1 otherwise) and, in recurring monitors, keeps
 // replication, scores and synchronous replication in order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // notify: pre-promote takes this node's part in the election (its WAL
 // position of this round, and the members promote must wait for);
 // post-promote cleans up.

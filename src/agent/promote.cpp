@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // promote: only the best candidate, never a second primary, never a stale
 // standby (unless force_promotion). The peer is marked not promotable
 // before pg_ctl promote; then wait until writable and prepare replication.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // reload-agent (OCF 1.1): Pacemaker calls it instead of a restart when only
 // parameters marked reloadable changed. Most of them are read afresh by every
 // action; what PostgreSQL holds is applied here, without restarting it.

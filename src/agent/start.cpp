@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // start: always as a standby. Empty data is cloned from the peer; data that
 // may have diverged (a former primary, an older timeline) is rewound or
 // rebuilt before PostgreSQL runs, so it never runs read-write.

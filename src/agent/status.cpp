@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Pure parts of `pgtwin status`: the "next" line, JSON and text rendering.
 #include "pgtwin/agent/status.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading the facts for `pgtwin status`: read-only, one local and at most
 // one peer session, pg_controldata only when PostgreSQL is down.
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // stop: fast shutdown, escalating to immediate near the deadline (in the
 // backend). A crashed instance is simply not running: stop succeeds and its
 // data stays for a safe restart as a standby.

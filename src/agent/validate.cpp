@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // validate-all: configuration and installation checks that touch no data,
 // and, when the local instance runs, the settings and grants HA relies on.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // pgtwin: OCF resource agent for a two-node PostgreSQL cluster.
 
 #include <exception>

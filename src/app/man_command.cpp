@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // pgtwin(8): the command line. The defaults it names come from the code
 // (storage root and owner, state directory) so the page follows them.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ocf_pgtwin_pgtwin(7) from the parameter table and the meta-data's actions,
 // like resource-agents' ocf_heartbeat_*(7) pages (which it generates from the
 // meta-data XML). The actions are read back from metadata_xml() so that an

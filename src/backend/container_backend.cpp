@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "pgtwin/backend/container_backend.hpp"
 
 #include <algorithm>

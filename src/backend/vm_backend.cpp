@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // VM mode: pg_ctl on the host, run as pguser through the CommandRunner.
 
 #include "pgtwin/backend/vm_backend.hpp"

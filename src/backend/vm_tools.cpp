@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // VM mode: where the PostgreSQL programs are, and which start options are safe.
 
 #include <algorithm>

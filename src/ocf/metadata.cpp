@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // OCF meta-data XML and the Markdown parameter reference, both generated from
 // the parameter table so that neither can drift from the parser.
 

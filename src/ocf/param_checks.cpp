@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Value checks for agent parameters. Character sets are deliberately narrow:
 // several values end up in a shell (pg_ctl), in conninfo strings or in
 // PostgreSQL configuration files, where quoting mistakes become bugs.

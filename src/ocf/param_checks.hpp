@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Value checks shared by the parameter table's apply functions (src/ocf only).
 // Each returns the bare reason; parse_config prefixes it with "<param>: ".

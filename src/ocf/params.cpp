@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Environment parsing driven by the parameter table (params_table.cpp).
 
 #include "pgtwin/ocf/params.hpp"

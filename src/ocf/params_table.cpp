@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one parameter table. Every agent parameter is declared here once, with
 // its type, default, documentation and the function that stores it in Config;
 // parsing, meta-data and docs/CONFIGURATION.md are generated from this table.

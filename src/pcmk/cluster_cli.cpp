@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The command-line Cluster: crm_node, crm_attribute and attrd_updater
 // (Pacemaker 2.1). Tool exit codes are data; "not found" becomes nullopt.
 

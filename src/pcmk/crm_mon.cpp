@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parses `crm_mon --output-as=xml` with pugixml (never text scraping).
 
 #include "pgtwin/pcmk/crm_mon.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // crm_node -l: the node list of a cluster whose pgtwin resource has no node_list.
 
 #include "pgtwin/pcmk/nodes.hpp"

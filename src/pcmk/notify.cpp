@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reads the OCF_RESKEY_CRM_meta_notify_* variables Pacemaker sets for clone
 // notifications (names as in Pacemaker 2.1's scheduler).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // postgresql.auto.conf editing. The file has PostgreSQL's configuration file
 // syntax: `name = value` or `name value`, `#` comments, values either bare
 // tokens or single-quoted strings.

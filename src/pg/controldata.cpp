@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parsing of pg_controldata output. The labels are those of PostgreSQL's
 // pg_controldata with LC_ALL=C (translations would change them).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The libpq implementation of Connector/Session. Everything is non-blocking
 // and driven by poll() so that no call outlives the operation's Deadline.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The SQL the agent runs. Every statement is parameterised except the
 // ALTER SYSTEM utility statements, which PostgreSQL cannot parameterise.
 

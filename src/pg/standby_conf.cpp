@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Standby settings for postgresql.auto.conf.
 
 #include "pgtwin/pg/standby_conf.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // EffectiveUser: seteuid/setegid/setgroups around a short call (a local
 // libpq connect), restored in the destructor.
 

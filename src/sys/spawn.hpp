@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Internal to src/sys: what ProcessRunner prepares before fork() and what the
 // child does after it. Everything the child needs is built in the parent,

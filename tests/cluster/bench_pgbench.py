@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """pgbench TPS through the lab's VIP (a benchmark, not a test).
 
 usage: PGTWIN_CLUSTER_MODE=vm|container tests/cluster/bench_pgbench.py

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures of the cluster tier: a real two-node Pacemaker+Corosync lab.
 
 Run as root: /usr/bin/python3 -m pytest tests/cluster

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fault recipes shared by the double-failure scenarios (test_pgtwin_11..13)
 and the mixed soak (soak.py, scripts/bench-failover --mode mixed).
 

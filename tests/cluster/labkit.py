@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers for the cluster test tier: drive scripts/lab, parse crm_mon XML,
 wait with bounded timeouts, check that teardown left nothing behind.
 

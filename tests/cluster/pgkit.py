@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers of the pgtwin HA scenarios: the pgtwin lab (PostgreSQL prepared on
 both nodes, examples/vm-mode-cluster.crm loaded), a writer on the client host
 that commits through the VIP, a sampler that watches for two primaries, and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writer of the HA scenarios: runs on the lab's client host (netns pgtc).
 
 Commits one row per transaction through the VIP with synchronous_commit=on

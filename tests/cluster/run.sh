@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The cluster tier: a real two-node Pacemaker+Corosync lab (scripts/lab), the
 # lab smoke test and pgtwin's HA scenarios, once per mode, one after the
 # other, each mode in its own lab (torn down by the fixtures in between):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The mixed fault soak (issue 8, "Proof"): rounds drawn with a seeded RNG
 from postmaster kill, node loss, switchover, partition, node killed
 mid-rejoin (mid-clone) and double failure, a writer committing through the

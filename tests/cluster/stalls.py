@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write stalls of the HA scenarios (issue 7, "Done when"): no commit through
 the VIP may wait longer than one promoted-monitor interval plus the time that
 monitor may take (its timeout) while both nodes are healthy or a clone/rejoin

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Smoke test of the lab itself, with Pacemaker's own Stateful agent and
 IPaddr2 (examples/lab-stateful-smoke.crm): membership, promotion, VIP
 placement, real fencing (requested and Pacemaker-initiated) and teardown.

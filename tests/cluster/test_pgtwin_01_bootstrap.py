@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 1: bootstrap from nothing. psql1 was prepared with
 `pg-prepare-node --init`, psql2 has an empty data directory; after loading
 examples/vm-mode-cluster.crm pgtwin must make one primary and a streaming,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 2: failover when the primary's postmaster is killed (kill -9);
 then scenario 5a: the crashed primary rejoins as a standby with pg_rewind
 once its failure is cleaned up (migration-threshold=1 bans it until then)."""

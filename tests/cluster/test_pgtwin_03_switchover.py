@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 4: planned switchover with a promoted-role move and back.
 crmsh 4.4's `resource move` has no role option, so the move is made with
 crm_resource --move --promoted (what `pcs resource move --promoted` does) and

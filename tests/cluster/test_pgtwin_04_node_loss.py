@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 3: failover when the primary's node dies (Pacemaker fences it);
 scenario 5a again: after the fence reboot the old primary rejoins as a
 standby by itself (pg_rewind), without any cleanup."""

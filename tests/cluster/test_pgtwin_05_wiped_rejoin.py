@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 5b: a standby whose data directory was wiped (disk replaced while
 the node was off) comes back with pg_basebackup, made by the agent."""
 import shutil

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 6: the standby's node dies. The primary keeps acknowledging
 writes once the standby is fenced (synchronous replication degrades only for
 a peer that is fenced or a member of its partition, review H1), and the

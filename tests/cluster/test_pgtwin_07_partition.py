@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 7: network partition between the nodes. Fencing resolves it
 (priority-fencing-delay keeps the promoted node), exactly one primary, no
 acknowledged write lost; after the heal the fenced node rejoins."""

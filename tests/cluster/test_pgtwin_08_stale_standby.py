@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 9: a standby that was not in sync when the primary died is not
 promoted (no force_promotion); the node with the newest data is."""
 import time

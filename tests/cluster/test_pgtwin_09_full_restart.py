@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 8: full cluster restart. Both nodes go down (graceful shutdown of
 the whole cluster) after the standby fell behind; after the restart the node
 with the newest data is promoted and nothing acknowledged is lost."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 10 (issue 7 item 2, review H1): a partition with slow fencing
 that the standby's side wins. Fencing is held on both sides by the lab fence
 agent (state/fence-hold.<node>): the standby's side fences the primary only

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 11 (issue 8, double failures): the standby's node dies while it
 clones (its data was wiped, the copy runs over a slowed link). After the fence
 reboot it comes back and ends streaming by itself; no acknowledged row lost."""

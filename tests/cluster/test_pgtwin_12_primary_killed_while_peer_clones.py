@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 12 (issue 8, double failures): the primary's node dies while the
 other node clones from it. The half-made node is never promoted (its roles are
 sampled throughout); when the old primary returns from its fence reboot it is

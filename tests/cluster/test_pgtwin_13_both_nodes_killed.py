@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenario 13 (issue 8, double failures): both nodes die at the same moment
 under writes (power loss). After both are booted again the node with the
 newest WAL (read from both disks while they are off; with equal WAL either)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The mixed fault soak's CI smoke (issue 8, "Proof"): three rounds of
 scripts/bench-failover --mode mixed (soak.py) on the scenario lab, kinds drawn
 with a seeded RNG (PGTWIN_SOAK_SEED; default 21, a fixed draw of node loss,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Issue 9 item 4: on Btrfs the agent keeps a read-only snapshot of the
 node's subvolume before pg_rewind. In async mode a primary lost with rows its
 standby never received rejoins by pg_rewind, which discards those rows; the

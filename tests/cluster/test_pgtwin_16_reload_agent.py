@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """reload-agent (OCF 1.1, issue 10): changing a reloadable parameter with
 `crm resource param` makes Pacemaker call reload-agent instead of restarting
 the clone. Shown by pg_postmaster_start_time() on both nodes staying the same

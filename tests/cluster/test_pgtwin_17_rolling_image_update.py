@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Rolling image update (container mode only; issue 9 item 7), as
 docs/CONTAINER_MODE_SETUP.md "Updating the image" tells an administrator:
 

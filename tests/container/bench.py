@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Monitor, start and stop wall times: container mode vs VM mode, same machine.
 
 Usage: tests/container/bench.py [N]    (root; PGTWIN_BIN = agent binary)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # cleanup.sh - remove leftovers of the container-mode integration tier.
 #
 # Removes (podman rm -f, by name) the tier's containers: the two recorded

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures of the container-mode integration tier (PostgreSQL in podman containers).
 
 Run as root with Debian's python3: tests/container/run.sh [pytest args]

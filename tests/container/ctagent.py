@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Running the agent on a container-mode lab host.
 
 The VM tier's agent.py builds the OCF environment and replays Pacemaker's

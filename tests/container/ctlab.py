@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Two-host lab for the container-mode integration tier.
 
 Reuses the VM tier's harness (tests/integration/lab.py, agent.py): the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A real Docker engine per container-lab host (the container-docker tier).
 
 tests/container/run.sh --docker sets PGTWIN_CTEST_RUNTIME=docker. Each lab

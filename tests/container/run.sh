@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh - run the container-mode integration tier (PostgreSQL 15 in podman
 # containers on two netns hosts, the agent with container_mode=true).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Container mode, one or two hosts: validate-all, start/stop/monitor in both roles, crashes.
 
 Contract points (issue 4) checked here:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Container mode: the primary's Btrfs subvolume runs full (issue 9 item 5).
 
 psql1's node directory is a Btrfs subvolume on a loop device

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The docker engine beside podman (container-docker tier only: run.sh --docker).
 
 Both runtimes drive runc on this machine. The lab's dockerd keeps its own

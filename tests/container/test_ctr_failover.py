@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Container mode: failover without losing acknowledged writes; a hung runtime.
 
 Contract points (issue 4) checked here:

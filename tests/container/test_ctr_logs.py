@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Container mode: PostgreSQL's log outlives the container (issue 9, item 6).
 
 Every stop removes the container, and `podman logs` with it; after a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Container mode, two hosts: replication between containers, switchover, auto-init, rejoin.
 
 Contract points (issue 4) checked here:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Container mode against the official image's entrypoint; the data directory interlock.
 
 Contract points (issue 9 items 1-2, issue 7 item 9) checked here:

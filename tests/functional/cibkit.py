@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Build CIB files offline with crmsh and pcs, and reduce them to comparable facts.
 
 No cluster runs: both tools write into a file made by `cibadmin --empty`

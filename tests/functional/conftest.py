@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Functional tier: the built pgtwin binary with stub tools on PATH.
 
 No PostgreSQL and no Pacemaker run here: pg_bindir points at a directory of

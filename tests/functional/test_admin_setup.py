@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Issue 10 through the binary: node_list optional, validate-all's version and
 clone meta-attribute checks, the removed vip, reload-agent."""
 from conftest import write_stub

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Exit codes, exit reasons and meta-data of the built binary."""
 import os
 import shutil

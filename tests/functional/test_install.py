@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """cmake --install lays the agent out where Pacemaker looks for ocf:pgtwin:pgtwin."""
 import os
 import pathlib

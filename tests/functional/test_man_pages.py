@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The man pages the build generates render without groff warnings, name every
 parameter of the meta-data, and cmake --install puts them in the man tree."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """monitor's pg_controldata branch with stub tools: no postmaster runs, so
 the captured control data decides the status."""
 import pytest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The pcs examples build the same cluster as the crm examples the cluster tier
 loads, and every pcs snippet in docs/ means the same on every pcs version.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """docs/SETUP.md's commands are the ones the lab runs.
 
 The blocks of SETUP.md marked `sh setup:<where>` hold the commands an

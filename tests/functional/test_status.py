@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`pgtwin status` with stub tools: no PostgreSQL runs, so the role comes
 from the captured pg_controldata output, and the markers and kept copies
 beside pgdata show up in the JSON (schema: docs/status.md)."""

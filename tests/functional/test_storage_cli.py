@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`pgtwin storage` names the layout after the Pacemaker node name
 (crm_node -n, stubbed here), not the host name; plan touches nothing."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Driving the pgtwin binary the way Pacemaker does, inside a lab host.
 
 run_agent() builds the OCF environment from scratch (env -i) and runs the

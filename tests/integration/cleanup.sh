@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # cleanup.sh - remove leftovers of the VM-mode integration tier.
 #
 # Stops every postmaster under /tmp/pgtwin-itest-* (pg_ctl -m immediate, by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures of the VM-mode integration tier (real PostgreSQL 15, two netns hosts).
 
 Run as root with Debian's python3: /usr/bin/python3 -m pytest -v tests/integration

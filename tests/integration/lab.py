@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Two-host lab for the VM-mode integration tier.
 
 Each "host" is a network namespace (pgtw1, pgtw2; the cluster lab uses

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh - run the VM-mode integration tier (real PostgreSQL 15, two netns hosts).
 #
 # Usage: tests/integration/run.sh [--container] [pytest args...]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Self-tests of the integration harness; they need no agent binary.
 
 They prove the lab is sound before any agent scenario relies on it:

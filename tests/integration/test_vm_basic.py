@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode, one instance at a time: actions, exit codes, roles, crash, idempotency.
 
 Assumptions about the contract (issue 2) that the agent must align with:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode: clones of any size run in a supervised job (issue 8).
 
 A clone throttled with `tc` on the source's link outlasts a short start

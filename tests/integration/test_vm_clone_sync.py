@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode: a clone of the standby never becomes the synchronous standby (issue 7, item 1).
 
 pg_basebackup -X stream -S <slot> opens a WAL stream that reports a flush

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode without node_list: the peer comes from the cluster (review M6).
 
 Assumptions about the contract (issue 10):

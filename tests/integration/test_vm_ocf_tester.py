@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """ocf-tester (Debian resource-agents) against a real instance in VM mode.
 
 ocf-tester runs meta-data (validated against ra-api-1.dtd), validate-all,

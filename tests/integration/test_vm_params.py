@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode: bad parameters give the right OCF code, one reason, and touch no data.
 
 Assumptions about the contract (issue 2, OCF 1.1) that the agent must align with:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode on PostgreSQL prepared the distribution's way: peer authentication.
 
 Debian's initdb writes `local all all peer` and no pg_ident.conf map, so over

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode: promotion safety when the replication role lacks a grant (issue 7 item 5).
 
 The peer-role probe runs as rep_user. It used to run the full status query,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode: a node recovers by itself (issue 8).
 
 - An agent killed mid-clone (Pacemaker's timeout, a node lost) leaves a data

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode: a diverged old primary rejoins by pg_rewind, or by pg_basebackup.
 
 How divergence is made (no Pacemaker, so the test plays the cluster):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode, two hosts: replication flows, switchover, auto-init of an empty standby.
 
 Assumptions about the contract (issue 2) that the agent must align with:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`pgtwin status --json` on a real primary/standby pair (VM mode): roles,
 timelines, the standby's row with its sync state, and the "next" line, read
 from both nodes without changing anything."""

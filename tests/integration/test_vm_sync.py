@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """VM mode: synchronous replication degrades and returns; stale standbys are not promoted.
 
 Assumptions about the contract (issue 2) that the agent must align with:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs resource-agents' ocf-tester against a real PostgreSQL 15 instance that
 # pgtwin runs in a podman container (container_mode=true, image
 # localhost/pgtwin-test/postgres:15 from scripts/build-test-image), with

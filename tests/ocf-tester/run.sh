@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs resource-agents' ocf-tester against a real PostgreSQL 15 instance
 # managed by pgtwin (VM mode), with Pacemaker's command-line tools replaced by
 # the integration tier's test double (there is no cluster here).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Clean Debian 12 roots for the package tier and scripts/fresh-root-check.
 # Sourced, not run. Needs root, mmdebstrap and network access to Debian's
 # mirror (nothing else).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The package tier: builds the .deb with dpkg-buildpackage and lints it, installs
 # it with apt into a clean Debian 12 root made with mmdebstrap (so its Depends
 # are proven against Debian's archive), runs meta-data (xmllint-valid) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`pgtwin storage` on a real Btrfs file system on a loop device."""
 import os
 import pathlib

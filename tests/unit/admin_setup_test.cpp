@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Issue 10 (an administrator's PostgreSQL as it is): refused connections,
 // the node list from the cluster, validate-all's version and clone checks,
 // and reload-agent.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Agent actions against fakes: the safety orderings and refusals that the
 // decision tables alone cannot show.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Fakes for the agent's collaborators: a scripted PostgreSQL per node, a
 // Pacemaker attribute store and a backend. All record into one event log so

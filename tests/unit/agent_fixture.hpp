@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // One agent node under test: psql1 with peer psql2 ("peer" in the
 // connector), a temporary data directory holding PG_VERSION, and every fake

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "pgtwin/pg/auto_conf.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The clone job seen by the OCF actions: monitor while it lives and after it
 // died, promote's refusal, start returning while the job runs, stop killing a
 // real detached job. Fakes for PostgreSQL and Pacemaker; real state files.

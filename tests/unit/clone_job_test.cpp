@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The supervised clone job: state file, pid + start-time liveness, the
 // --progress parser, monitor's decision rows, pg_basebackup's argv, the
 // clone_max_rate parameter, and detaching (own session, ready signal, kill).

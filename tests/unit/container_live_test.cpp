@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Live test: a real container from the offline test image (scripts/build-test-image)
 // driven through ContainerBackend with the real ProcessRunner. Skips unless
 // root, podman and the image are present. Prints timings; asserts none.

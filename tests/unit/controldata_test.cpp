@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parsing real pg_controldata output captured from PostgreSQL 15 (LC_ALL=C).
 
 #include "pgtwin/pg/controldata.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The pure decisions behind promotion and election safety (issue 7 items
 // 5-7) and validate-all's prerequisite checks (L6).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The man pages are generated from the parameter table and the meta-data's
 // actions: every parameter (with its default), action (with its timeout) and
 // OCF exit code must appear, and the roff must not be broken by the texts.

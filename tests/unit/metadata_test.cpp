@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Meta-data XML content, its validity against the schemas in metadata/ (and the
 // installed resource-agents DTD that ocf-tester uses), and docs/CONFIGURATION.md.
 //

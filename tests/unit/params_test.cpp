@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parameter table and environment parsing: defaults, every value rule, derived
 // defaults from the node name, the PGTWIN_CONTAINER_MODE fallback and meta values.
 

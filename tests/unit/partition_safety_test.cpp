@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Review H1 (issue 7 item 2): the primary stops waiting for its synchronous
 // standby only when the standby is a member of this partition or cleanly
 // down. The rule, the membership reading from crm_mon XML, the CLI call and

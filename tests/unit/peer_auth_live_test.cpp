@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Peer authentication against a real PostgreSQL 15 (issue 10): with the
 // `local all all peer` that initdb and Debian write, the agent (root) is
 // refused unless it connects with pguser's identity (ConnParams::os_user),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A real primary and a standby configured by standby_settings(): proves the
 // standby configuration streams, and the status queries on both roles,
 // including the timeline right after a promotion.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The libpq client and the query functions against a real, throw-away
 // PostgreSQL 15 instance (initdb in a mkdtemp directory, Unix socket only).
 // Needs root (to run the server as user postgres) and PostgreSQL 15.

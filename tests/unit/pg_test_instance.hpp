@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // A throw-away PostgreSQL 15 instance for live tests: data directory and
 // Unix socket under a mkdtemp directory, run as user postgres (the test runs

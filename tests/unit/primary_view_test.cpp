@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The primary's view of its standby (issue 7 items 1, 3, 4): a clone's WAL
 // stream is never the standby, sync is restored only once the standby has
 // flushed what was written before the switch, and the primary is the only

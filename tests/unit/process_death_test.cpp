@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tools must not outlive the agent: Pacemaker's operation timeout kills the
 // agent process, and an orphaned pg_basebackup or pg_rewind would keep
 // writing pgdata while the next action works on it (review S3).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Promotion and election safety against fakes (issue 7 items 5-8): peer
 // checks that fail closed, the election on this round's positions only, the
 // state a fresh clone gets, and the order of effects around pg_ctl promote.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Decision rows for recovery (issue 8): a fresh clone that never ran is not a
 // crashed primary (review M9); a directory left by an interrupted clone or
 // rewind is "not running", so start repairs it (review H5).

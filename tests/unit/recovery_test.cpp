@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A node recovers by itself (issue 8): interrupted clones and rewinds, a
 // fresh clone that never ran, lost WAL, replay catch-up. Agent actions run
 // against fakes over a real temporary data directory.

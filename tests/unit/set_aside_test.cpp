@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Keeping the old data before a clone must work where rename(2) cannot:
 // backup_dir on another file system (EXDEV), pgdata a mount point (EBUSY),
 // and pgdata given with a trailing '/' (review L1). The mount cases run in a

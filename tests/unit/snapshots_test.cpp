@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Snapshots as the safety net: the btrfs argv, which snapshots prune
 // deletes and in what order, and what a restored copy is cleaned of.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `pgtwin status`: the pure "next" line, the JSON shape and the CIB parsing.
 #include <gtest/gtest.h>
 

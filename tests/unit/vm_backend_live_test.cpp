@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // VmBackend against a real PostgreSQL 15 (initdb, start, stop) through the
 // real ProcessRunner. Needs root (to run tools as postgres) and PG 15.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The OCF actions. Each takes the wired Context and returns the status to
 // exit with plus, for failures, the one-line reason.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The supervised clone job: start hands pg_basebackup to a detached job (the
 // agent binary, `pgtwin clone-job`) so that a clone of any size outlives the

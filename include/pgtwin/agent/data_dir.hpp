@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Whether a stopped data directory can be trusted as it is. Work that leaves
 // it unusable when interrupted (pg_basebackup, pg_rewind) is bracketed by a

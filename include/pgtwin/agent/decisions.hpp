@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The agent's decisions as pure functions: no I/O, so every rule is a
 // unit-testable table.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Publishing scores and attributes to Pacemaker without spawning a process
 // per monitor: what was last published is cached in a small per-node state

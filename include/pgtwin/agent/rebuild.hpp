@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Bringing a data directory back in line with the primary: pg_rewind, and
 // pg_basebackup with the old data kept aside first.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Btrfs snapshots as the safety net before pg_rewind or pg_basebackup
 // change a node's data (snapshot_keep).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // `pgtwin status`: the facts an administrator needs about both nodes, read
 // without changing anything, and what the agent would do next.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Building blocks shared by the OCF actions: connections to the local
 // instance and the peer, PostgreSQL tools, control data.

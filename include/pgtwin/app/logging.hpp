@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Logging setup: spdlog's default logger writes to syslog / HA_LOGFILE /
 // HA_DEBUGLOG (and stderr for tests), never to stdout.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Manual pages in roff, generated from the parameter table and the meta-data's
 // action list so that neither page can drift from the agent.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The app layer's entry: turns argv and the environment into an exit code.
 

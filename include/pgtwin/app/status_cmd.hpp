@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // `pgtwin status [--json] [--resource NAME]`: a read-only report on both
 // nodes for administrators and monitoring.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // `pgtwin storage ...`: the administrator's commands for the container-mode
 // Btrfs layout (plan, init, snapshot, list, restore, prune).

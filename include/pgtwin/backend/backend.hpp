@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Backend: how PostgreSQL is hosted (VM: pg_ctl on the host; container:
 // podman/docker). Holds no SQL, no Pacemaker calls and no election logic.

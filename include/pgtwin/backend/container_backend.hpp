@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // ContainerBackend: PostgreSQL in a podman/docker container per node, the
 // container's lifecycle run by pgtwin itself (no systemd, no restart policy).

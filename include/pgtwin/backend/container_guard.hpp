@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Safety checks of container mode that the runtime cannot do for pgtwin:
 // - the shared socket directory must be private to the container user, since

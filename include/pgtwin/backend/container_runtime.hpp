@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The container runtime (podman or docker): detection, the small table of
 // their differences, argv builders and parsing of `inspect` output. One code

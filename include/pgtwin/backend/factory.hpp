@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The only code that reads the mode: builds the Backend for a Config.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // VM mode: PostgreSQL runs on the host, managed with pg_ctl as pguser.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Clock: the one source of time, so tests can use a FakeClock.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Deadline: the end of the current operation's time budget. Every command
 // timeout and wait loop takes its time from one of these.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Result<T>: a value or an Error. Errors carry a kind that ocf/ maps to an
 // OCF exit code in exactly one place (ocf::exit_code_for).

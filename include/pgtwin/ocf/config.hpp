@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Config: every agent parameter, parsed and typed. Produced from the
 // environment by ocf::parse_config using the one parameter table (params.hpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // OCF meta-data XML and the Markdown parameter reference, both from the table.
 

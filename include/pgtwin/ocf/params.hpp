@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The one parameter table: parsing, validation, meta-data and the docs'
 // parameter reference are all generated from it.

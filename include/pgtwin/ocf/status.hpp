@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // OCF 1.1 exit codes and the single mapping from error kinds to them.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The Pacemaker seam: node name, promotion scores, node attributes.
 // The real implementation runs crm_node, crm_attribute and attrd_updater.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The cluster's view as `crm_mon --output-as=xml` prints it (Pacemaker 2.1,
 // api-version 2.x): nodes, resources and transient node attributes.

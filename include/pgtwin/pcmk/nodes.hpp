@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The cluster's node list (crm_node -l), where node_list leaves the peer to
 // the cluster.

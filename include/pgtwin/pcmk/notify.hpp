@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Notification data that Pacemaker passes to notify actions (and to every
 // action of a clone with notify=true) in OCF_RESKEY_CRM_meta_notify_*.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Editing postgresql.auto.conf: pgtwin changes only the keys it owns and
 // keeps every other line (the administrator's ALTER SYSTEM settings) as is.

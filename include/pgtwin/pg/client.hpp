@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The PostgreSQL client seam: a connection factory and sessions that run
 // parameterised SQL. The real implementation is libpq; tests use a fake.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // The settings that make an instance a standby of its peer, as changes for
 // postgresql.auto.conf (see auto_conf.hpp). Pure: no I/O.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Storage layout for container mode: one Btrfs subvolume per node,
 //   <root>/@postgres-<node>/{data,config,archive}

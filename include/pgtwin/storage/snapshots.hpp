@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Read-only Btrfs snapshots of a node's subvolume as the safety net before
 // pg_rewind or pg_basebackup replace its data, and what an administrator

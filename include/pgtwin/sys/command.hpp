@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Command and CommandRunner: the only way pgtwin runs another program.
 // argv only, a timeout always, stdout and stderr kept apart.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Long-lived background jobs: started in their own session (so the kill of
 // the OCF action that started them does not reach them), recognised later by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Small file-system helpers with Result-based errors (messages carry the path
 // and the system's reason, never file contents).

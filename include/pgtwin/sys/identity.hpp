@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Temporarily acting as another OS user (effective uid, gid and groups only).
 // Why: PostgreSQL's peer authentication takes the client's credentials from

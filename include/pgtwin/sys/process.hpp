@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Process liveness from /proc, and the postmaster.pid of a data directory.
 // kill(pid, 0) alone is not trusted: a killed postmaster can stay a zombie

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 // Is a file system full where PostgreSQL writes? PostgreSQL's own log may sit
 // on the same full file system and say nothing, so the agent checks itself.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Test double for Pacemaker's crm_attribute, attrd_updater, crm_node and crm_mon.
 
 Installed as symlinks named after the three tools in a directory prepended to

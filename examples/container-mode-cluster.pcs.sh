@@ -40,11 +40,8 @@ pcs stonith create fence-psql2 fence_ipmilan ip=192.0.2.12 username=admin \
 pcs resource create pgsql ocf:pgtwin:pgtwin \
     container_mode=true container_runtime=podman \
     container_image=localhost/pgtwin-test/postgres:15 \
-    pgdata=/var/lib/pgtwin/postgres/data \
-    container_config_dir=/var/lib/pgtwin/postgres/config \
-    container_archive_dir=/var/lib/pgtwin/postgres/archive \
     pghost=/run/pgtwin-postgres pgport=5432 rep_user=replicator \
-    pgpassfile=/var/lib/pgtwin/postgres/pgpass node_list="psql1 psql2" \
+    pgpassfile=/var/lib/pgtwin/pgpass node_list="psql1 psql2" \
     rep_mode=sync \
     op start timeout=180s interval=0s \
     op stop timeout=120s interval=0s \

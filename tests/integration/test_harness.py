@@ -168,7 +168,7 @@ def test_stub_promotion_score_and_attributes(lab):
     assert call("attrd_updater", "-n", "lsn", "-N", "psql1", "-Q").stdout.endswith('value=""\n')
     r = call("attrd_updater", "-n", "nothing", "-Q")
     assert r.returncode == 105 and "does not exist" in r.stderr
-    for bad in (["crm_attribute", "--bogus"], ["crm_node", "-l"], ["attrd_updater", "-U", "1"],
+    for bad in (["crm_attribute", "--bogus"], ["crm_node", "--bogus"], ["attrd_updater", "-U", "1"],
                 ["crm_attribute", "-N", "psql1", "-G"]):
         r = call(*bad)
         assert r.returncode == 64 and "test double" in r.stderr, bad

@@ -31,9 +31,7 @@ std::string param_type(const ParamSpec& spec) {
         case ParamType::Boolean: return "boolean";
         case ParamType::Select: return fmt::format("one of {}", fmt::join(spec.choices, ", "));
         case ParamType::Integer: {
-            std::string text = spec.max_value == INT64_MAX
-                                   ? fmt::format("integer, at least {}", spec.min_value)
-                                   : fmt::format("integer, {} to {}", spec.min_value, spec.max_value);
+            std::string text = ocf::integer_range_text(spec);
             return spec.seconds_suffix ? text + ", seconds (a trailing s is accepted)" : text;
         }
         case ParamType::String: break;

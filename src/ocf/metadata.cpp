@@ -130,9 +130,7 @@ std::string md_type(const ParamSpec& spec) {
             return fmt::format("one of {}", fmt::join(quoted, ", "));
         }
         case ParamType::Integer: {
-            std::string text = spec.max_value == INT64_MAX
-                                   ? fmt::format("integer, at least {}", spec.min_value)
-                                   : fmt::format("integer, {} to {}", spec.min_value, spec.max_value);
+            std::string text = integer_range_text(spec);
             return spec.seconds_suffix ? text + " (seconds; a trailing `s` is accepted)" : text;
         }
         case ParamType::String: break;
@@ -171,6 +169,11 @@ std::string metadata_xml() {
     std::ostringstream out;
     doc.save(out, "  ", pugi::format_indent, pugi::encoding_utf8);
     return out.str();
+}
+
+std::string integer_range_text(const ParamSpec& spec) {
+    return spec.max_value == INT64_MAX ? fmt::format("integer, at least {}", spec.min_value)
+                                       : fmt::format("integer, {} to {}", spec.min_value, spec.max_value);
 }
 
 std::string parameters_markdown() {

@@ -90,13 +90,13 @@ def fill(lab: labkit.Lab, primary: str) -> None:
 
 def wipe_data(lab: labkit.Lab, node: str) -> None:
     """Empty NODE's data directory (its disk, seen from the host). NODE must be off."""
-    assert lab.holder_pid(node) is None, f"{node} still runs"
-    data = pgkit.data_dir(lab, node)
-    for entry in data.iterdir():
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
+    with pgkit.offline_data_dir(lab, node) as data:
+        for entry in data.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        assert not any(data.iterdir())
 
 
 def kill_nodes(lab: labkit.Lab, *nodes: str) -> None:
@@ -200,7 +200,11 @@ def last_wal_record(lab: labkit.Lab, node: str) -> int:
     """LSN of the last valid WAL record in NODE's data directory (NODE off):
     pg_waldump from the last checkpoint's redo point on its timeline reads
     until the WAL ends (recycled segments stop it as well)."""
-    data = pgkit.data_dir(lab, node)
+    with pgkit.offline_data_dir(lab, node) as data:
+        return _last_wal_record(node, data)
+
+
+def _last_wal_record(node: str, data: Path) -> int:
     control = subprocess.run([f"{pgkit.PGBIN}/pg_controldata", str(data)], capture_output=True,
                              text=True, timeout=30, check=True).stdout
     fields = dict(line.split(":", 1) for line in control.splitlines() if ":" in line)

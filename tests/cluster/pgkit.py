@@ -6,14 +6,17 @@ bounded waits for a settled cluster.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import labkit
 import stalls
@@ -77,10 +80,42 @@ def psql_argv() -> list[str]:
 
 
 def data_dir(lab: labkit.Lab, node: str) -> Path:
-    """NODE's data directory on its disk, seen from the host (NODE running)."""
+    """NODE's data directory on its disk, seen from the host (NODE running;
+    for a node that is off, offline_data_dir)."""
     if CONTAINER:
-        return Path(f"/proc/{lab.holder_pid(node)}/root") / pgdata(node).lstrip("/")
+        holder = lab.holder_pid(node)
+        assert holder is not None, f"{node} is off: its Btrfs is mounted nowhere (use offline_data_dir)"
+        return Path(f"/proc/{holder}/root") / pgdata(node).lstrip("/")
     return lab.lab_dir.joinpath("nodes", node, "var-lib-pgtwin", "vm", "data")
+
+
+@contextlib.contextmanager
+def offline_data_dir(lab: labkit.Lab, node: str) -> Iterator[Path]:
+    """NODE's data directory while NODE is off (its disk, ours to change).
+    Container mode: the node's Btrfs image is mounted on the host for the
+    duration, under the lock lab.d/node takes to mount it at boot, so a fence
+    reboot meanwhile waits instead of mounting the same file system twice."""
+    labkit.wait_for(f"{node} off", lambda: lab.holder_pid(node) is None, timeout=60, interval=0.2)
+    if not CONTAINER:
+        yield data_dir(lab, node)
+        return
+    image = lab.lab_dir / "nodes" / node / "pgtwin-btrfs.img"
+    with open(image.with_name("pgtwin-btrfs.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # The dead node's mount goes with its mount namespace, a moment later.
+        labkit.wait_for(f"{node}'s Btrfs released", lambda: not _loop_devices(image), timeout=60, interval=0.2)
+        with tempfile.TemporaryDirectory(prefix=f"pgtwin-{node}-disk.") as mnt:
+            subprocess.run(["mount", "-o", "loop", str(image), mnt], check=True, timeout=60)
+            try:
+                yield Path(mnt) / pgdata(node).removeprefix("/var/lib/pgtwin/")
+            finally:
+                subprocess.run(["umount", mnt], check=True, timeout=60)
+
+
+def _loop_devices(image: Path) -> list[str]:
+    out = subprocess.run(["losetup", "-nO", "NAME", "-j", str(image)], capture_output=True, text=True,
+                         timeout=30, check=True).stdout
+    return out.split()
 
 
 def container_name(node: str) -> str:

@@ -17,15 +17,7 @@ import pgkit
 AGENT = "/usr/lib/ocf/resource.d/pgtwin/pgtwin"
 PG_UID = 999
 
-pytestmark = [
-    pytest.mark.skipif(not pgkit.CONTAINER, reason="the storage layout on Btrfs is container mode's"),
-    # Seen 2026-12-01 on the merged main: the standby still received the 100
-    # rows the WAL hold at the lab switch should keep from it, so no row was
-    # discarded and the scenario proved nothing. Skipped (reported, not passed)
-    # until the hold is made reliable; the snapshot and restore steps are
-    # covered by tests/storage and tests/unit/snapshots_test.cpp.
-    pytest.mark.skip(reason="WAL hold at the lab switch does not keep the rows from the standby yet"),
-]
+pytestmark = pytest.mark.skipif(not pgkit.CONTAINER, reason="the storage layout on Btrfs is container mode's")
 
 
 SWITCH_NS = "pgtsw"  # the lab's bridge (scripts/lab make_network)
@@ -36,7 +28,10 @@ def block_wal(primary: str, standby: str) -> None:
     """Drops PostgreSQL traffic between the nodes at the lab's switch, nothing
     else: corosync stays up (no fencing), the standby stays "streaming" and
     receives no more WAL (a frozen receiver would still get it from its socket
-    buffer once thawed)."""
+    buffer once thawed). Lifted only once the standby is promoted: the killed
+    primary's network namespace outlives its processes, and the kernel keeps
+    retransmitting what the walsender had queued until the peer takes it
+    (lifted right after the kill, the standby received all 100 rows)."""
     p, s = f"s{primary[-1]}", f"s{standby[-1]}"
     rules = (f"table bridge {TABLE} {{\n chain forward {{\n  type filter hook forward priority 0;\n"
              f"  iifname \"{p}\" oifname \"{s}\" tcp sport 5432 drop\n"
@@ -104,9 +99,9 @@ def test_rewind_snapshot_restores_the_discarded_rows(pgtwin_lab):
             holder = lab.holder_pid(primary)
             mark = pgkit.log_mark(lab, primary)
             lab.run("kill-node", primary)
+            pgkit.wait_promoted(lab, standby, observer=standby, timeout=240)
         finally:
             unblock_wal()
-        pgkit.wait_promoted(lab, standby, observer=standby, timeout=240)
         assert pgkit.sql(lab, standby, "SELECT count(*) FROM discarded") == "0"
         labkit.wait_for(f"{primary} rebooted", lambda: lab.holder_pid(primary) not in (None, holder), timeout=120)
         assert labkit.wait_for("the old primary rejoined", lambda: async_settled(lab, standby),

@@ -49,7 +49,7 @@ for mode in ${PGTWIN_CLUSTER_MODES:-vm container container-official}; do
     echo "=== cluster tier, mode $mode ==="
     start=$SECONDS
     env "${image[@]}" PGTWIN_CLUSTER_MODE="${mode%-official}" \
-        /usr/bin/python3 -m pytest -p no:cacheprovider -v "${targets[@]}" "$@" || rc=1
+        /usr/bin/python3 -m pytest -p no:cacheprovider -v --durations=8 "${targets[@]}" "$@" || rc=1
     echo "=== cluster tier, mode $mode: $((SECONDS - start)) s ==="
 done
 exit $rc

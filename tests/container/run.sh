@@ -50,4 +50,4 @@ has_path=0 has_k=0
 for a in "$@"; do case "$a" in tests/*) has_path=1 ;; -k) has_k=1 ;; esac; done
 if [ -n "$subset" ] && [ $has_k -eq 0 ]; then set -- -k "$subset" "$@"; fi
 if [ $has_path -eq 0 ]; then set -- "$@" tests/container; fi
-exec /usr/bin/python3 -m pytest -v -p no:cacheprovider "$@"
+exec /usr/bin/python3 -m pytest -v -p no:cacheprovider --durations=8 "$@"

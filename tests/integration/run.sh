@@ -30,4 +30,4 @@ elif [ $# -eq 0 ]; then
     set -- tests/integration --ignore-glob='tests/integration/test_container_*.py'
 fi
 # Debian's interpreter: a pyenv python3 on PATH may lack pytest.
-exec /usr/bin/python3 -m pytest -v -p no:cacheprovider "$@"
+exec /usr/bin/python3 -m pytest -v -p no:cacheprovider --durations=8 "$@"

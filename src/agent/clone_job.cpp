@@ -113,7 +113,7 @@ Outcome job_failed(Context& ctx, CloneJobState& s, const std::string& why) {
     s.updated_at = unix_now();
     save_clone_state(ctx, s);
     spdlog::error("Clone job failed. [reason: {}]", why);
-    return {ocf::Status::ErrGeneric, why};
+    return Outcome::failure(ocf::Status::ErrGeneric, why);
 }
 
 // Waits for the job while start's timeout allows: true once PostgreSQL runs.
@@ -183,7 +183,7 @@ Outcome run_clone_job(Context& ctx, const std::function<void()>& ready) {
     s.updated_at = unix_now();
     save_clone_state(ctx, s);
     spdlog::info("Clone job finished: PostgreSQL runs as a standby. [node: {}]", ctx.node);
-    return {ocf::Status::Success, ""};
+    return Outcome::success();
 }
 
 Result<void> stop_clone_job(Context& ctx, const Deadline& deadline) {

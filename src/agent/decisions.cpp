@@ -11,34 +11,37 @@ using pg::ClusterState;
 
 Outcome classify_instance(const MonitorFacts& f) {
     if (f.liveness == backend::Liveness::RuntimeHung) {
-        return {Status::ErrGeneric, "container runtime did not answer in time"};
+        return Outcome::failure(Status::ErrGeneric, "container runtime did not answer in time");
     }
     if (f.in_recovery.has_value()) {
-        return {*f.in_recovery ? Status::Success : Status::RunningPromoted, ""};
+        return Outcome::state(*f.in_recovery ? Status::Success : Status::RunningPromoted);
     }
     if (f.liveness == backend::Liveness::Running) {
-        return {Status::ErrGeneric, "PostgreSQL is running but does not accept connections"};
+        return Outcome::failure(Status::ErrGeneric, "PostgreSQL is running but does not accept connections");
     }
-    if (!f.data_present) return {Status::NotRunning, ""};
+    if (!f.data_present) return Outcome::state(Status::NotRunning);
     // Not a crash and not an error: start replaces or rewinds such a directory.
-    if (f.untrusted) return {Status::NotRunning, ""};
+    if (f.untrusted) return Outcome::state(Status::NotRunning);
     if (!f.control_state.has_value()) {
-        return {Status::ErrGeneric, "PostgreSQL is not running and pg_controldata gave no state"};
+        return Outcome::failure(Status::ErrGeneric, "PostgreSQL is not running and pg_controldata gave no state");
     }
     switch (*f.control_state) {
         case ClusterState::ShutDown:
         case ClusterState::ShutDownInRecovery:
-            return {Status::NotRunning, ""};
+            return Outcome::state(Status::NotRunning);
         case ClusterState::InProduction:
             // A fresh clone that never ran carries the source's "in production"
             // (PAF checks backup_label the same way): a standby, not stopped.
-            if (f.backup_label) return {Status::NotRunning, ""};
+            if (f.backup_label) return Outcome::state(Status::NotRunning);
             // A primary that stopped without a shutdown checkpoint: crashed.
-            return {Status::FailedPromoted, "PostgreSQL primary crashed (not running, state 'in production')"};
+            return Outcome::failure(Status::FailedPromoted,
+                                    "PostgreSQL primary crashed (not running, state 'in production')");
         case ClusterState::InArchiveRecovery:
-            return {Status::ErrGeneric, "PostgreSQL standby crashed (not running, state 'in archive recovery')"};
+            return Outcome::failure(Status::ErrGeneric,
+                                    "PostgreSQL standby crashed (not running, state 'in archive recovery')");
         default:
-            return {Status::ErrGeneric, "PostgreSQL is not running and its control data says it did not shut down cleanly"};
+            return Outcome::failure(Status::ErrGeneric,
+                                    "PostgreSQL is not running and its control data says it did not shut down cleanly");
     }
 }
 

@@ -70,7 +70,7 @@ Outcome dispatch(std::string_view name, Context& ctx) {
         }
         return a.run(ctx);
     }
-    return {ocf::Status::ErrUnimplemented, "unknown action '" + std::string(name) + "'"};
+    return Outcome::failure(ocf::Status::ErrUnimplemented, "unknown action '" + std::string(name) + "'");
 }
 
 }  // namespace pgtwin::agent

@@ -80,19 +80,23 @@ Outcome fail_not_streaming(Context& ctx, pg::Lsn position) {
         if (auto r = set_marker(ctx, DataMarker::Rebuild); !r) spdlog::error("{}", r.error().message);
         spdlog::error("The WAL this standby needs is gone on the primary: marked for rebuild. [primary: {}, lsn: {}]",
                       ctx.peer, position.str());
-        return {ocf::Status::ErrGeneric, "the WAL this standby needs (from " + position.str() + ") is gone on primary " +
-                                             ctx.peer + ": the next start rebuilds it with pg_basebackup"};
+        return Outcome::failure(ocf::Status::ErrGeneric, "the WAL this standby needs (from " + position.str() +
+                                                             ") is gone on primary " + ctx.peer +
+                                                             ": the next start rebuilds it with pg_basebackup");
     }
     // Failing the monitor makes Pacemaker restart the standby, and start
     // rejoins it (pg_rewind / pg_basebackup) now that a primary is reachable.
-    return {ocf::Status::ErrGeneric, "standby has not streamed from primary " + ctx.peer + " for " +
-                                         std::to_string(ctx.cfg.replication_failure_threshold) + " monitors"};
+    return Outcome::failure(ocf::Status::ErrGeneric, "standby has not streamed from primary " + ctx.peer + " for " +
+                                                         std::to_string(ctx.cfg.replication_failure_threshold) +
+                                                         " monitors");
 }
 
 Outcome check_standby(Context& ctx, pg::Session& session, const pg::InstanceStatus& status, AgentState& state) {
     bool progressed = replay_progressed(state, status.position.lsn);
     auto receiver = pg::wal_receiver(session, ctx.deadline.capped(kLocalCap));
-    if (!receiver) return {ocf::Status::ErrGeneric, "cannot read the WAL receiver: " + receiver.error().message};
+    if (!receiver) {
+        return Outcome::failure(ocf::Status::ErrGeneric, "cannot read the WAL receiver: " + receiver.error().message);
+    }
     if (*receiver && (*receiver)->status == "streaming") {
         state.replication_failures = 0;
         // Ask the primary only while our score is not yet known promotable:
@@ -101,7 +105,7 @@ Outcome check_standby(Context& ctx, pg::Session& session, const pg::InstanceStat
         if (mine == state.published.end() || mine->second != std::to_string(kStandbyScore)) {
             refresh_own_score(ctx, state);
         }
-        return {ocf::Status::Success, ""};
+        return Outcome::success();
     }
     if (!find_peer_primary(ctx).possibly_primary()) {
         // Nothing to stream from: not this standby's fault. A peer that
@@ -109,17 +113,17 @@ Outcome check_standby(Context& ctx, pg::Session& session, const pg::InstanceStat
         // query must not make a standby that streams nothing look healthy.
         state.replication_failures = 0;
         publish_bootstrap_score(ctx, state);
-        return {ocf::Status::Success, ""};
+        return Outcome::success();
     }
     if (progressed) {
         state.replication_failures = 0;
         spdlog::info("Standby is replaying WAL, catching up. [lsn: {}]", status.position.lsn.str());
-        return {ocf::Status::Success, ""};
+        return Outcome::success();
     }
     state.replication_failures++;
     spdlog::warn("Standby is not streaming from the primary. [primary: {}, failures: {}, threshold: {}]", ctx.peer,
                  state.replication_failures, ctx.cfg.replication_failure_threshold);
-    if (state.replication_failures < ctx.cfg.replication_failure_threshold) return {ocf::Status::Success, ""};
+    if (state.replication_failures < ctx.cfg.replication_failure_threshold) return Outcome::success();
     state.replication_failures = 0;
     return fail_not_streaming(ctx, status.position.lsn);
 }
@@ -160,7 +164,7 @@ Outcome action_monitor(Context& ctx) {
     }
     if (!facts.in_recovery) {
         auto live = ctx.backend.liveness(ctx.deadline.capped(kLocalCap));
-        if (!live) return {ocf::status_for(live.error().kind), live.error().message};
+        if (!live) return Outcome::failure(live.error());
         facts.liveness = *live;
     }
     if (!facts.in_recovery && facts.liveness == backend::Liveness::Stopped && facts.data_present) {

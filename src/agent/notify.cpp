@@ -55,7 +55,7 @@ Outcome action_notify(Context& ctx) {
         log_failure(ctx.cluster.delete_private_attribute(ctx.node, election_attribute(ctx.resource), ctx.deadline),
                     "Deleting the election members");
     }
-    return {ocf::Status::Success, ""};
+    return Outcome::success();
 }
 
 }  // namespace pgtwin::agent

@@ -37,7 +37,7 @@ void write_logged(Context& ctx, const std::string& what, const std::function<Res
 
 Outcome refuse(const std::string& why) {
     spdlog::warn("Refusing promotion. [reason: {}]", why);
-    return {ocf::Status::ErrGeneric, "refusing to promote: " + why};
+    return Outcome::failure(ocf::Status::ErrGeneric, "refusing to promote: " + why);
 }
 
 // The members this node's pre-promote notification recorded; nullopt when
@@ -144,8 +144,10 @@ std::optional<Outcome> run_pg_ctl_promote(Context& ctx) {
     auto res = run_tool(
         ctx, backend::Tool::PgCtl,
         {"promote", "-D", ctx.backend.data_dir_for_tools(), "-w", "-t", std::to_string(wait.count() / 1000)}, left);
-    if (!res) return Outcome{ocf::status_for(res.error().kind), "pg_ctl promote: " + res.error().message};
-    if (!res->success()) return Outcome{ocf::Status::ErrGeneric, "pg_ctl promote failed: " + tail_lines(res->err, 2)};
+    if (!res) return Outcome::failure(res.error(), "pg_ctl promote");
+    if (!res->success()) {
+        return Outcome::failure(ocf::Status::ErrGeneric, "pg_ctl promote failed: " + tail_lines(res->err, 2));
+    }
     return std::nullopt;
 }
 
@@ -194,9 +196,12 @@ Outcome action_promote(Context& ctx) {
         return refuse("a clone of " + ctx.peer + " is in progress on this node");
     }
     auto s = connect_local(ctx, kLocalCap);
-    if (!s) return {ocf::Status::ErrGeneric, "cannot promote: PostgreSQL does not answer: " + s.error().message};
+    if (!s) {
+        return Outcome::failure(ocf::Status::ErrGeneric,
+                                "cannot promote: PostgreSQL does not answer: " + s.error().message);
+    }
     auto self = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
-    if (!self) return {ocf::Status::ErrGeneric, "cannot promote: " + self.error().message};
+    if (!self) return Outcome::failure(ocf::Status::ErrGeneric, "cannot promote: " + self.error().message);
     AgentState state = load_state(ctx);
     if (self->in_recovery) {
         auto refusal = check_candidate(ctx, *self, state);
@@ -210,7 +215,7 @@ Outcome action_promote(Context& ctx) {
             save_state(ctx, state);
             return *failed;
         }
-        if (auto r = wait_until_writable(ctx); !r) return {ocf::Status::ErrGeneric, r.error().message};
+        if (auto r = wait_until_writable(ctx); !r) return Outcome::failure(ocf::Status::ErrGeneric, r.error().message);
     } else if (auto refusal = mark_peer_stale(ctx, state)) {
         // Already writable (a repeated promote): too late to refuse; logged.
         spdlog::error("Peer not marked stale after promotion. [reason: {}]", refusal->reason);
@@ -218,7 +223,7 @@ Outcome action_promote(Context& ctx) {
     after_promotion(ctx, state);
     save_state(ctx, state);
     spdlog::info("Instance is primary. [node: {}]", ctx.node);
-    return {ocf::Status::Success, ""};
+    return Outcome::success();
 }
 
 }  // namespace pgtwin::agent

@@ -24,23 +24,23 @@ Outcome action_reload(Context& ctx) {
         // Stopped here: the next start reads the new values.
         spdlog::info("reload-agent: PostgreSQL does not answer; new parameters apply at start. [reason: {}]",
                      s.error().message);
-        return {ocf::Status::Success, ""};
+        return Outcome::success();
     }
     auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
-    if (!st) return {ocf::status_for(st.error().kind), "reload-agent: " + st.error().message};
+    if (!st) return Outcome::failure(st.error(), "reload-agent");
     if (st->in_recovery) {
         spdlog::info("reload-agent: standby; the new parameters apply from the next monitor.");
-        return {ocf::Status::Success, ""};
+        return Outcome::success();
     }
     // The primary's maintenance applies rep_mode (synchronous_standby_names)
     // and max_slot_wal_keep_size with ALTER SYSTEM and a configuration reload.
     AgentState state = load_state(ctx);
     auto r = maintain_primary(ctx, **s, *st, state);
     save_state(ctx, state);
-    if (!r) return {ocf::status_for(r.error().kind), "reload-agent: cannot apply the parameters: " + r.error().message};
+    if (!r) return Outcome::failure(r.error(), "reload-agent: cannot apply the parameters");
     spdlog::info("reload-agent: parameters applied to the primary. [rep_mode: {}]",
                  ctx.cfg.rep_mode == ocf::RepMode::Sync ? "sync" : "async");
-    return {ocf::Status::Success, ""};
+    return Outcome::success();
 }
 
 }  // namespace pgtwin::agent

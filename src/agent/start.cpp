@@ -26,10 +26,6 @@ constexpr Millis kLocalCap{5000};
 enum class CloneRun { None, Finished, Continues };
 CloneRun g_clone_run = CloneRun::None;
 
-Outcome failed(const Error& e, const std::string& what) {
-    return {ocf::status_for(e.kind), what + ": " + e.message};
-}
-
 // Only the first node of node_list may create a cluster, and only when no
 // node ever recorded data: two independent clusters must be impossible.
 bool may_initialise(Context& ctx) {
@@ -198,12 +194,12 @@ void publish_after_start(Context& ctx, const pg::InstanceStatus& st, bool was_cl
 
 Outcome action_start(Context& ctx) {
     auto live = ctx.backend.liveness(ctx.deadline.capped(kLocalCap));
-    if (!live) return failed(live.error(), "cannot tell whether PostgreSQL runs");
+    if (!live) return Outcome::failure(live.error(), "cannot tell whether PostgreSQL runs");
     if (*live == backend::Liveness::Running) {
         auto st = wait_until_answering(ctx);
-        if (!st) return failed(st.error(), "PostgreSQL runs but does not answer");
+        if (!st) return Outcome::failure(st.error(), "PostgreSQL runs but does not answer");
         if (!st->in_recovery) spdlog::warn("start found a running primary; leaving it to Pacemaker to demote");
-        return {ocf::Status::Success, ""};
+        return Outcome::success();
     }
     bool was_clean_primary = false;
     PeerProbe peer;
@@ -211,28 +207,32 @@ Outcome action_start(Context& ctx) {
     if (live_clone_job(ctx)) {
         // Started again while a clone job runs: follow it, never a second one.
         auto finished = hand_clone_to_job(ctx);
-        if (!finished) return failed(finished.error(), "start failed");
+        if (!finished) return Outcome::failure(finished.error(), "start failed");
         g_clone_run = *finished ? CloneRun::Finished : CloneRun::Continues;
         peer = find_peer_primary(ctx);
     } else if (auto r = prepare_data(ctx, was_clean_primary, peer); !r) {
-        return failed(r.error(), "start failed");
+        return Outcome::failure(r.error(), "start failed");
     }
     // Monitor reports the node running, not promotable, while the job lives.
-    if (g_clone_run == CloneRun::Continues) return {ocf::Status::Success, ""};
+    if (g_clone_run == CloneRun::Continues) return Outcome::success();
     if (g_clone_run == CloneRun::None) {
         // A job recorded by an earlier life of this instance no longer
         // describes this directory: settle it so monitor does not judge by it.
         (void)stop_clone_job(ctx, ctx.deadline);
-        if (auto r = write_standby_config(ctx); !r) return failed(r.error(), "cannot write the standby configuration");
+        if (auto r = write_standby_config(ctx); !r) {
+            return Outcome::failure(r.error(), "cannot write the standby configuration");
+        }
         spdlog::info("Starting PostgreSQL as a standby. [node: {}, primary: {}]", ctx.node,
                      peer.role == PeerRole::Primary ? ctx.peer : std::string("none"));
-        if (auto r = ctx.backend.start(ctx.deadline); !r) return failed(r.error(), "PostgreSQL did not start");
+        if (auto r = ctx.backend.start(ctx.deadline); !r) {
+            return Outcome::failure(r.error(), "PostgreSQL did not start");
+        }
     }
     auto st = wait_until_answering(ctx);
-    if (!st) return failed(st.error(), "PostgreSQL started but does not answer");
+    if (!st) return Outcome::failure(st.error(), "PostgreSQL started but does not answer");
     // A peer whose role is unknown may be a primary: no bootstrap score.
     publish_after_start(ctx, *st, was_clean_primary, peer.possibly_primary());
-    return {ocf::Status::Success, ""};
+    return Outcome::success();
 }
 
 }  // namespace pgtwin::agent

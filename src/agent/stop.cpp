@@ -20,16 +20,16 @@ Outcome action_stop(Context& ctx) {
     // The clone job first: it may be about to start PostgreSQL. Its clone
     // marker stays, so the next start clones again.
     if (auto r = stop_clone_job(ctx, ctx.deadline.shortened(kReportMargin)); !r) {
-        return {ocf::status_for(r.error().kind), "stop failed: " + r.error().message};
+        return Outcome::failure(r.error(), "stop failed");
     }
     auto r = ctx.backend.stop(backend::StopMode::Fast, ctx.deadline.shortened(kReportMargin));
-    if (!r) return {ocf::status_for(r.error().kind), "stop failed: " + r.error().message};
+    if (!r) return Outcome::failure(r.error(), "stop failed");
     AgentState state = load_state(ctx);
     invalidate_published(state);
     state.replication_failures = 0;
     save_state(ctx, state);
     spdlog::info("PostgreSQL stopped. [node: {}]", ctx.node);
-    return {ocf::Status::Success, ""};
+    return Outcome::success();
 }
 
 }  // namespace pgtwin::agent

@@ -25,19 +25,19 @@ Outcome check_running_server(Context& ctx) {
     if (!s) {
         spdlog::debug("validate-all: PostgreSQL does not answer; settings not checked. [reason: {}]",
                       s.error().message);
-        return {ocf::Status::Success, ""};
+        return Outcome::success();
     }
     auto facts = pg::server_facts(**s, ctx.cfg.rep_user, ctx.deadline.capped(kLocalCap));
     if (!facts) {
         spdlog::warn("validate-all: cannot read settings; not checked. [reason: {}]", facts.error().message);
-        return {ocf::Status::Success, ""};
+        return Outcome::success();
     }
     auto problems = server_prerequisite_problems(*facts, ctx.cfg.rep_user, ctx.cfg.rep_mode, ctx.cfg.auto_rewind);
-    if (problems.empty()) return {ocf::Status::Success, ""};
+    if (problems.empty()) return Outcome::success();
     for (const auto& p : problems) spdlog::error("Prerequisite not met. [problem: {}]", p);
     std::string reason = problems.front();
     if (problems.size() > 1) reason += " (and " + std::to_string(problems.size() - 1) + " more, see the log)";
-    return {ocf::Status::ErrConfigured, reason};
+    return Outcome::failure(ocf::Status::ErrConfigured, reason);
 }
 
 }  // namespace
@@ -65,17 +65,17 @@ namespace {
 // mode is not checked here: asking the image costs a container run per
 // validation; PostgreSQL's own start error names the mismatch there.
 Outcome check_data_version(Context& ctx) {
-    if (ctx.cfg.container_mode || !data_present(ctx)) return {ocf::Status::Success, ""};
+    if (ctx.cfg.container_mode || !data_present(ctx)) return Outcome::success();
     auto text = sys::read_file(ctx.backend.host_data_dir() + "/PG_VERSION");
-    if (!text) return {ocf::Status::Success, ""};
+    if (!text) return Outcome::success();
     std::string data_major = text->substr(0, text->find_first_of(" \t\r\n"));
     auto res = run_tool(ctx, backend::Tool::PgControldata, {"--version"}, kLocalCap);
-    if (!res || !res->success()) return {ocf::Status::Success, ""};  // missing tools are the backend's check
+    if (!res || !res->success()) return Outcome::success();  // missing tools are the backend's check
     std::string bin_major = major_of_version_output(res->out);
-    if (bin_major.empty() || bin_major == data_major) return {ocf::Status::Success, ""};
-    return {ocf::Status::ErrInstalled, "data directory " + ctx.backend.host_data_dir() + " is PostgreSQL " +
-                                           data_major + " (PG_VERSION) but the installed programs are PostgreSQL " +
-                                           bin_major};
+    if (bin_major.empty() || bin_major == data_major) return Outcome::success();
+    return Outcome::failure(ocf::Status::ErrInstalled,
+                            "data directory " + ctx.backend.host_data_dir() + " is PostgreSQL " + data_major +
+                                " (PG_VERSION) but the installed programs are PostgreSQL " + bin_major);
 }
 
 }  // namespace
@@ -98,20 +98,21 @@ Outcome validate_configuration(Context& ctx) {
     const auto& list = ctx.cfg.node_list;
     if (!list.empty() && std::find(list.begin(), list.end(), ctx.node) == list.end()) {
         // The same clone parameters are valid on the peer: a fault of this node only.
-        return {ocf::Status::ErrArgs, "node_list does not contain this node (" + ctx.node + ")"};
+        return Outcome::failure(ocf::Status::ErrArgs, "node_list does not contain this node (" + ctx.node + ")");
     }
     // An empty node_list is filled from the cluster's nodes; pgtwin pairs
     // exactly two, so a larger cluster must say which (the same everywhere).
     if (list.size() > 2) {
         std::string names;
         for (const auto& n : list) names += (names.empty() ? "" : " ") + n;
-        return {ocf::Status::ErrConfigured, "the cluster has " + std::to_string(list.size()) + " nodes (" + names +
-                                                "): set node_list to the two nodes that run pgtwin"};
+        return Outcome::failure(ocf::Status::ErrConfigured, "the cluster has " + std::to_string(list.size()) +
+                                                                " nodes (" + names +
+                                                                "): set node_list to the two nodes that run pgtwin");
     }
-    if (auto problem = clone_meta_problem(ctx.meta)) return {ocf::Status::ErrConfigured, *problem};
+    if (auto problem = clone_meta_problem(ctx.meta)) return Outcome::failure(ocf::Status::ErrConfigured, *problem);
     auto r = ctx.backend.validate(ctx.deadline);
-    if (!r) return {ocf::status_for(r.error().kind), r.error().message};
-    return {ocf::Status::Success, ""};
+    if (!r) return Outcome::failure(r.error());
+    return Outcome::success();
 }
 
 Outcome action_validate(Context& ctx) {

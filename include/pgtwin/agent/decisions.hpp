@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pgtwin/backend/backend.hpp"
@@ -42,6 +44,18 @@ struct MonitorFacts {
 struct Outcome {
     ocf::Status status = ocf::Status::ErrGeneric;
     std::string reason;
+
+    // The action did what was asked.
+    static Outcome success() { return {ocf::Status::Success, ""}; }
+    // A state to report that needs no reason (not running, running as primary).
+    static Outcome state(ocf::Status status) { return {status, ""}; }
+    // A failure and the one-line reason that becomes the exit reason.
+    static Outcome failure(ocf::Status status, std::string reason) { return {status, std::move(reason)}; }
+    // A failure from an Error: its exit code, and `what` (if any) before its message.
+    static Outcome failure(const Error& e, std::string_view what = {}) {
+        std::string reason = what.empty() ? e.message : std::string(what) + ": " + e.message;
+        return {ocf::status_for(e.kind), std::move(reason)};
+    }
 };
 
 // Monitor's state machine: SQL answer first, then pg_controldata.

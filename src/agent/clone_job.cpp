@@ -195,11 +195,12 @@ Result<void> stop_clone_job(Context& ctx, const Deadline& deadline) {
         // pg_basebackup dies with the job (parent-death signal of the runner).
         int sig = SIGTERM;
         Deadline grace = deadline.capped(std::min(kTermGrace, deadline.remaining() / 2));
+        // Ignored: a group already gone needs no signal, and the loop below watches the job.
         (void)sys::signal_group(static_cast<pid_t>(s->pid), sig);
         while (clone_job_alive(*s, probe)) {
             if (sig == SIGTERM && grace.remaining() <= Millis{0}) {
                 sig = SIGKILL;
-                (void)sys::signal_group(static_cast<pid_t>(s->pid), sig);
+                (void)sys::signal_group(static_cast<pid_t>(s->pid), sig);  // ignored: as above
             }
             if (deadline.remaining() <= Millis{0}) {
                 return fail(ErrorKind::Timeout, "clone job " + std::to_string(s->pid) + " did not end");

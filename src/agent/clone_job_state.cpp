@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pgtwin/agent/clone_job.hpp"
+#include "pgtwin/agent/support.hpp"
 #include "pgtwin/sys/detach.hpp"
 #include "pgtwin/sys/files.hpp"
 
@@ -90,9 +91,8 @@ void save_clone_state(const Context& ctx, const CloneJobState& s) {
     if (auto r = sys::make_directories(ctx.state_dir, 0700, ::geteuid(), ::getegid()); !r) {
         spdlog::warn("Could not create the state directory. [path: {}, reason: {}]", ctx.state_dir, r.error().message);
     }
-    if (auto r = sys::write_file_atomic(clone_state_path(ctx), format_clone_state(s), 0600); !r) {
-        spdlog::warn("Could not write the clone job state. [reason: {}]", r.error().message);
-    }
+    warn_unless_ok(sys::write_file_atomic(clone_state_path(ctx), format_clone_state(s), 0600),
+                   "write the clone job state");
 }
 
 bool clone_job_alive(const CloneJobState& s, const StartTimeProbe& probe) {

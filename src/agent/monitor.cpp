@@ -39,7 +39,7 @@ void refresh_own_score(Context& ctx, AgentState& state) {
     auto names = attribute_names(ctx.resource);
     auto recorded = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
     if (!recorded || *recorded != std::optional<std::string>(kStateInSync)) return;
-    (void)publish_score(ctx, state, ctx.node, verdict.score);
+    warn_unless_ok(publish_score(ctx, state, ctx.node, verdict.score), "raise this node's promotion score");
 }
 
 // With no primary anywhere, make sure some candidate has a positive score.
@@ -48,7 +48,7 @@ void publish_bootstrap_score(Context& ctx, AgentState& state) {
     auto rep_state = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
     if (!rep_state) return;
     auto score = bootstrap_score(*rep_state, false, ctx.cfg.force_promotion);
-    if (score) (void)publish_score(ctx, state, ctx.node, *score);
+    if (score) warn_unless_ok(publish_score(ctx, state, ctx.node, *score), "publish the bootstrap score");
 }
 
 // Remembers the standby's WAL position; true when it moved on since the last
@@ -137,7 +137,8 @@ std::optional<Outcome> check_clone_job(Context& ctx) {
     auto outcome = decide_clone_monitor(job, alive, has_marker(ctx, DataMarker::Clone), ctx.meta.is_probe());
     if (outcome && alive && !ctx.meta.is_probe()) {
         AgentState state = load_state(ctx);
-        (void)publish_score(ctx, state, ctx.node, kNotPromotableScore);
+        warn_unless_ok(publish_score(ctx, state, ctx.node, kNotPromotableScore),
+                       "mark this node not promotable while its clone job runs");
         save_state(ctx, state);
     }
     return outcome;

@@ -177,9 +177,7 @@ void after_promotion(Context& ctx, AgentState& state) {
         if (auto r = pg::checkpoint(**s, ctx.deadline); !r) {
             spdlog::warn("Checkpoint after promotion failed. [reason: {}]", r.error().message);
         }
-        if (auto r = ensure_slots_and_cap(ctx, **s); !r) {
-            spdlog::warn("Could not prepare the peer's slot. [reason: {}]", r.error().message);
-        }
+        warn_unless_ok(ensure_slots_and_cap(ctx, **s), "prepare the peer's slot");
     }
     auto names = attribute_names(ctx.resource);
     invalidate_published(state);

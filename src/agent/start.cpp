@@ -180,12 +180,13 @@ void publish_after_start(Context& ctx, const pg::InstanceStatus& st, bool was_cl
     invalidate_published(state);
     state.replication_failures = 0;
     auto names = attribute_names(ctx.resource);
-    (void)publish_attribute(ctx, state, ctx.node, names.data_id, st.system_identifier);
+    warn_unless_ok(publish_attribute(ctx, state, ctx.node, names.data_id, st.system_identifier),
+                   "publish the data directory's identity");
     if (!primary_found) {
         auto rep_state = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
         auto score = bootstrap_score(rep_state ? *rep_state : std::nullopt, was_clean_primary,
                                      ctx.cfg.force_promotion);
-        if (score) (void)publish_score(ctx, state, ctx.node, *score);
+        if (score) warn_unless_ok(publish_score(ctx, state, ctx.node, *score), "publish the bootstrap score");
     }
     save_state(ctx, state);
 }
@@ -218,7 +219,7 @@ Outcome action_start(Context& ctx) {
     if (g_clone_run == CloneRun::None) {
         // A job recorded by an earlier life of this instance no longer
         // describes this directory: settle it so monitor does not judge by it.
-        (void)stop_clone_job(ctx, ctx.deadline);
+        warn_unless_ok(stop_clone_job(ctx, ctx.deadline), "settle the clone job of an earlier start");
         if (auto r = write_standby_config(ctx); !r) {
             return Outcome::failure(r.error(), "cannot write the standby configuration");
         }

@@ -127,6 +127,10 @@ std::string peer_tool_conninfo(const Context& ctx) {
 
 std::string election_attribute(const std::string& resource) { return "pgtwin-" + resource + "-election"; }
 
+void warn_unless_ok(const Result<void>& result, std::string_view what) {
+    if (!result) spdlog::warn("Could not {}. [reason: {}]", what, result.error().message);
+}
+
 Result<void> write_with_retries(Context& ctx, const std::string& what, const std::function<Result<void>()>& write) {
     constexpr int kAttempts = 3;
     constexpr Millis kPause{500};

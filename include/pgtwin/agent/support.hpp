@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pgtwin/agent/context.hpp"
@@ -70,6 +71,10 @@ std::string peer_tool_conninfo(const Context& ctx);
 // Private attribute holding the election members this node's pre-promote
 // notification saw (promote runs without the notify variables).
 std::string election_attribute(const std::string& resource);
+
+// Logs a warning "Could not <what>." with the reason when `result` failed:
+// the one way to go on after a write whose failure must not fail the action.
+void warn_unless_ok(const Result<void>& result, std::string_view what);
 
 // Runs an attribute write until it succeeds: at most 3 attempts, a short
 // pause between them, within the deadline; each failure is logged with

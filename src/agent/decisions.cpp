@@ -45,25 +45,54 @@ Outcome classify_instance(const MonitorFacts& f) {
     }
 }
 
+namespace {
+
+struct RepStateName {
+    RepState state;
+    const char* text;
+};
+
+constexpr RepStateName kRepStateNames[] = {
+    {RepState::InSync, "in-sync"},  {RepState::Lagging, "lagging"},
+    {RepState::Catchup, "catchup"}, {RepState::Disconnected, "disconnected"},
+    {RepState::Primary, "primary"},
+};
+
+}  // namespace
+
+std::string to_string(RepState state) {
+    for (const auto& n : kRepStateNames) {
+        if (n.state == state) return n.text;
+    }
+    return "unknown";  // not reached: every enumerator has a row
+}
+
+std::optional<RepState> parse_rep_state(std::string_view text) {
+    for (const auto& n : kRepStateNames) {
+        if (text == n.text) return n.state;
+    }
+    return std::nullopt;
+}
+
 StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
                              pg::Lsn primary_lsn, std::int64_t max_lag_bytes, std::optional<pg::Lsn> sync_floor) {
     // pg_basebackup's WAL stream reports a flush position (it uses a slot)
     // but advances it only per closed segment: it is never the standby.
     if (!peer || peer->application_name.rfind(kCloneAppPrefix, 0) == 0) {
-        return {kStateDisconnected, kNotPromotableScore};
+        return {RepState::Disconnected, kNotPromotableScore};
     }
-    if (peer->state != "streaming") return {kStateCatchup, kNotPromotableScore};
+    if (peer->state != "streaming") return {RepState::Catchup, kNotPromotableScore};
     if (mode == ocf::RepMode::Sync) {
         // 'sync' only says later commits wait for it; what was acknowledged
         // while degraded is on the standby once it flushed up to the floor.
         bool caught_up = !sync_floor || peer->flush_lsn.value >= sync_floor->value;
-        if (peer->sync_state == "sync" && caught_up) return {kStateInSync, kStandbyScore};
-        return {kStateLagging, kNotPromotableScore};
+        if (peer->sync_state == "sync" && caught_up) return {RepState::InSync, kStandbyScore};
+        return {RepState::Lagging, kNotPromotableScore};
     }
     std::uint64_t flushed = peer->flush_lsn.value;
     std::uint64_t lag = primary_lsn.value > flushed ? primary_lsn.value - flushed : 0;
-    if (lag <= static_cast<std::uint64_t>(max_lag_bytes)) return {kStateInSync, kStandbyScore};
-    return {kStateLagging, kNotPromotableScore};
+    if (lag <= static_cast<std::uint64_t>(max_lag_bytes)) return {RepState::InSync, kStandbyScore};
+    return {RepState::Lagging, kNotPromotableScore};
 }
 
 std::string desired_sync_names(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
@@ -80,7 +109,8 @@ std::string desired_sync_names(const std::optional<pg::ReplicationPeer>& peer, o
 
 bool state_allows_promotion(const std::optional<std::string>& rep_state) {
     if (!rep_state) return true;
-    return *rep_state == kStateInSync || *rep_state == kStatePrimary;
+    auto state = parse_rep_state(*rep_state);
+    return state == RepState::InSync || state == RepState::Primary;
 }
 
 std::optional<pg::WalPosition> parse_walpos(const std::string& text) {
@@ -148,9 +178,9 @@ std::optional<std::string> election_winner(const pg::WalPosition& mine, const st
     return winner;
 }
 
-std::string rep_state_after_clone(bool source_is_standby, const std::optional<std::string>& source_state) {
-    if (source_is_standby && source_state) return *source_state;
-    return kStateCatchup;
+RepState rep_state_after_clone(bool source_is_standby, const std::optional<std::string>& source_state) {
+    if (!source_is_standby || !source_state) return RepState::Catchup;
+    return parse_rep_state(*source_state).value_or(RepState::Catchup);
 }
 
 std::vector<std::string> server_prerequisite_problems(const pg::ServerFacts& f, const std::string& rep_user,

@@ -38,7 +38,7 @@ void refresh_own_score(Context& ctx, AgentState& state) {
     // change of synchronous replication.
     auto names = attribute_names(ctx.resource);
     auto recorded = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
-    if (!recorded || *recorded != std::optional<std::string>(kStateInSync)) return;
+    if (!recorded || !*recorded || parse_rep_state(**recorded) != RepState::InSync) return;
     warn_unless_ok(publish_score(ctx, state, ctx.node, verdict.score), "raise this node's promotion score");
 }
 

@@ -126,7 +126,7 @@ std::optional<Outcome> mark_peer_stale(Context& ctx, AgentState& state) {
     auto names = attribute_names(ctx.resource);
     invalidate_published(state);
     auto r = write_with_retries(ctx, "replication state of " + ctx.peer, [&] {
-        return publish_attribute(ctx, state, ctx.peer, names.rep_state, kStateDisconnected);
+        return publish_attribute(ctx, state, ctx.peer, names.rep_state, to_string(RepState::Disconnected));
     });
     if (r) {
         r = write_with_retries(ctx, "score of " + ctx.peer,
@@ -181,8 +181,9 @@ void after_promotion(Context& ctx, AgentState& state) {
     }
     auto names = attribute_names(ctx.resource);
     invalidate_published(state);
-    write_logged(ctx, "replication state of " + ctx.node,
-                 [&] { return publish_attribute(ctx, state, ctx.node, names.rep_state, kStatePrimary); });
+    write_logged(ctx, "replication state of " + ctx.node, [&] {
+        return publish_attribute(ctx, state, ctx.node, names.rep_state, to_string(RepState::Primary));
+    });
     write_logged(ctx, "score of " + ctx.node, [&] { return publish_score(ctx, state, ctx.node, kPrimaryScore); });
 }
 

@@ -21,14 +21,14 @@ namespace {
 // keeps it from being promoted, so it is read back and corrected.
 Result<void> publish_verdict(Context& ctx, AgentState& state, const StandbyVerdict& verdict) {
     auto names = attribute_names(ctx.resource);
-    if (!ctx.peer.empty() && verdict.state != kStateInSync) {
-        if (auto r = reassert_attribute(ctx, state, ctx.peer, names.rep_state, verdict.state); !r) return r;
+    if (!ctx.peer.empty() && verdict.state != RepState::InSync) {
+        if (auto r = reassert_attribute(ctx, state, ctx.peer, names.rep_state, to_string(verdict.state)); !r) return r;
         if (auto r = reassert_score(ctx, state, ctx.peer, verdict.score); !r) return r;
     } else if (!ctx.peer.empty()) {
-        if (auto r = publish_attribute(ctx, state, ctx.peer, names.rep_state, verdict.state); !r) return r;
+        if (auto r = publish_attribute(ctx, state, ctx.peer, names.rep_state, to_string(verdict.state)); !r) return r;
         if (auto r = publish_score(ctx, state, ctx.peer, verdict.score); !r) return r;
     }
-    if (auto r = publish_attribute(ctx, state, ctx.node, names.rep_state, kStatePrimary); !r) return r;
+    if (auto r = publish_attribute(ctx, state, ctx.node, names.rep_state, to_string(RepState::Primary)); !r) return r;
     return publish_score(ctx, state, ctx.node, kPrimaryScore);
 }
 
@@ -123,7 +123,7 @@ std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& sess
             !capture_sync_floor(ctx, session, state)) {
             break;
         }
-        if (judge(row).state == kStateInSync) break;
+        if (judge(row).state == RepState::InSync) break;
     }
     return row;
 }
@@ -160,7 +160,7 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
     if (!current) return current.error();
     if (!current->empty() && desired.empty() && !may_drop_standby(ctx)) {
         spdlog::warn("Standby lost but not fenced: keeping it synchronous, commits wait. [node: {}, state: {}]",
-                     ctx.peer, verdict.state);
+                     ctx.peer, to_string(verdict.state));
         return ensure_slots_and_cap(ctx, session);
     }
 
@@ -172,7 +172,7 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
     }
     if (*current != desired) {
         spdlog::info("Changing synchronous standby. [from: '{}', to: '{}', standby_state: {}]", *current, desired,
-                     verdict.state);
+                     to_string(verdict.state));
         // Marked before the switch: until a floor is taken it is not in sync.
         if (!desired.empty()) state.sync_target_lsn = kSyncTargetPending;
         if (auto r = pg::alter_system_set(session, "synchronous_standby_names", desired, ctx.deadline); !r) return r;
@@ -183,7 +183,7 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
             if (auto r = publish_verdict(ctx, state, verdict); !r) return r;
         }
     }
-    if (verdict.state == kStateInSync) state.sync_target_lsn.clear();
+    if (verdict.state == RepState::InSync) state.sync_target_lsn.clear();
     return ensure_slots_and_cap(ctx, session);
 }
 

@@ -53,7 +53,7 @@ Result<void> clone_with_state(Context& ctx) {
         }
         source_state = *st;
     }
-    std::string mine = rep_state_after_clone(source_is_standby, source_state);
+    std::string mine = to_string(rep_state_after_clone(source_is_standby, source_state));
     auto r = write_with_retries(ctx, "replication state of " + ctx.node, [&] {
         return ctx.cluster.set_attribute(ctx.node, names.rep_state, mine, pcmk::Lifetime::Forever, ctx.deadline);
     });

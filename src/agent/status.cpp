@@ -36,7 +36,9 @@ std::string standby_step(const StatusFacts& f) {
     const NodeFacts& n = f.local;
     if (n.rep_state && !state_allows_promotion(n.rep_state)) {
         std::string why = *n.rep_state;
-        if (*n.rep_state == kStateLagging && n.replay_lag_bytes) why += " " + human_bytes(*n.replay_lag_bytes);
+        if (parse_rep_state(*n.rep_state) == RepState::Lagging && n.replay_lag_bytes) {
+            why += " " + human_bytes(*n.replay_lag_bytes);
+        }
         return "standby not promotable: " + why;
     }
     if (n.wal_receiver_streaming && !*n.wal_receiver_streaming) {

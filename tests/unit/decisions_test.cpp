@@ -76,16 +76,16 @@ pg::ReplicationPeer peer(const std::string& state, const std::string& sync, std:
 TEST(JudgeStandby, SyncModeOnlyTheSyncStandbyIsPromotable) {
     pg::Lsn primary{1000};
     auto v = judge_standby(peer("streaming", "sync", 1000), ocf::RepMode::Sync, primary, 0);
-    EXPECT_EQ(v.state, kStateInSync);
+    EXPECT_EQ(v.state, RepState::InSync);
     EXPECT_EQ(v.score, kStandbyScore);
     v = judge_standby(peer("streaming", "async", 1000), ocf::RepMode::Sync, primary, 1 << 30);
-    EXPECT_EQ(v.state, kStateLagging);
+    EXPECT_EQ(v.state, RepState::Lagging);
     EXPECT_LT(v.score, 0);
     v = judge_standby(peer("catchup", "sync", 10), ocf::RepMode::Sync, primary, 0);
-    EXPECT_EQ(v.state, kStateCatchup);
+    EXPECT_EQ(v.state, RepState::Catchup);
     EXPECT_LT(v.score, 0);
     v = judge_standby(std::nullopt, ocf::RepMode::Sync, primary, 0);
-    EXPECT_EQ(v.state, kStateDisconnected);
+    EXPECT_EQ(v.state, RepState::Disconnected);
     EXPECT_LT(v.score, 0);
 }
 
@@ -109,11 +109,28 @@ TEST(DesiredSyncNames, NamesOnlyAStreamingStandbyInSyncMode) {
 
 TEST(StateAllowsPromotion, OnlyInSyncPrimaryOrUnknown) {
     EXPECT_TRUE(state_allows_promotion(std::nullopt));
-    EXPECT_TRUE(state_allows_promotion(std::string(kStateInSync)));
-    EXPECT_TRUE(state_allows_promotion(std::string(kStatePrimary)));
-    EXPECT_FALSE(state_allows_promotion(std::string(kStateDisconnected)));
-    EXPECT_FALSE(state_allows_promotion(std::string(kStateLagging)));
-    EXPECT_FALSE(state_allows_promotion(std::string(kStateCatchup)));
+    EXPECT_TRUE(state_allows_promotion(to_string(RepState::InSync)));
+    EXPECT_TRUE(state_allows_promotion(to_string(RepState::Primary)));
+    EXPECT_FALSE(state_allows_promotion(to_string(RepState::Disconnected)));
+    EXPECT_FALSE(state_allows_promotion(to_string(RepState::Lagging)));
+    EXPECT_FALSE(state_allows_promotion(to_string(RepState::Catchup)));
+}
+
+TEST(RepStateText, RoundTripsAndNamesNoStateForOtherText) {
+    struct Row {
+        RepState state;
+        const char* text;
+    };
+    for (const Row& r :
+         {Row{RepState::InSync, "in-sync"}, Row{RepState::Lagging, "lagging"}, Row{RepState::Catchup, "catchup"},
+          Row{RepState::Disconnected, "disconnected"}, Row{RepState::Primary, "primary"}}) {
+        EXPECT_EQ(to_string(r.state), r.text);
+        EXPECT_EQ(parse_rep_state(r.text), r.state);
+    }
+    EXPECT_EQ(parse_rep_state(""), std::nullopt);
+    EXPECT_EQ(parse_rep_state("in_sync"), std::nullopt);
+    EXPECT_EQ(parse_rep_state("In-Sync"), std::nullopt);
+    EXPECT_FALSE(state_allows_promotion(std::string("in_sync")));
 }
 
 TEST(Walpos, RoundTripsAndRejectsGarbage) {
@@ -169,10 +186,10 @@ TEST(DecideRejoin, NoPrimaryMeansPlainStandbyAndForeignDataIsRefused) {
 
 TEST(BootstrapScore, CleanPrimaryOrInSyncStateMayBootstrap) {
     EXPECT_EQ(bootstrap_score(std::nullopt, true, false), kBootstrapScore);
-    EXPECT_EQ(bootstrap_score(std::string(kStateInSync), false, false), kBootstrapScore);
+    EXPECT_EQ(bootstrap_score(to_string(RepState::InSync), false, false), kBootstrapScore);
     EXPECT_EQ(bootstrap_score(std::nullopt, false, false), std::nullopt);
-    EXPECT_EQ(bootstrap_score(std::string(kStateDisconnected), true, false), kNotPromotableScore);
-    EXPECT_EQ(bootstrap_score(std::string(kStateDisconnected), false, true), kBootstrapScore);
+    EXPECT_EQ(bootstrap_score(to_string(RepState::Disconnected), true, false), kNotPromotableScore);
+    EXPECT_EQ(bootstrap_score(to_string(RepState::Disconnected), false, true), kBootstrapScore);
 }
 
 }  // namespace

@@ -37,11 +37,12 @@ TEST(ElectionWinner, OnlyAPromotablePeerWithANewerPositionWins) {
 }
 
 TEST(RepStateAfterClone, OnlyAStandbySourcePassesItsStateOn) {
-    EXPECT_EQ(rep_state_after_clone(true, std::string("disconnected")), "disconnected");
-    EXPECT_EQ(rep_state_after_clone(true, std::string("in-sync")), "in-sync");
-    EXPECT_EQ(rep_state_after_clone(true, std::nullopt), kStateCatchup);
-    EXPECT_EQ(rep_state_after_clone(false, std::string("primary")), kStateCatchup);
-    EXPECT_FALSE(state_allows_promotion(rep_state_after_clone(false, std::nullopt)));
+    EXPECT_EQ(to_string(rep_state_after_clone(true, std::string("disconnected"))), "disconnected");
+    EXPECT_EQ(to_string(rep_state_after_clone(true, std::string("in-sync"))), "in-sync");
+    EXPECT_EQ(rep_state_after_clone(true, std::nullopt), RepState::Catchup);
+    EXPECT_EQ(rep_state_after_clone(true, std::string("in_sync")), RepState::Catchup);  // names no state
+    EXPECT_EQ(rep_state_after_clone(false, std::string("primary")), RepState::Catchup);
+    EXPECT_FALSE(state_allows_promotion(to_string(rep_state_after_clone(false, std::nullopt))));
 }
 
 TEST(RejoinRoleUnknown, AFormerPrimaryRefusesAStandbyStarts) {

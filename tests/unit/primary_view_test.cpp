@@ -146,7 +146,7 @@ TEST_F(PrimaryView, CloneRowsAreNeverTheStandbysRowWhateverItsName) {
     rows[0].sync_state = "sync";
     EXPECT_FALSE(agent::find_standby_row(rows, "pgtwin-clone-psql2").has_value());
     auto v = agent::judge_standby(rows[0], ocf::RepMode::Sync, pg::Lsn{0}, 0);
-    EXPECT_EQ(v.state, agent::kStateDisconnected);
+    EXPECT_EQ(v.state, agent::RepState::Disconnected);
     EXPECT_LT(v.score, 0);
 }
 
@@ -187,10 +187,10 @@ TEST_F(PrimaryView, JudgeStandbyHoldsASyncStandbyBelowTheFloor) {
     row.sync_state = "sync";
     row.flush_lsn = pg::Lsn{99};
     EXPECT_EQ(agent::judge_standby(row, ocf::RepMode::Sync, pg::Lsn{200}, 0, pg::Lsn{100}).state,
-              agent::kStateLagging);
+              agent::RepState::Lagging);
     row.flush_lsn = pg::Lsn{100};
     EXPECT_EQ(agent::judge_standby(row, ocf::RepMode::Sync, pg::Lsn{200}, 0, pg::Lsn{100}).state,
-              agent::kStateInSync);
+              agent::RepState::InSync);
 }
 
 // ---------------------------------------------------------------- item 3 (H4)

@@ -62,16 +62,20 @@ struct Outcome {
 Outcome classify_instance(const MonitorFacts& f);
 
 // The replication state the primary records for its standby (node attribute
-// that survives reboots). Only kInSync makes a standby promotable.
-inline constexpr const char* kStateInSync = "in-sync";
-inline constexpr const char* kStateLagging = "lagging";
-inline constexpr const char* kStateCatchup = "catchup";
-inline constexpr const char* kStateDisconnected = "disconnected";
-inline constexpr const char* kStatePrimary = "primary";
+// that survives reboots). Only InSync (and a primary's own Primary) allows
+// promotion.
+enum class RepState { InSync, Lagging, Catchup, Disconnected, Primary };
+
+// The attribute text of a state: "in-sync", "lagging", "catchup",
+// "disconnected", "primary" (stored in the CIB, so never to be reworded).
+std::string to_string(RepState state);
+
+// The state an attribute text names; nullopt for text that names none.
+std::optional<RepState> parse_rep_state(std::string_view text);
 
 // The primary's verdict on one standby.
 struct StandbyVerdict {
-    std::string state;  // one of the kState* values
+    RepState state = RepState::Disconnected;
     int score = kNotPromotableScore;
 };
 
@@ -94,8 +98,9 @@ StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf
 std::string desired_sync_names(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
                                const std::string& standby_app_name);
 
-// Whether a recorded replication state allows promotion (missing: allowed,
-// the notify election then decides).
+// Whether a recorded replication state (the attribute's text) allows
+// promotion: missing allows it (the notify election then decides); text that
+// names no state does not.
 bool state_allows_promotion(const std::optional<std::string>& rep_state);
 
 // Parses "timeline:lsn" as published in the walpos attribute.
@@ -151,7 +156,8 @@ std::optional<std::string> election_winner(const pg::WalPosition& mine, const st
 // a standby is exactly as promotable as its source (the source's recorded
 // state); a clone of a primary (or of a peer whose role is unknown) has not
 // yet been judged by that primary, so it is catching up (not promotable).
-std::string rep_state_after_clone(bool source_is_standby, const std::optional<std::string>& source_state);
+// A source state whose text names no state counts as unknown: catching up.
+RepState rep_state_after_clone(bool source_is_standby, const std::optional<std::string>& source_state);
 
 // The prerequisites the running instance does not meet, each a one-line
 // reason naming the fix (empty: all met). rep_mode decides whether

@@ -4,13 +4,13 @@
 
 #include <unistd.h>
 
-#include <charconv>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/detach.hpp"
 #include "pgtwin/sys/files.hpp"
 
@@ -20,19 +20,6 @@ namespace {
 
 std::string base_path(const Context& ctx) {
     return ctx.state_dir + "/" + ctx.resource + "-" + ctx.node + ".clone";
-}
-
-std::optional<long long> parse_number(std::string_view text) {
-    long long v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return v;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
 }
 
 }  // namespace
@@ -116,8 +103,8 @@ std::optional<CloneProgress> parse_progress_line(std::string_view line) {
     auto slash = line.find('/');
     auto kb = line.find(" kB (");
     if (slash == std::string_view::npos || kb == std::string_view::npos || slash > kb) return std::nullopt;
-    auto done = parse_number(line.substr(0, slash));
-    auto total = parse_number(line.substr(slash + 1, kb - slash - 1));
+    auto done = parse_number<long long>(line.substr(0, slash));
+    auto total = parse_number<long long>(line.substr(slash + 1, kb - slash - 1));
     if (!done || !total || *done < 0 || *total < 0) return std::nullopt;
     return CloneProgress{*done, *total};
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "pgtwin/agent/decisions.hpp"
+#include "pgtwin/core/text.hpp"
 
-#include <charconv>
 #include <set>
 
 namespace pgtwin::agent {
@@ -116,13 +116,10 @@ bool state_allows_promotion(const std::optional<std::string>& rep_state) {
 std::optional<pg::WalPosition> parse_walpos(const std::string& text) {
     auto colon = text.find(':');
     if (colon == std::string::npos) return std::nullopt;
-    pg::Timeline tl = 0;
-    const char* begin = text.data();
-    auto [p, ec] = std::from_chars(begin, begin + colon, tl);
-    if (ec != std::errc{} || p != begin + colon) return std::nullopt;
+    auto tl = parse_number<pg::Timeline>(std::string_view(text).substr(0, colon));
     auto lsn = pg::Lsn::parse(std::string_view(text).substr(colon + 1));
-    if (!lsn) return std::nullopt;
-    return pg::WalPosition{tl, *lsn};
+    if (!tl || !lsn) return std::nullopt;
+    return pg::WalPosition{*tl, *lsn};
 }
 
 std::string format_walpos(const pg::WalPosition& pos) {

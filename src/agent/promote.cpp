@@ -14,6 +14,7 @@
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/core/text.hpp"
 
 namespace pgtwin::agent {
 
@@ -146,7 +147,7 @@ std::optional<Outcome> run_pg_ctl_promote(Context& ctx) {
         {"promote", "-D", ctx.backend.data_dir_for_tools(), "-w", "-t", std::to_string(wait.count() / 1000)}, left);
     if (!res) return Outcome::failure(res.error(), "pg_ctl promote");
     if (!res->success()) {
-        return Outcome::failure(ocf::Status::ErrGeneric, "pg_ctl promote failed: " + tail_lines(res->err, 2));
+        return Outcome::failure(ocf::Status::ErrGeneric, "pg_ctl promote failed: " + last_lines(res->err, 2, "; "));
     }
     return std::nullopt;
 }

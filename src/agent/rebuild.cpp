@@ -13,6 +13,7 @@
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/safety_snapshot.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 
 namespace fs = std::filesystem;
@@ -59,7 +60,8 @@ Result<void> copy_aside(Context& ctx, const std::string& dir, const std::string&
     auto res = ctx.runner.run(cp);
     if (!res) return fail(res.error().kind, "cannot copy the old data to " + target + ": " + res.error().message);
     if (res->timed_out) return fail(ErrorKind::Timeout, "copying the old data to " + target + " did not finish in time");
-    if (!res->success()) return fail(ErrorKind::Generic, "cannot copy the old data to " + target + ": " + tail_lines(res->err, 2));
+    if (!res->success())
+        return fail(ErrorKind::Generic, "cannot copy the old data to " + target + ": " + last_lines(res->err, 2, "; "));
     return empty_directory(dir);
 }
 
@@ -163,7 +165,7 @@ Result<void> clone_from_peer(Context& ctx, const std::function<void(std::string_
     if (empty_directory(ctx.backend.host_data_dir())) clear_marker(ctx, DataMarker::Clone);
     if (!res) return fail(res.error().kind, "pg_basebackup from " + ctx.peer + " failed: " + res.error().message);
     if (res->timed_out) return fail(ErrorKind::Timeout, "pg_basebackup from " + ctx.peer + " did not finish in time");
-    return fail(ErrorKind::Generic, "pg_basebackup from " + ctx.peer + " failed: " + tail_lines(res->err, 2));
+    return fail(ErrorKind::Generic, "pg_basebackup from " + ctx.peer + " failed: " + last_lines(res->err, 2, "; "));
 }
 
 Result<void> rewind_from_peer(Context& ctx) {
@@ -177,8 +179,8 @@ Result<void> rewind_from_peer(Context& ctx) {
     auto res = run_tool(ctx, backend::Tool::PgRewind,
                         {"-D", ctx.backend.data_dir_for_tools(), "--source-server=" + peer_tool_conninfo(ctx)}, left);
     if (!res) return fail(res.error().kind, "pg_rewind failed: " + res.error().message);
-    if (!res->success()) return fail(ErrorKind::Generic, "pg_rewind failed: " + tail_lines(res->err, 2));
-    spdlog::info("pg_rewind finished. [output: {}]", tail_lines(res->out + res->err, 1));
+    if (!res->success()) return fail(ErrorKind::Generic, "pg_rewind failed: " + last_lines(res->err, 2, "; "));
+    spdlog::info("pg_rewind finished. [output: {}]", last_lines(res->out + res->err, 1, "; "));
     clear_marker(ctx, DataMarker::Rewind);
     return create_peer_slot(ctx);
 }

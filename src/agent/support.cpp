@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/decisions.hpp"
+#include "pgtwin/core/text.hpp"
 
 namespace pgtwin::agent {
 
@@ -90,30 +91,9 @@ Result<pg::ControlData> read_controldata(Context& ctx) {
     auto res = run_tool(ctx, backend::Tool::PgControldata, {"-D", ctx.backend.data_dir_for_tools()}, Millis{15000});
     if (!res) return res.error();
     if (!res->success()) {
-        return fail(ErrorKind::Generic, "pg_controldata failed: " + tail_lines(res->err, 2));
+        return fail(ErrorKind::Generic, "pg_controldata failed: " + last_lines(res->err, 2, "; "));
     }
     return pg::parse_controldata(res->out);
-}
-
-std::string tail_lines(const std::string& text, std::size_t n) {
-    std::vector<std::string> lines;
-    std::string cur;
-    for (char c : text) {
-        if (c == '\n') {
-            if (!cur.empty()) lines.push_back(cur);
-            cur.clear();
-        } else {
-            cur += c;
-        }
-    }
-    if (!cur.empty()) lines.push_back(cur);
-    std::string out;
-    std::size_t start = lines.size() > n ? lines.size() - n : 0;
-    for (std::size_t i = start; i < lines.size(); ++i) {
-        if (!out.empty()) out += "; ";
-        out += lines[i];
-    }
-    return out;
 }
 
 std::string peer_tool_conninfo(const Context& ctx) {

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 
 namespace pgtwin::backend {
@@ -38,21 +39,12 @@ std::vector<std::string> ancestors(const std::string& dir) {
     return out;
 }
 
-std::string trimmed(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
-
 // False for a zombie or dead process ("pid (comm) S ..."; comm may hold ')').
 bool stat_says_alive(const std::string& stat) {
     size_t close = stat.rfind(')');
     if (close == std::string::npos || close + 2 >= stat.size()) return false;
     char state = stat[close + 2];
     return state != 'Z' && state != 'X' && state != 'x';
-}
-
-bool all_digits(const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace
@@ -106,15 +98,16 @@ std::vector<pid_t> postmasters_using(const std::string& pgdata, const std::strin
     for (auto it = fs::directory_iterator(proc_root, ec); !ec && it != fs::directory_iterator();
          it.increment(ec)) {
         std::string name = it->path().filename().string();
-        if (!all_digits(name)) continue;
+        auto pid = parse_number<pid_t>(name);
+        if (!pid || *pid < 0) continue;
         auto comm = sys::read_file((it->path() / "comm").string());
-        if (!comm || (trimmed(*comm) != "postgres" && trimmed(*comm) != "postmaster")) continue;
+        if (!comm || (trim_end(*comm) != "postgres" && trim_end(*comm) != "postmaster")) continue;
         auto stat_line = sys::read_file((it->path() / "stat").string());
         if (!stat_line || !stat_says_alive(*stat_line)) continue;
         // postgres chdirs into its data directory; the same inode is seen through a bind mount.
         struct stat cwd {};
         if (::stat((it->path() / "cwd").c_str(), &cwd) != 0) continue;
-        if (cwd.st_dev == data.st_dev && cwd.st_ino == data.st_ino) found.push_back(std::stoi(name));
+        if (cwd.st_dev == data.st_dev && cwd.st_ino == data.st_ino) found.push_back(*pid);
     }
     std::sort(found.begin(), found.end());
     return found;

@@ -12,6 +12,7 @@
 
 #include "pgtwin/backend/container_backend.hpp"
 #include "pgtwin/backend/container_guard.hpp"
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 #include "pgtwin/sys/process.hpp"
 
@@ -59,7 +60,7 @@ std::string newest_log_tail(const std::string& dir, std::filesystem::file_time_t
     in.seekg(from);
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
-    return last_lines(text, n);
+    return last_lines(text, n, " | ");
 }
 
 }  // namespace
@@ -154,7 +155,7 @@ Result<void> ContainerBackend::wait_ready(const Deadline& d) {
         if (st->has_value() && !(*st)->running) {
             auto rt = runtime();
             auto logs = m_runner.run((*rt)->logs_tail(m_name, 20, d.remaining_capped(kLogsCap)));
-            std::string tail = logs ? last_lines(logs->err + "\n" + logs->out, 5) : std::string{};
+            std::string tail = logs ? last_lines(logs->err + "\n" + logs->out, 5, " | ") : std::string{};
             // Once the logging collector runs, the server's messages go to the log directory.
             std::string file_tail = newest_log_tail(log_dir(), m_launched_at, 5);
             if (!file_tail.empty()) tail += (tail.empty() ? "" : " | ") + file_tail;
@@ -242,15 +243,15 @@ Result<void> ContainerBackend::stop_running(StopMode mode, const Deadline& d) {
     if (!r || !r->success()) {
         // Not fatal: the container may already be gone; `stop` below finishes the job.
         // Usual when the container exits with its postmaster before exec returns.
-        spdlog::info("pg_ctl stop in the container did not confirm. [container: {}, exit_code: {}, detail: {}]",
-                     m_name, r ? r->exit_code : -1, r ? last_lines(r->err, 2) : r.error().message);
+        spdlog::info("pg_ctl stop in the container did not confirm. [container: {}, exit_code: {}, detail: {}]", m_name,
+                     r ? r->exit_code : -1, r ? last_lines(r->err, 2, " | ") : r.error().message);
     }
     // `stop` sends the image's stop signal, then SIGKILL after the grace time.
     Millis rm_reserve = std::min(Millis{5000}, d.remaining() / 4);
     Millis stop_budget = d.remaining() - rm_reserve;
     auto s = m_runner.run((*rt)->stop(m_name, whole_seconds(stop_budget - Millis{2000}), stop_budget));
     if (s && !s->success() && !is_no_such_container(s->err)) {
-        spdlog::warn("Container stop failed. [container: {}, detail: {}]", m_name, last_lines(s->err, 2));
+        spdlog::warn("Container stop failed. [container: {}, detail: {}]", m_name, last_lines(s->err, 2, " | "));
     }
     return remove_container(d);
 }

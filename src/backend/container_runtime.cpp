@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "pgtwin/backend/container_runtime.hpp"
+#include "pgtwin/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -193,7 +194,7 @@ const char* tool_program(Tool tool) {
 
 Error runtime_command_failed(const std::string& what, const sys::CommandResult& r) {
     if (r.timed_out) return fail(ErrorKind::Timeout, what + ": timed out");
-    std::string detail = last_lines(r.err.empty() ? r.out : r.err, 3);
+    std::string detail = last_lines(r.err.empty() ? r.out : r.err, 3, " | ");
     std::string msg = what + ": exit code " + std::to_string(r.exit_code);
     if (!detail.empty()) msg += ": " + detail;
     return fail(ErrorKind::Generic, msg);
@@ -205,23 +206,6 @@ std::vector<std::string> split_words(const std::string& text) {
     std::string w;
     while (in >> w) words.push_back(w);
     return words;
-}
-
-std::string last_lines(const std::string& text, std::size_t n) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (!line.empty()) lines.push_back(line);
-    }
-    std::size_t from = lines.size() > n ? lines.size() - n : 0;
-    std::string out;
-    for (std::size_t i = from; i < lines.size(); ++i) {
-        if (!out.empty()) out += " | ";
-        out += lines[i];
-    }
-    return out;
 }
 
 }  // namespace pgtwin::backend

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -16,6 +15,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 #include "pgtwin/sys/process.hpp"
 
@@ -72,11 +72,6 @@ std::string log_tail(const std::string& path) {
     std::string tail = (pos == std::string::npos) ? s : s.substr(pos + 1);
     if (tail.size() > kLogTailChars) tail = tail.substr(tail.size() - kLogTailChars);
     return tail.empty() ? "(server log empty)" : tail;
-}
-
-std::string trimmed(std::string s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.pop_back();
-    return s;
 }
 
 long default_postmaster_pid(const std::string& pgdata) {
@@ -201,8 +196,9 @@ Result<void> VmBackend::pg_ctl_stop(const char* mode, Deadline step) {
     auto r = m_runner.run(*cmd);
     if (!r) return r.error();
     if (!r->success()) {
-        return fail(ErrorKind::Generic, fmt::format("pg_ctl stop -m {} failed with exit code {}{}: {}", mode,
-                                                    r->exit_code, r->timed_out ? " (timed out)" : "", trimmed(r->err)));
+        return fail(ErrorKind::Generic,
+                    fmt::format("pg_ctl stop -m {} failed with exit code {}{}: {}", mode, r->exit_code,
+                                r->timed_out ? " (timed out)" : "", trim_end(r->err)));
     }
     return ok();
 }
@@ -320,7 +316,7 @@ Result<void> VmBackend::initdb(const Deadline& d) {
     if (r->timed_out) return fail(ErrorKind::Timeout, "initdb timed out");
     if (!r->success()) {
         return fail(ErrorKind::Generic,
-                    fmt::format("initdb failed with exit code {}: {}", r->exit_code, trimmed(r->err)));
+                    fmt::format("initdb failed with exit code {}: {}", r->exit_code, trim_end(r->err)));
     }
     return ok();
 }

@@ -16,6 +16,7 @@
 #include <fmt/ranges.h>
 
 #include "pgtwin/backend/vm_backend.hpp"
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 
 namespace pgtwin::backend {
@@ -28,7 +29,10 @@ std::optional<std::pair<int, int>> parse_version(const std::string& s) {
     static const std::regex re(R"(([0-9]+)(?:\.([0-9]+))?)");
     std::smatch m;
     if (!std::regex_match(s, m, re)) return std::nullopt;
-    return std::pair{std::stoi(m[1].str()), m[2].matched ? std::stoi(m[2].str()) : 0};
+    auto major = parse_number<int>(m[1].str());
+    auto minor = m[2].matched ? parse_number<int>(m[2].str()) : std::optional<int>(0);
+    if (!major || !minor) return std::nullopt;
+    return std::pair{*major, *minor};
 }
 
 bool has_pg_ctl(const std::string& dir) {

@@ -2,11 +2,11 @@
 // Environment parsing driven by the parameter table (params_table.cpp).
 
 #include "pgtwin/ocf/params.hpp"
+#include "pgtwin/core/text.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -36,14 +36,6 @@ std::optional<std::string> lookup(const EnvMap& env, std::string_view name) {
     return it->second;
 }
 
-std::optional<std::int64_t> to_int64(std::string_view text) {
-    std::int64_t number = 0;
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, number);
-    if (ec != std::errc{} || ptr != end || text.empty()) return std::nullopt;
-    return number;
-}
-
 std::string range_text(const ParamSpec& spec) {
     if (spec.max_value == INT64_MAX) return fmt::format("at least {}", spec.min_value);
     return fmt::format("between {} and {}", spec.min_value, spec.max_value);
@@ -59,7 +51,7 @@ Result<ParamValue> typed_value(const ParamSpec& spec, const std::string& text) {
     } else if (spec.type == ParamType::Integer) {
         std::string_view digits = text;
         if (spec.seconds_suffix && digits.size() > 1 && digits.back() == 's') digits.remove_suffix(1);
-        const auto number = to_int64(digits);
+        const auto number = parse_number<std::int64_t>(digits);
         if (!number) return detail::invalid(fmt::format("'{}' is not an integer", text));
         if (*number < spec.min_value || *number > spec.max_value) {
             return detail::invalid(fmt::format("{} is out of range (must be {})", *number, range_text(spec)));
@@ -180,7 +172,7 @@ MetaEnv parse_meta(const EnvMap& env) {
     const auto get = [&env](std::string_view key) { return lookup(env, fmt::format("{}{}", k_meta, key)); };
     const auto get_int = [&get](std::string_view key) -> std::optional<std::int64_t> {
         const auto text = get(key);
-        return text ? to_int64(*text) : std::nullopt;
+        return text ? parse_number<std::int64_t>(*text) : std::nullopt;
     };
     meta.on_node = get("on_node").value_or("");
     meta.role = get("role").value_or("");

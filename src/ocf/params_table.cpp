@@ -6,6 +6,7 @@
 #include <string>
 
 #include "param_checks.hpp"
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/ocf/params.hpp"
 
 namespace pgtwin::ocf {
@@ -62,8 +63,8 @@ Result<void> check_max_rate(std::string_view v) {
         factor = v.back() == 'M' ? 1024 : 1;
         digits.remove_suffix(1);
     }
-    bool numeric = !digits.empty() && digits.size() <= 9 && digits.find_first_not_of("0123456789") == std::string_view::npos;
-    long long kb = numeric ? std::stoll(std::string(digits)) * factor : 0;
+    bool numeric = digits.size() <= 9 && digits.find_first_not_of("0123456789") == std::string_view::npos;
+    long long kb = numeric ? parse_number<long long>(digits).value_or(0) * factor : 0;
     if (kb < 32 || kb > 1024 * 1024) {
         return detail::invalid("'" + std::string(v) + "' is not a rate from 32k to 1024M (kB/s, suffix k or M)");
     }

@@ -2,7 +2,6 @@
 // The command-line Cluster: crm_node, crm_attribute and attrd_updater
 // (Pacemaker 2.1). Tool exit codes are data; "not found" becomes nullopt.
 
-#include <charconv>
 #include <optional>
 #include <string>
 #include <utility>
@@ -11,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/pcmk/cluster.hpp"
 #include "pgtwin/pcmk/crm_mon.hpp"
 
@@ -26,13 +26,6 @@ constexpr int kExitNoSuch = 105;
 // Pacemaker's spelling of the infinite scores.
 constexpr int kScoreInfinity = 1000000;
 
-std::string trim(const std::string& s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return {};
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return s.substr(first, last - first + 1);
-}
-
 // True when a failed query only means the attribute is unset. crm_attribute
 // reports ENXIO ("No such device or address", exit 105); attrd_updater -Q says
 // "attribute does not exist" (its exit code differs between 2.1 releases).
@@ -43,14 +36,10 @@ bool is_not_found(const sys::CommandResult& r) {
 }
 
 std::optional<int> parse_score(const std::string& text) {
-    const std::string s = trim(text);
+    const std::string_view s = trim(text);
     if (s == "INFINITY" || s == "+INFINITY") return kScoreInfinity;
     if (s == "-INFINITY") return -kScoreInfinity;
-    int value = 0;
-    const char* end = s.data() + s.size();
-    auto [ptr, ec] = std::from_chars(s.data(), end, value);
-    if (s.empty() || ec != std::errc{} || ptr != end) return std::nullopt;
-    return value;
+    return parse_number<int>(s);
 }
 
 // The value of key="..." in one line of attrd_updater output, if present.
@@ -96,7 +85,7 @@ public:
         auto r = run({"crm_node", "-n"}, d);
         if (!r) return r.error();
         if (!r->success()) return failure(*r, "crm_node -n");
-        std::string name = trim(r->out);
+        std::string name(trim(r->out));
         if (name.empty()) return fail(ErrorKind::Generic, "crm_node -n printed no node name");
         return name;
     }
@@ -143,7 +132,7 @@ public:
             if (is_not_found(*r)) return std::optional<std::string>{};
             return failure(*r, "crm_attribute -G");
         }
-        std::string value = trim(r->out);
+        std::string value(trim(r->out));
         if (value.empty()) return std::optional<std::string>{};
         return std::optional<std::string>{std::move(value)};
     }

@@ -2,6 +2,7 @@
 // Parses `crm_mon --output-as=xml` with pugixml (never text scraping).
 
 #include "pgtwin/pcmk/crm_mon.hpp"
+#include "pgtwin/core/text.hpp"
 
 #include <algorithm>
 #include <string>
@@ -65,11 +66,6 @@ void collect_nodes(const pugi::xml_node& root, MonStatus& st) {
             it->attributes[a.attribute("name").as_string()] = a.attribute("value").as_string();
         }
     }
-}
-
-std::string trim_end(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-    return s;
 }
 
 }  // namespace

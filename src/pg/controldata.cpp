@@ -3,22 +3,12 @@
 // pg_controldata with LC_ALL=C (translations would change them).
 
 #include "pgtwin/pg/controldata.hpp"
+#include "pgtwin/core/text.hpp"
 
-#include <charconv>
 #include <map>
 
 namespace pgtwin::pg {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    const auto* ws = " \t\r\n";
-    auto b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) {
-        return {};
-    }
-    auto e = s.find_last_not_of(ws);
-    return s.substr(b, e - b + 1);
-}
 
 // Splits "Label:    value" lines into a map (the first ':' separates them;
 // labels never contain one, values such as times may).
@@ -36,16 +26,6 @@ std::map<std::string, std::string, std::less<>> split_fields(std::string_view te
                        std::string(trim(line.substr(colon + 1))));
     }
     return fields;
-}
-
-template <class T>
-std::optional<T> parse_number(std::string_view s) {
-    T v{};
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || ptr != s.data() + s.size()) {
-        return std::nullopt;
-    }
-    return v;
 }
 
 using Fields = std::map<std::string, std::string, std::less<>>;

@@ -2,8 +2,8 @@
 // WAL position parsing and formatting.
 
 #include "pgtwin/pg/lsn.hpp"
+#include "pgtwin/core/text.hpp"
 
-#include <charconv>
 
 #include <fmt/format.h>
 
@@ -15,13 +15,7 @@ std::optional<std::uint32_t> parse_hex_half(std::string_view text) {
     if (text.empty() || text.size() > 8) {
         return std::nullopt;
     }
-    std::uint32_t v = 0;
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, v, 16);
-    if (ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return v;
+    return parse_number<std::uint32_t>(text, 16);
 }
 
 }  // namespace

@@ -3,8 +3,8 @@
 // ALTER SYSTEM utility statements, which PostgreSQL cannot parameterise.
 
 #include "pgtwin/pg/queries.hpp"
+#include "pgtwin/core/text.hpp"
 
-#include <charconv>
 #include <cmath>
 
 #include <spdlog/spdlog.h>
@@ -24,16 +24,6 @@ std::optional<Lsn> lsn_cell(const Row& row, std::size_t i) {
 }
 
 bool bool_cell(const Row& row, std::size_t i) { return cell_or_empty(row, i) == "t"; }
-
-template <class T>
-std::optional<T> number(std::string_view s, int base = 10) {
-    T v{};
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-    if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size()) {
-        return std::nullopt;
-    }
-    return v;
-}
 
 Result<QueryResult> run(Session& s, const std::string& sql, const Params& params, const Deadline& d) {
     return s.query(sql, params, d);
@@ -94,11 +84,11 @@ constexpr const char* k_role_sql =
 
 std::optional<Timeline> status_timeline(const Row& row, bool in_recovery) {
     if (in_recovery) {
-        return number<Timeline>(cell_or_empty(row, 3));
+        return parse_number<Timeline>(cell_or_empty(row, 3));
     }
     // WAL file names are TTTTTTTTXXXXXXXXYYYYYYYY: the first 8 hex digits are the timeline.
     const std::string& walfile = cell_or_empty(row, 2);
-    return walfile.size() == 24 ? number<Timeline>(std::string_view(walfile).substr(0, 8), 16) : std::nullopt;
+    return walfile.size() == 24 ? parse_number<Timeline>(std::string_view(walfile).substr(0, 8), 16) : std::nullopt;
 }
 
 // Setting names go into SQL text (ALTER SYSTEM takes no parameters), so only
@@ -157,7 +147,7 @@ Result<std::optional<WalReceiver>> wal_receiver(Session& s, const Deadline& d) {
     const Row& row = r->rows.front();
     WalReceiver w;
     w.status = cell_or_empty(row, 0);
-    w.received_tli = number<Timeline>(cell_or_empty(row, 1)).value_or(0);
+    w.received_tli = parse_number<Timeline>(cell_or_empty(row, 1)).value_or(0);
     w.flushed_lsn = lsn_cell(row, 2).value_or(Lsn{});
     w.sender_host = cell_or_empty(row, 3);
     return std::optional<WalReceiver>{std::move(w)};
@@ -288,7 +278,7 @@ std::optional<long long> size_setting_mb(const std::string& text) {
             break;
         }
     }
-    auto value = number<long long>(digits);
+    auto value = parse_number<long long>(digits);
     if (!value) {
         return std::nullopt;
     }
@@ -355,7 +345,7 @@ Result<ServerFacts> server_facts(Session& s, const std::string& rep_user, const 
         return row.error();
     }
     ServerFacts f;
-    f.version_num = number<int>(cell_or_empty(*row, 0)).value_or(0);
+    f.version_num = parse_number<int>(cell_or_empty(*row, 0)).value_or(0);
     f.hot_standby = cell_or_empty(*row, 1);
     f.synchronous_commit = cell_or_empty(*row, 2);
     if (row->size() > 3 && (*row)[3]) {

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/process.hpp"
 
 namespace pgtwin::sys {
@@ -114,8 +115,8 @@ std::optional<unsigned long long> parse_stat_start_time(std::string_view stat) {
     for (int i = 3; i <= 22; ++i) {
         if (!(in >> field)) return std::nullopt;
     }
-    if (field.empty() || field.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    return std::stoull(field);
+    if (field.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return parse_number<unsigned long long>(field);
 }
 
 std::optional<unsigned long long> process_start_time(pid_t pid) {

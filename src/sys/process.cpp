@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <filesystem>
 #include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 
 namespace pgtwin::sys {
@@ -21,23 +21,10 @@ namespace fs = std::filesystem;
 
 std::string proc_path(pid_t pid, const char* leaf) { return fmt::format("/proc/{}/{}", pid, leaf); }
 
-template <class T>
-bool parse_number(const std::string& text, T& out) {
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, out);
-    return ec == std::errc{} && ptr == end;
-}
-
-std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-    size_t start = s.find_first_not_of(" \t");
-    return start == std::string::npos ? std::string{} : s.substr(start);
-}
-
 std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> lines;
     std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(trim(line));
+    for (std::string line; std::getline(in, line);) lines.emplace_back(trim(line));
     return lines;
 }
 
@@ -71,7 +58,7 @@ std::optional<std::string> process_comm(pid_t pid) {
     if (pid <= 0) return std::nullopt;
     Result<std::string> comm = read_file(proc_path(pid, "comm"));
     if (!comm) return std::nullopt;
-    return trim(*comm);
+    return std::string(trim(*comm));
 }
 
 std::optional<std::string> process_cwd(pid_t pid) {
@@ -89,13 +76,13 @@ Result<std::optional<PostmasterPid>> read_postmaster_pid(const std::string& pgda
     if (!text) return text.error();
     std::vector<std::string> lines = split_lines(*text);
     PostmasterPid pm;
-    if (lines.empty() || !parse_number(lines[0], pm.pid) || pm.pid <= 0) {
-        return fail(ErrorKind::Generic, fmt::format("{} does not start with a PID", path));
-    }
+    auto pid = lines.empty() ? std::nullopt : parse_number<decltype(pm.pid)>(lines[0]);
+    if (!pid || *pid <= 0) return fail(ErrorKind::Generic, fmt::format("{} does not start with a PID", path));
+    pm.pid = *pid;
     auto line = [&lines](size_t n) { return n <= lines.size() ? lines[n - 1] : std::string{}; };
     pm.data_dir = line(2);
-    if (!parse_number(line(3), pm.start_time)) pm.start_time = 0;
-    if (!parse_number(line(4), pm.port)) pm.port = 0;
+    pm.start_time = parse_number<decltype(pm.start_time)>(line(3)).value_or(0);
+    pm.port = parse_number<decltype(pm.port)>(line(4)).value_or(0);
     pm.socket_dir = line(5);
     pm.listen_addr = line(6);
     pm.status = line(8);

@@ -163,7 +163,6 @@ TEST(ContainerRuntimeHelpers, UserIdsWordsAndLines) {
     EXPECT_EQ(id->spec(), "999:998");
     EXPECT_FALSE(parse_id_output("id: 'nobody2': no such user").has_value());
     EXPECT_EQ(split_words("  --memory 1g\t--cpus=2 "), (Argv{"--memory", "1g", "--cpus=2"}));
-    EXPECT_EQ(last_lines("a\nb\n\nc\nd\n", 2), "c | d");
     EXPECT_EQ(tool_program(Tool::PgBasebackup), std::string("pg_basebackup"));
 }
 

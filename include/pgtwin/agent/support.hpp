@@ -61,9 +61,6 @@ Result<sys::CommandResult> run_tool(Context& ctx, backend::Tool tool, std::vecto
 // Runs pg_controldata on the (stopped) data directory and parses it.
 Result<pg::ControlData> read_controldata(Context& ctx);
 
-// The last `n` non-empty lines of `text`, joined with "; " (for exit reasons).
-std::string tail_lines(const std::string& text, std::size_t n);
-
 // A libpq conninfo for tools reaching the peer (no password, no passfile:
 // the backend hands tools the passfile through PGPASSFILE).
 std::string peer_tool_conninfo(const Context& ctx);

@@ -152,7 +152,4 @@ Error runtime_command_failed(const std::string& what, const sys::CommandResult& 
 // Splits `text` on runs of whitespace (for *_options parameters).
 std::vector<std::string> split_words(const std::string& text);
 
-// The last `n` non-empty lines of `text`, joined by " | " (for exit reasons).
-std::string last_lines(const std::string& text, std::size_t n);
-
 }  // namespace pgtwin::backend

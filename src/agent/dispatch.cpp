@@ -1,35 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <sys/stat.h>
 
-#include <algorithm>
-#include <array>
+#include <optional>
 #include <string_view>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/ocf/actions.hpp"
 #include "pgtwin/sys/space.hpp"
 
 namespace pgtwin::agent {
 
 namespace {
 
-struct ActionEntry {
-    std::string_view name;
-    Outcome (*run)(Context&);
-    bool validate_first;  // run validate-all's checks before the action
+// How the agent runs one action of the table (ocf/actions.hpp).
+struct ActionCode {
+    Outcome (*run)(Context&) = nullptr;  // nullptr: the binary answers it without a Context
+    bool validate_first = false;         // run validate-all's checks before the action
+    bool names_full_disk = false;        // a failure says so when the file system is full
 };
 
-constexpr std::array<ActionEntry, 8> kActions{{
-    {"start", action_start, true},
-    {"stop", action_stop, false},
-    {"monitor", action_monitor, false},
-    {"promote", action_promote, true},
-    {"demote", action_demote, true},
-    {"notify", action_notify, false},
-    {"validate-all", action_validate, false},
-    {"reload-agent", action_reload, true},
-}};
+// A switch without default: an action added to the table without code here fails the build.
+ActionCode code_for(ocf::Action action) {
+    switch (action) {
+        case ocf::Action::Start:
+            return {.run = action_start, .validate_first = true, .names_full_disk = true};
+        case ocf::Action::Stop:
+            return {.run = action_stop};
+        case ocf::Action::Promote:
+            return {.run = action_promote, .validate_first = true, .names_full_disk = true};
+        case ocf::Action::Demote:
+            return {.run = action_demote, .validate_first = true};
+        case ocf::Action::Notify:
+            return {.run = action_notify};
+        case ocf::Action::Monitor:
+            return {.run = action_monitor, .names_full_disk = true};
+        case ocf::Action::ValidateAll:
+            return {.run = action_validate};
+        case ocf::Action::ReloadAgent:
+            return {.run = action_reload, .validate_first = true};
+        case ocf::Action::MetaData:
+        case ocf::Action::Methods:
+        case ocf::Action::Usage:
+            return {};
+    }
+    return {};
+}
+
+// The code of the agent action named `name`; nullopt for other names.
+std::optional<ActionCode> agent_code(std::string_view name) {
+    auto action = ocf::parse_action(name);
+    if (!action) return std::nullopt;
+    ActionCode code = code_for(*action);
+    if (code.run == nullptr) return std::nullopt;
+    return code;
+}
 
 // Where a probe write tests pgdata's file system: its parent (container mode:
 // the node's subvolume) unless pgdata is a mount point of its own.
@@ -55,22 +82,18 @@ Outcome with_disk_full_reason(Context& ctx, Outcome out) {
 }  // namespace
 
 bool is_agent_action(std::string_view name) {
-    return std::any_of(kActions.begin(), kActions.end(), [&](const auto& a) { return a.name == name; });
+    return agent_code(name).has_value();
 }
 
 Outcome dispatch(std::string_view name, Context& ctx) {
-    for (const auto& a : kActions) {
-        if (a.name != name) continue;
-        if (a.validate_first) {
-            Outcome v = validate_configuration(ctx);
-            if (v.status != ocf::Status::Success) return v;
-        }
-        if (a.name == "start" || a.name == "monitor" || a.name == "promote") {
-            return with_disk_full_reason(ctx, a.run(ctx));
-        }
-        return a.run(ctx);
+    auto code = agent_code(name);
+    if (!code) return Outcome::failure(ocf::Status::ErrUnimplemented, "unknown action '" + std::string(name) + "'");
+    if (code->validate_first) {
+        Outcome v = validate_configuration(ctx);
+        if (v.status != ocf::Status::Success) return v;
     }
-    return Outcome::failure(ocf::Status::ErrUnimplemented, "unknown action '" + std::string(name) + "'");
+    Outcome out = code->run(ctx);
+    return code->names_full_disk ? with_disk_full_reason(ctx, std::move(out)) : out;
 }
 
 }  // namespace pgtwin::agent

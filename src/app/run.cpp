@@ -16,11 +16,12 @@
 #include "pgtwin/app/status_cmd.hpp"
 #include "pgtwin/app/storage_cmd.hpp"
 #include "pgtwin/backend/factory.hpp"
+#include "pgtwin/ocf/actions.hpp"
 #include "pgtwin/ocf/metadata.hpp"
 #include "pgtwin/ocf/status.hpp"
 #include "pgtwin/pcmk/cluster.hpp"
-#include "pgtwin/sys/detach.hpp"
 #include "pgtwin/pcmk/nodes.hpp"
+#include "pgtwin/sys/detach.hpp"
 #include "pgtwin/sys/process_runner.hpp"
 
 namespace pgtwin::app {
@@ -29,18 +30,17 @@ namespace {
 
 using ocf::Status;
 
-constexpr const char* kUsage =
-    "usage: pgtwin {start|stop|monitor|promote|demote|notify|reload-agent|validate-all|meta-data|methods|usage}\n"
-    "       pgtwin version | pgtwin params-doc | pgtwin storage {plan|init|snapshot} --help\n"
-    "       pgtwin status [--json|--prometheus] [--resource NAME]\n"
-    "pgtwin is an OCF resource agent (ocf:pgtwin:pgtwin); Pacemaker passes its parameters as OCF_RESKEY_*.\n";
+std::string usage() {
+    return "usage: pgtwin {" + ocf::action_names_for_usage() +
+           "}\n"
+           "       pgtwin version | pgtwin params-doc | pgtwin storage {plan|init|snapshot} --help\n"
+           "       pgtwin status [--json|--prometheus] [--resource NAME]\n"
+           "pgtwin is an OCF resource agent (ocf:pgtwin:pgtwin); Pacemaker passes its parameters as OCF_RESKEY_*.\n";
+}
 
 // Hidden: the supervised clone job that start launches (clone_job.hpp).
 constexpr const char* kCloneJob = "clone-job";
 constexpr Millis kCloneJobBound{std::chrono::hours{24 * 30}};
-
-constexpr const char* kMethods =
-    "start\nstop\nmonitor\npromote\ndemote\nnotify\nreload-agent\nvalidate-all\nmeta-data\nmethods\nusage\n";
 
 std::string env_or(const ocf::EnvMap& env, const std::string& key, const std::string& fallback) {
     auto it = env.find(key);
@@ -165,16 +165,17 @@ int run(const std::vector<std::string>& args, const ocf::EnvMap& env) {
     // sinks setup_logging() chooses.
     spdlog::set_default_logger(spdlog::stderr_logger_st("pgtwin"));
     std::string action = args.size() > 1 ? args[1] : "";
-    if (action == "meta-data") {
+    const auto known = ocf::parse_action(action);
+    if (known == ocf::Action::MetaData) {
         std::cout << ocf::metadata_xml();
         return 0;
     }
-    if (action == "usage" || action == "help" || action == "--help" || action == "-h") {
-        std::cout << kUsage;
+    if (known == ocf::Action::Usage || action == "help" || action == "--help" || action == "-h") {
+        std::cout << usage();
         return 0;
     }
-    if (action == "methods") {
-        std::cout << kMethods;
+    if (known == ocf::Action::Methods) {
+        std::cout << ocf::methods_text();
         return 0;
     }
     if (action == "version" || action == "--version") {
@@ -189,7 +190,7 @@ int run(const std::vector<std::string>& args, const ocf::EnvMap& env) {
     if (action == "storage") return run_storage_command(args);
     if (action == "status") return run_status_command(args, env);
     if (!agent::is_agent_action(action) && action != kCloneJob) {
-        std::cerr << kUsage;
+        std::cerr << usage();
         ocf::print_exit_reason(action.empty() ? "no action given" : "unknown action '" + action + "'");
         return ocf::to_int(Status::ErrUnimplemented);
     }

@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 #include <pugixml.hpp>
 
+#include "pgtwin/ocf/actions.hpp"
 #include "pgtwin/ocf/params.hpp"
 
 namespace pgtwin::ocf {
@@ -24,29 +25,6 @@ constexpr std::string_view k_longdesc =
     "standbys; promotion picks the most advanced, in-sync standby, and a diverged former "
     "primary is repaired with pg_rewind or pg_basebackup before it rejoins. PostgreSQL runs "
     "either on the host (VM mode) or in a podman or docker container (container_mode).";
-
-struct ActionSpec {
-    const char* name;
-    const char* timeout;
-    const char* interval = nullptr;
-    const char* depth = nullptr;
-    const char* role = nullptr;
-};
-
-// Why two monitors: Pacemaker needs distinct intervals per role of a promotable clone.
-constexpr ActionSpec k_actions[] = {
-    {"start", "120s"},
-    {"stop", "120s"},
-    {"promote", "120s"},
-    {"demote", "120s"},
-    {"notify", "60s"},
-    {"monitor", "30s", "15s", "0", "Unpromoted"},
-    {"monitor", "30s", "16s", "0", "Promoted"},
-    {"validate-all", "30s"},
-    {"reload-agent", "60s"},
-    {"meta-data", "5s"},
-    {"methods", "5s"},
-};
 
 // ra-api-1.dtd (API 1.0, what ocf-tester validates against) lacks OCF 1.1's
 // reloadable attribute and reload-agent action. The internal subset adds
@@ -99,15 +77,28 @@ void add_parameter(pugi::xml_node parameters, const ParamSpec& spec) {
     if (!spec.default_value.empty()) content.append_attribute("default") = str(spec.default_value).c_str();
 }
 
+pugi::xml_node add_action(pugi::xml_node actions, const ActionSpec& spec) {
+    pugi::xml_node action = actions.append_child("action");
+    action.append_attribute("name") = std::string(spec.name).c_str();
+    action.append_attribute("timeout") = spec.timeout;
+    return action;
+}
+
+// From the action table; a per-role action once per role, with its interval.
 void add_actions(pugi::xml_node agent) {
     pugi::xml_node actions = agent.append_child("actions");
-    for (const ActionSpec& spec : k_actions) {
-        pugi::xml_node action = actions.append_child("action");
-        action.append_attribute("name") = spec.name;
-        action.append_attribute("timeout") = spec.timeout;
-        if (spec.interval != nullptr) action.append_attribute("interval") = spec.interval;
-        if (spec.depth != nullptr) action.append_attribute("depth") = spec.depth;
-        if (spec.role != nullptr) action.append_attribute("role") = spec.role;
+    for (const ActionSpec& spec : ocf::actions()) {
+        if (spec.timeout == nullptr) continue;
+        if (!spec.per_role) {
+            add_action(actions, spec);
+            continue;
+        }
+        for (const RoleInterval& r : kRoleIntervals) {
+            pugi::xml_node action = add_action(actions, spec);
+            action.append_attribute("interval") = r.interval;
+            action.append_attribute("depth") = "0";
+            action.append_attribute("role") = r.role;
+        }
     }
 }
 

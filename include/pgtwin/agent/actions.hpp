@@ -30,8 +30,8 @@ std::optional<std::string> clone_meta_problem(const ocf::MetaEnv& meta);
 // "pg_ctl (PostgreSQL) 15.5" -> "15" (9.x: "9.6"); "" when unrecognised.
 std::string major_of_version_output(const std::string& out);
 
-// Runs the action named `name` (start, stop, monitor, promote, demote,
-// notify, validate-all); unknown names give ErrUnimplemented.
+// Runs the agent action named `name` (an action of the table in
+// ocf/actions.hpp that needs a Context); other names give ErrUnimplemented.
 Outcome dispatch(std::string_view name, Context& ctx);
 
 // True for the action names dispatch() handles.

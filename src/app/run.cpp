@@ -130,12 +130,12 @@ int run_action(const std::string& action, const ocf::EnvMap& env) {
         spdlog::warn("Unknown parameter ignored. [parameter: {}]", name);
     }
     auto cfg = ocf::parse_config(env, node);
-    if (!cfg) return finish({ocf::status_for(cfg.error().kind), cfg.error().message}, action);
+    if (!cfg) return finish(agent::Outcome::failure(cfg.error()), action);
     if (auto r = fill_node_list(*cfg, meta, action, runner, deadline.capped(Millis{5000})); !r) {
-        return finish({ocf::status_for(r.error().kind), r.error().message}, action);
+        return finish(agent::Outcome::failure(r.error()), action);
     }
     auto backend = backend::make_backend(*cfg, node, runner, clock);
-    if (!backend) return finish({ocf::status_for(backend.error().kind), backend.error().message}, action);
+    if (!backend) return finish(agent::Outcome::failure(backend.error()), action);
     auto connector = pg::make_libpq_connector();
 
     agent::Context ctx{*cfg,

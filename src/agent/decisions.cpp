@@ -113,6 +113,33 @@ bool state_allows_promotion(const std::optional<std::string>& rep_state) {
     return state == RepState::InSync || state == RepState::Primary;
 }
 
+PromotionDecision decide_promotion(const PromotionFacts& f) {
+    using V = PromotionVerdict;
+    switch (f.peer_role) {
+        case PeerRole::Primary:
+            return {V::PeerPrimary, "peer " + f.peer + " is a running primary; two primaries are never allowed"};
+        case PeerRole::Unknown:
+            return {V::PeerRoleUnknown, "peer " + f.peer + " answers but its role cannot be read (" + f.peer_detail +
+                                            "); it may be a running primary"};
+        case PeerRole::Absent:
+        case PeerRole::NotPrimary:
+            break;
+    }
+    if (f.forced) return {V::PromoteForced, ""};
+    if (f.recorded && f.recorded->read_error) {
+        return {V::StateUnreadable, "cannot read this node's replication state: " + *f.recorded->read_error};
+    }
+    if (f.recorded && !state_allows_promotion(f.recorded->text)) {
+        return {V::NotInSync, "this standby was not in sync when last seen by the primary (state: " +
+                                  *f.recorded->text + "); set force_promotion=true to accept losing data"};
+    }
+    if (const auto& lost = f.lost_election) {
+        return {V::ElectionLost, "peer " + lost->winner + " has newer data (" + lost->winner_position +
+                                     ") than this node (" + lost->own_position + ")"};
+    }
+    return {V::Promote, ""};
+}
+
 std::optional<pg::WalPosition> parse_walpos(const std::string& text) {
     auto colon = text.find(':');
     if (colon == std::string::npos) return std::nullopt;

@@ -74,8 +74,9 @@ ElectionPeer election_peer(Context& ctx, const std::string& node, const Deadline
     return p;
 }
 
-// The election among this transition's members (see election_winner).
-std::optional<Outcome> check_election(Context& ctx, const pg::InstanceStatus& self, AgentState& state) {
+// The election among this transition's members (see election_winner);
+// nullopt when none ran or this node won.
+std::optional<LostElection> hold_election(Context& ctx, const pg::InstanceStatus& self) {
     auto members = recorded_members(ctx);
     if (!members) return std::nullopt;
     Deadline until = ctx.deadline.capped(std::min(kElectionWaitCap, ctx.deadline.remaining() / 3));
@@ -85,38 +86,60 @@ std::optional<Outcome> check_election(Context& ctx, const pg::InstanceStatus& se
     }
     auto winner = election_winner(self.position, peers);
     if (!winner) return std::nullopt;
-    std::string theirs;
+    LostElection lost{*winner, "", format_walpos(self.position)};
     for (const auto& p : peers) {
-        if (p.node == *winner) theirs = format_walpos(*p.position);
+        if (p.node == *winner) lost.winner_position = format_walpos(*p.position);
     }
-    // Hand the promotion to the better node for the next transition.
-    write_logged(ctx, "score of " + ctx.node, [&] { return publish_score(ctx, state, ctx.node, kBootstrapScore); });
-    write_logged(ctx, "score of " + *winner, [&] { return publish_score(ctx, state, *winner, kStandbyScore); });
-    return refuse("peer " + *winner + " has newer data (" + theirs + ") than this node (" +
-                  format_walpos(self.position) + ")");
+    return lost;
 }
 
+RecordedState recorded_state(Context& ctx) {
+    auto names = attribute_names(ctx.resource);
+    auto text = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
+    if (!text) return {std::nullopt, text.error().message};
+    return {*text, std::nullopt};
+}
+
+// Gathers the facts of decide_promotion in the order of its refusals, each
+// only while the facts before it allow promotion, and acts on the verdict.
 std::optional<Outcome> check_candidate(Context& ctx, const pg::InstanceStatus& self, AgentState& state) {
     auto peer = find_peer_primary(ctx);
-    if (peer.role == PeerRole::Primary) {
-        return refuse("peer " + ctx.peer + " is a running primary; two primaries are never allowed");
+    PromotionFacts facts{.peer = ctx.peer,
+                         .peer_role = peer.role,
+                         .peer_detail = peer.detail,
+                         .forced = ctx.cfg.force_promotion,
+                         .recorded = std::nullopt,
+                         .lost_election = std::nullopt};
+    auto decision = decide_promotion(facts);
+    if (decision.verdict == PromotionVerdict::Promote) {
+        facts.recorded = recorded_state(ctx);
+        decision = decide_promotion(facts);
     }
-    if (peer.role == PeerRole::Unknown) {
-        return refuse("peer " + ctx.peer + " answers but its role cannot be read (" + peer.detail +
-                      "); it may be a running primary");
+    if (decision.verdict == PromotionVerdict::Promote) {
+        facts.lost_election = hold_election(ctx, self);
+        decision = decide_promotion(facts);
     }
-    if (ctx.cfg.force_promotion) {
-        spdlog::warn("force_promotion=true: skipping the staleness and election checks");
-        return std::nullopt;
+    switch (decision.verdict) {
+        case PromotionVerdict::Promote:
+            return std::nullopt;
+        case PromotionVerdict::PromoteForced:
+            spdlog::warn("force_promotion=true: skipping the staleness and election checks");
+            return std::nullopt;
+        case PromotionVerdict::ElectionLost: {
+            // Hand the promotion to the better node for the next transition.
+            const std::string& winner = facts.lost_election->winner;
+            write_logged(ctx, "score of " + ctx.node,
+                         [&] { return publish_score(ctx, state, ctx.node, kBootstrapScore); });
+            write_logged(ctx, "score of " + winner, [&] { return publish_score(ctx, state, winner, kStandbyScore); });
+            return refuse(decision.reason);
+        }
+        case PromotionVerdict::PeerPrimary:
+        case PromotionVerdict::PeerRoleUnknown:
+        case PromotionVerdict::StateUnreadable:
+        case PromotionVerdict::NotInSync:
+            return refuse(decision.reason);
     }
-    auto names = attribute_names(ctx.resource);
-    auto rep_state = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
-    if (!rep_state) return refuse("cannot read this node's replication state: " + rep_state.error().message);
-    if (!state_allows_promotion(*rep_state)) {
-        return refuse("this standby was not in sync when last seen by the primary (state: " + **rep_state +
-                      "); set force_promotion=true to accept losing data");
-    }
-    return check_election(ctx, self, state);
+    return refuse(decision.reason);
 }
 
 // Marks the peer not promotable BEFORE this node accepts writes: once it

@@ -133,6 +133,57 @@ RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg:
 std::optional<int> bootstrap_score(const std::optional<std::string>& rep_state, bool was_clean_primary,
                                    bool force_promotion);
 
+// What a probe of the peer's role found. Unknown (it answers SQL but its
+// role could not be read: a failed query, a timeout) must be treated as
+// "possibly primary", never as "no primary".
+enum class PeerRole { Absent, NotPrimary, Primary, Unknown };
+
+// This node's recorded replication state as promote read it.
+struct RecordedState {
+    std::optional<std::string> text;        // nullopt: none recorded
+    std::optional<std::string> read_error;  // set when it could not be read
+};
+
+// An election that a peer won: it has newer data than this node.
+struct LostElection {
+    std::string winner;
+    std::string winner_position;  // "timeline:lsn"
+    std::string own_position;
+};
+
+// What promote knows about this candidate. A fact not gathered (nullopt)
+// refuses nothing: promote reads each one only while the facts before it
+// allow promotion, so the reads keep the order of the refusals.
+struct PromotionFacts {
+    std::string peer;                           // the peer's node name
+    PeerRole peer_role = PeerRole::Absent;
+    std::string peer_detail;                    // why its role is unknown
+    bool forced = false;                        // force_promotion=true
+    std::optional<RecordedState> recorded;      // nullopt: not read
+    std::optional<LostElection> lost_election;  // nullopt: none held, or this node won
+};
+
+// Promote's verdict; every one but Promote and PromoteForced is a refusal.
+enum class PromotionVerdict {
+    Promote,          // every check passed
+    PromoteForced,    // no second primary; staleness and election skipped
+    PeerPrimary,      // two primaries are never allowed, even when forced
+    PeerRoleUnknown,  // the peer answers and may be a primary
+    StateUnreadable,  // this node's recorded state cannot be read
+    NotInSync,        // the primary last saw this standby behind
+    ElectionLost,     // a peer of this transition has newer data
+};
+
+// A verdict and, for a refusal, the reason (after "refusing to promote: ").
+struct PromotionDecision {
+    PromotionVerdict verdict = PromotionVerdict::Promote;
+    std::string reason;
+};
+
+// Promote's ordered refusals: second primary (even when forced), then
+// forced, then the recorded state, then the election.
+PromotionDecision decide_promotion(const PromotionFacts& f);
+
 // Members of a promotion's election, from the pre-promote notification: the
 // instances active or started in this transition (the promote target among
 // them), minus those being stopped. Sorted, without duplicates.

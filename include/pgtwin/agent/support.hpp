@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pgtwin/agent/context.hpp"
+#include "pgtwin/agent/decisions.hpp"
 #include "pgtwin/pg/controldata.hpp"
 #include "pgtwin/pg/queries.hpp"
 
@@ -27,11 +28,6 @@ pg::ConnParams peer_conn_params(const Context& ctx);
 
 // Connects to the peer (normal connection as rep_user), bounded by `cap`.
 Result<std::unique_ptr<pg::Session>> connect_peer(Context& ctx, Millis cap);
-
-// What a probe of the peer's role found. Unknown (it answers SQL but its
-// role could not be read: a failed query, a timeout) must be treated as
-// "possibly primary", never as "no primary".
-enum class PeerRole { Absent, NotPrimary, Primary, Unknown };
 
 // The peer's role and, when it is a primary, its status.
 struct PeerProbe {

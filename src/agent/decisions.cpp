@@ -175,12 +175,27 @@ RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg:
     return RejoinAction::StartAsStandby;
 }
 
-std::optional<int> bootstrap_score(const std::optional<std::string>& rep_state, bool was_clean_primary,
-                                   bool force_promotion) {
-    if (force_promotion) return kBootstrapScore;
-    if (rep_state && !state_allows_promotion(rep_state)) return kNotPromotableScore;
-    if (was_clean_primary || (rep_state && state_allows_promotion(rep_state))) return kBootstrapScore;
+std::optional<int> bootstrap_score(const BootstrapFacts& f) {
+    if (f.forced) return kBootstrapScore;
+    if (f.rep_state && !state_allows_promotion(f.rep_state)) return kNotPromotableScore;
+    if (f.was_clean_primary || (f.rep_state && state_allows_promotion(f.rep_state))) return kBootstrapScore;
     return std::nullopt;
+}
+
+InitialiseVerdict decide_initialise(const InitialiseFacts& f) {
+    if (!f.mode_allows) return InitialiseVerdict::NotAllowedHere;
+    if (f.first_node.empty() || f.first_node != f.node) return InitialiseVerdict::NotFirstNode;
+    if (!f.data_recorded) return InitialiseVerdict::RecordsUnread;
+    return *f.data_recorded ? InitialiseVerdict::DataRecorded : InitialiseVerdict::Initialise;
+}
+
+StreamingJudgement judge_streaming(const StreamingFacts& f) {
+    if (f.streaming) return {StreamingVerdict::Streaming, 0, 0};
+    if (!f.primary_possible.value_or(true)) return {StreamingVerdict::NoPrimary, 0, 0};
+    if (f.replay_progressed) return {StreamingVerdict::CatchingUp, 0, 0};
+    int counted = f.failures + 1;
+    if (counted < f.threshold) return {StreamingVerdict::NotStreaming, counted, counted};
+    return {StreamingVerdict::ThresholdReached, counted, 0};
 }
 
 std::vector<std::string> election_members(const pcmk::NotifyData& n) {

@@ -47,7 +47,8 @@ void publish_bootstrap_score(Context& ctx, AgentState& state) {
     auto names = attribute_names(ctx.resource);
     auto rep_state = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
     if (!rep_state) return;
-    auto score = bootstrap_score(*rep_state, false, ctx.cfg.force_promotion);
+    auto score =
+        bootstrap_score({.rep_state = *rep_state, .was_clean_primary = false, .forced = ctx.cfg.force_promotion});
     if (score) warn_unless_ok(publish_score(ctx, state, ctx.node, *score), "publish the bootstrap score");
 }
 
@@ -91,41 +92,54 @@ Outcome fail_not_streaming(Context& ctx, pg::Lsn position) {
                                                          " monitors");
 }
 
+// Carries out judge_streaming's verdict.
+Outcome act_on_streaming(Context& ctx, const pg::InstanceStatus& status, const StreamingJudgement& judged,
+                         AgentState& state) {
+    switch (judged.verdict) {
+        case StreamingVerdict::Streaming: {
+            // Ask the primary only while our score is not yet known promotable:
+            // a scram-authenticated TCP connection is most of a monitor's cost.
+            auto mine = state.published.find("score:" + ctx.node);
+            if (mine == state.published.end() || mine->second != std::to_string(kStandbyScore)) {
+                refresh_own_score(ctx, state);
+            }
+            return Outcome::success();
+        }
+        case StreamingVerdict::NoPrimary:
+            // Nothing to stream from: not this standby's fault.
+            publish_bootstrap_score(ctx, state);
+            return Outcome::success();
+        case StreamingVerdict::CatchingUp:
+            spdlog::info("Standby is replaying WAL, catching up. [lsn: {}]", status.position.lsn.str());
+            return Outcome::success();
+        case StreamingVerdict::NotStreaming:
+        case StreamingVerdict::ThresholdReached:
+            break;
+    }
+    spdlog::warn("Standby is not streaming from the primary. [primary: {}, failures: {}, threshold: {}]", ctx.peer,
+                 judged.counted, ctx.cfg.replication_failure_threshold);
+    if (judged.verdict == StreamingVerdict::NotStreaming) return Outcome::success();
+    return fail_not_streaming(ctx, status.position.lsn);
+}
+
 Outcome check_standby(Context& ctx, pg::Session& session, const pg::InstanceStatus& status, AgentState& state) {
     bool progressed = replay_progressed(state, status.position.lsn);
     auto receiver = pg::wal_receiver(session, ctx.deadline.capped(kLocalCap));
     if (!receiver) {
         return Outcome::failure(ocf::Status::ErrGeneric, "cannot read the WAL receiver: " + receiver.error().message);
     }
-    if (*receiver && (*receiver)->status == "streaming") {
-        state.replication_failures = 0;
-        // Ask the primary only while our score is not yet known promotable:
-        // a scram-authenticated TCP connection is most of a monitor's cost.
-        auto mine = state.published.find("score:" + ctx.node);
-        if (mine == state.published.end() || mine->second != std::to_string(kStandbyScore)) {
-            refresh_own_score(ctx, state);
-        }
-        return Outcome::success();
-    }
-    if (!find_peer_primary(ctx).possibly_primary()) {
-        // Nothing to stream from: not this standby's fault. A peer that
-        // answers with an unknown role counts as a primary: a failed status
-        // query must not make a standby that streams nothing look healthy.
-        state.replication_failures = 0;
-        publish_bootstrap_score(ctx, state);
-        return Outcome::success();
-    }
-    if (progressed) {
-        state.replication_failures = 0;
-        spdlog::info("Standby is replaying WAL, catching up. [lsn: {}]", status.position.lsn.str());
-        return Outcome::success();
-    }
-    state.replication_failures++;
-    spdlog::warn("Standby is not streaming from the primary. [primary: {}, failures: {}, threshold: {}]", ctx.peer,
-                 state.replication_failures, ctx.cfg.replication_failure_threshold);
-    if (state.replication_failures < ctx.cfg.replication_failure_threshold) return Outcome::success();
-    state.replication_failures = 0;
-    return fail_not_streaming(ctx, status.position.lsn);
+    StreamingFacts facts{.streaming = *receiver && (*receiver)->status == "streaming",
+                         .primary_possible = std::nullopt,
+                         .replay_progressed = progressed,
+                         .failures = state.replication_failures,
+                         .threshold = ctx.cfg.replication_failure_threshold};
+    // The peer is probed only when the standby does not stream. A peer that
+    // answers with an unknown role counts as a primary: a failed status
+    // query must not make a standby that streams nothing look healthy.
+    if (!facts.streaming) facts.primary_possible = find_peer_primary(ctx).possibly_primary();
+    auto judged = judge_streaming(facts);
+    state.replication_failures = judged.kept;
+    return act_on_streaming(ctx, status, judged, state);
 }
 
 // While a clone job lives the node runs, unpromoted and never promotable;

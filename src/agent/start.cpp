@@ -26,16 +26,30 @@ constexpr Millis kLocalCap{5000};
 enum class CloneRun { None, Finished, Continues };
 CloneRun g_clone_run = CloneRun::None;
 
-// Only the first node of node_list may create a cluster, and only when no
-// node ever recorded data: two independent clusters must be impossible.
-bool may_initialise(Context& ctx) {
-    if (!ctx.cfg.container_mode || ctx.cfg.node_list.empty() || ctx.cfg.node_list.front() != ctx.node) return false;
+// Whether some node of node_list recorded data (an unreadable record counts
+// as recorded); stops at the first.
+bool data_recorded(Context& ctx) {
     auto names = attribute_names(ctx.resource);
     for (const auto& node : ctx.cfg.node_list) {
         auto id = ctx.cluster.attribute(node, names.data_id, pcmk::Lifetime::Forever, ctx.deadline);
-        if (!id || id->has_value()) return false;
+        if (!id || id->has_value()) return true;
     }
-    return true;
+    return false;
+}
+
+// The initialise rule (decide_initialise); the records are read only when
+// the rest allows it.
+bool may_initialise(Context& ctx) {
+    InitialiseFacts facts{.mode_allows = ctx.cfg.container_mode,
+                          .first_node = ctx.cfg.node_list.empty() ? std::string() : ctx.cfg.node_list.front(),
+                          .node = ctx.node,
+                          .data_recorded = std::nullopt};
+    auto verdict = decide_initialise(facts);
+    if (verdict == InitialiseVerdict::RecordsUnread) {
+        facts.data_recorded = data_recorded(ctx);
+        verdict = decide_initialise(facts);
+    }
+    return verdict == InitialiseVerdict::Initialise;
 }
 
 // A clone must not keep this node's recorded state (say "primary", from
@@ -184,8 +198,9 @@ void publish_after_start(Context& ctx, const pg::InstanceStatus& st, bool was_cl
                    "publish the data directory's identity");
     if (!primary_found) {
         auto rep_state = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
-        auto score = bootstrap_score(rep_state ? *rep_state : std::nullopt, was_clean_primary,
-                                     ctx.cfg.force_promotion);
+        auto score = bootstrap_score({.rep_state = rep_state ? *rep_state : std::nullopt,
+                                      .was_clean_primary = was_clean_primary,
+                                      .forced = ctx.cfg.force_promotion});
         if (score) warn_unless_ok(publish_score(ctx, state, ctx.node, *score), "publish the bootstrap score");
     }
     save_state(ctx, state);

@@ -185,11 +185,17 @@ TEST(DecideRejoin, NoPrimaryMeansPlainStandbyAndForeignDataIsRefused) {
 }
 
 TEST(BootstrapScore, CleanPrimaryOrInSyncStateMayBootstrap) {
-    EXPECT_EQ(bootstrap_score(std::nullopt, true, false), kBootstrapScore);
-    EXPECT_EQ(bootstrap_score(to_string(RepState::InSync), false, false), kBootstrapScore);
-    EXPECT_EQ(bootstrap_score(std::nullopt, false, false), std::nullopt);
-    EXPECT_EQ(bootstrap_score(to_string(RepState::Disconnected), true, false), kNotPromotableScore);
-    EXPECT_EQ(bootstrap_score(to_string(RepState::Disconnected), false, true), kBootstrapScore);
+    EXPECT_EQ(bootstrap_score({.rep_state = std::nullopt, .was_clean_primary = true, .forced = false}),
+              kBootstrapScore);
+    EXPECT_EQ(bootstrap_score({.rep_state = to_string(RepState::InSync), .was_clean_primary = false, .forced = false}),
+              kBootstrapScore);
+    EXPECT_EQ(bootstrap_score({.rep_state = std::nullopt, .was_clean_primary = false, .forced = false}), std::nullopt);
+    EXPECT_EQ(
+        bootstrap_score({.rep_state = to_string(RepState::Disconnected), .was_clean_primary = true, .forced = false}),
+        kNotPromotableScore);
+    EXPECT_EQ(
+        bootstrap_score({.rep_state = to_string(RepState::Disconnected), .was_clean_primary = false, .forced = true}),
+        kBootstrapScore);
 }
 
 }  // namespace

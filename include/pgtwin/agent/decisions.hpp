@@ -128,10 +128,64 @@ enum class RejoinAction {
 RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg::InstanceStatus>& primary,
                            bool fresh_backup = false);
 
+// What a standby with no reachable primary knows when it scores itself.
+struct BootstrapFacts {
+    std::optional<std::string> rep_state;  // its recorded replication state (text)
+    bool was_clean_primary = false;        // its control data at start: a cleanly shut down primary
+    bool forced = false;                   // force_promotion=true
+};
+
 // Score for a standby with no reachable primary, from its recorded state and
 // its control data at start (a cleanly shut down primary may bootstrap).
-std::optional<int> bootstrap_score(const std::optional<std::string>& rep_state, bool was_clean_primary,
-                                   bool force_promotion);
+std::optional<int> bootstrap_score(const BootstrapFacts& f);
+
+// What start knows when it may create a new cluster. Only the first node of
+// node_list may, and only when no node ever recorded data: two independent
+// clusters must be impossible.
+struct InitialiseFacts {
+    bool mode_allows = false;           // the hosting mode may create a cluster
+    std::string first_node;             // node_list's first entry ("" when empty)
+    std::string node;                   // this node
+    std::optional<bool> data_recorded;  // some node recorded data, or a record is unreadable; nullopt: not read
+};
+
+// Whether start may create a cluster; RecordsUnread asks to read the
+// records (data_recorded) and decide again.
+enum class InitialiseVerdict { Initialise, NotAllowedHere, NotFirstNode, DataRecorded, RecordsUnread };
+
+// The initialise rule over its facts (see InitialiseFacts).
+InitialiseVerdict decide_initialise(const InitialiseFacts& f);
+
+// What monitor knows about a standby that may not be streaming.
+struct StreamingFacts {
+    bool streaming = false;                // its WAL receiver streams
+    std::optional<bool> primary_possible;  // the peer is or may be a primary; nullopt: not probed
+    bool replay_progressed = false;        // it replayed WAL since the last monitor
+    int failures = 0;                      // monitors in a row without streaming, before this one
+    int threshold = 1;                     // replication_failure_threshold
+};
+
+// How the standby streams, from the best case down.
+enum class StreamingVerdict {
+    Streaming,         // healthy: the count restarts
+    NoPrimary,         // nothing to stream from: not its fault, the count restarts
+    CatchingUp,        // replaying local WAL first: the count restarts
+    NotStreaming,      // one more failure, below the threshold
+    ThresholdReached,  // the threshold's failure: the monitor fails, the count restarts
+};
+
+// A verdict, this monitor's failure count (for the log) and the count to keep.
+struct StreamingJudgement {
+    StreamingVerdict verdict = StreamingVerdict::Streaming;
+    int counted = 0;
+    int kept = 0;
+};
+
+// The standby's streaming-failure threshold: with a primary to stream from, a
+// standby that neither streams nor replays fails the monitor on the
+// threshold's consecutive monitor (Pacemaker then restarts it and start
+// rejoins it). A nullopt primary_possible counts as "may be a primary".
+StreamingJudgement judge_streaming(const StreamingFacts& f);
 
 // What a probe of the peer's role found. Unknown (it answers SQL but its
 // role could not be read: a failed query, a timeout) must be treated as

@@ -40,7 +40,7 @@ bool data_recorded(Context& ctx) {
 // The initialise rule (decide_initialise); the records are read only when
 // the rest allows it.
 bool may_initialise(Context& ctx) {
-    InitialiseFacts facts{.mode_allows = ctx.cfg.container_mode,
+    InitialiseFacts facts{.mode_allows = ctx.backend.may_initialise_cluster(),
                           .first_node = ctx.cfg.node_list.empty() ? std::string() : ctx.cfg.node_list.front(),
                           .node = ctx.node,
                           .data_recorded = std::nullopt};

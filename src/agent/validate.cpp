@@ -61,11 +61,10 @@ namespace {
 // VM mode: data of another major version than the binaries cannot be
 // started by them. ERR_INSTALLED (5), not ERR_CONFIGURED: it is this node's
 // installation; the same parameters may be right on the peer (e.g. during a
-// major upgrade), and rc 5 keeps the resource off this node only. Container
-// mode is not checked here: asking the image costs a container run per
-// validation; PostgreSQL's own start error names the mismatch there.
+// major upgrade), and rc 5 keeps the resource off this node only. Only where
+// the backend says the check is cheap (not in container mode).
 Outcome check_data_version(Context& ctx) {
-    if (ctx.cfg.container_mode || !data_present(ctx)) return Outcome::success();
+    if (!ctx.backend.checks_data_version() || !data_present(ctx)) return Outcome::success();
     auto text = sys::read_file(ctx.backend.host_data_dir() + "/PG_VERSION");
     if (!text) return Outcome::success();
     std::string data_major = text->substr(0, text->find_first_of(" \t\r\n"));

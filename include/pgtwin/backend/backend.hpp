@@ -66,6 +66,14 @@ public:
     // The passfile path as the PostgreSQL server sees it (for primary_conninfo);
     // empty when no passfile is configured.
     virtual std::string passfile_for_server() const { return {}; }
+    // Whether the agent may create a new cluster (initdb) on an empty data
+    // directory when no node has data (the initialise rule decides when).
+    // VM mode leaves creating a cluster to the operator.
+    virtual bool may_initialise_cluster() const { return false; }
+    // Whether validate-all compares PG_VERSION with the programs' version:
+    // only where asking the programs is cheap (not a container run per
+    // validation; PostgreSQL's own start error names the mismatch there).
+    virtual bool checks_data_version() const { return true; }
 };
 
 }  // namespace pgtwin::backend

@@ -82,6 +82,8 @@ public:
     Result<void> initdb(const Deadline& d) override;
     Result<void> prepare_data_dir(const Deadline& d) override;
     std::string passfile_for_server() const override;
+    bool may_initialise_cluster() const override { return true; }
+    bool checks_data_version() const override { return false; }
 
     // The container's name (container_name or pgtwin-postgres-<node>).
     const std::string& container_name() const { return m_name; }

@@ -83,15 +83,21 @@ Result<void> clone_with_state(Context& ctx) {
     return ok();
 }
 
-Result<void> initialise_empty(Context& ctx, bool& initialised) {
-    if (auto r = set_aside_data_dir(ctx); !r) return r;
+// How an empty data directory was filled.
+enum class EmptyFilled { Cloned, Initialised };
+
+Result<EmptyFilled> initialise_empty(Context& ctx) {
+    if (auto r = set_aside_data_dir(ctx); !r) return r.error();
     Millis wait = std::min(kPeerWaitCap, ctx.deadline.remaining() / 2);
     auto source = wait_for_peer(ctx, wait);
-    if (source) return clone_with_state(ctx);
+    if (source) {
+        if (auto r = clone_with_state(ctx); !r) return r.error();
+        return EmptyFilled::Cloned;
+    }
     if (may_initialise(ctx)) {
         spdlog::info("No peer has data: initialising a new cluster. [node: {}]", ctx.node);
-        initialised = true;
-        return ctx.backend.initdb(ctx.deadline);
+        if (auto r = ctx.backend.initdb(ctx.deadline); !r) return r.error();
+        return EmptyFilled::Initialised;
     }
     return fail(ErrorKind::Generic, "data directory " + ctx.backend.host_data_dir() +
                                         " is empty and no peer answered to clone it from (peer: " +
@@ -118,8 +124,8 @@ Result<void> rejoin(Context& ctx) {
 // (the old data kept per the backup rules). Not rewound again: PostgreSQL
 // documents a target of an unfinished pg_rewind as unrecoverable, and a second
 // run can say "no rewind required" over half-copied files. Without a peer it
-// stays untouched and start fails.
-Result<void> repair_untrusted(Context& ctx, DataTrust trust, PeerProbe& peer) {
+// stays untouched and start fails. Returns the peer as found after the clone.
+Result<PeerProbe> repair_untrusted(Context& ctx, DataTrust trust) {
     const std::string dir = ctx.backend.host_data_dir();
     spdlog::warn("Data directory cannot be started as it is. [pgdata: {}, reason: {}]", dir, describe(trust));
     bool keeps_data = trust == DataTrust::NeedsRebuild || trust == DataTrust::PartialRewind;
@@ -134,25 +140,34 @@ Result<void> repair_untrusted(Context& ctx, DataTrust trust, PeerProbe& peer) {
     }
     Result<void> r = trust == DataTrust::PartialClone ? discard_partial_clone(ctx) : set_aside_data_dir(ctx);
     if (r) r = clone_with_state(ctx);
-    if (r) peer = find_peer_primary(ctx);
-    return r;
+    if (!r) return r.error();
+    return find_peer_primary(ctx);
 }
 
-// Prepares the data directory; tells whether it was a cleanly stopped primary
-// and which primary (if any) was found.
-Result<void> prepare_data(Context& ctx, bool& was_clean_primary, PeerProbe& peer) {
-    if (DataTrust trust = data_trust(ctx); trust != DataTrust::Trusted) return repair_untrusted(ctx, trust, peer);
+// What preparing the data directory found: whether it was a cleanly stopped
+// primary (a new cluster counts as one) and the peer's role.
+struct PreparedData {
+    bool was_clean_primary = false;
+    PeerProbe peer;
+};
+
+// Prepares the data directory.
+Result<PreparedData> prepare_data(Context& ctx) {
+    if (DataTrust trust = data_trust(ctx); trust != DataTrust::Trusted) {
+        auto peer = repair_untrusted(ctx, trust);
+        if (!peer) return peer.error();
+        return PreparedData{false, *peer};
+    }
     if (!data_present(ctx)) {
-        bool initialised = false;
-        auto r = initialise_empty(ctx, initialised);
-        was_clean_primary = initialised;
-        if (r && !initialised) peer = find_peer_primary(ctx);
-        return r;
+        auto filled = initialise_empty(ctx);
+        if (!filled) return filled.error();
+        if (*filled == EmptyFilled::Initialised) return PreparedData{true, PeerProbe{}};
+        return PreparedData{false, find_peer_primary(ctx)};
     }
     auto cd = read_controldata(ctx);
     if (!cd) return cd.error();
-    was_clean_primary = cd->state == pg::ClusterState::ShutDown;
-    peer = find_peer_primary(ctx);
+    PreparedData prepared{cd->state == pg::ClusterState::ShutDown, find_peer_primary(ctx)};
+    const auto& peer = prepared.peer;
     const auto& primary = peer.primary;
     if (peer.role == PeerRole::Unknown && decide_rejoin_role_unknown(*cd) == RejoinAction::Refuse) {
         return fail(ErrorKind::Generic, "peer " + ctx.peer + " answers but its role cannot be read (" + peer.detail +
@@ -164,11 +179,12 @@ Result<void> prepare_data(Context& ctx, bool& was_clean_primary, PeerProbe& peer
                                                 cd->system_identifier + ", primary " + ctx.peer + " has " +
                                                 primary->system_identifier + ")");
         case RejoinAction::Rewind:
-            return rejoin(ctx);
+            if (auto r = rejoin(ctx); !r) return r.error();
+            return prepared;
         case RejoinAction::StartAsStandby:
-            return ok();
+            return prepared;
     }
-    return ok();
+    return prepared;
 }
 
 Result<pg::InstanceStatus> wait_until_answering(Context& ctx) {
@@ -217,18 +233,20 @@ Outcome action_start(Context& ctx) {
         if (!st->in_recovery) spdlog::warn("start found a running primary; leaving it to Pacemaker to demote");
         return Outcome::success();
     }
-    bool was_clean_primary = false;
-    PeerProbe peer;
+    PreparedData prepared;
     g_clone_run = CloneRun::None;
     if (live_clone_job(ctx)) {
         // Started again while a clone job runs: follow it, never a second one.
         auto finished = hand_clone_to_job(ctx);
         if (!finished) return Outcome::failure(finished.error(), "start failed");
         g_clone_run = *finished ? CloneRun::Finished : CloneRun::Continues;
-        peer = find_peer_primary(ctx);
-    } else if (auto r = prepare_data(ctx, was_clean_primary, peer); !r) {
-        return Outcome::failure(r.error(), "start failed");
+        prepared.peer = find_peer_primary(ctx);
+    } else if (auto p = prepare_data(ctx); p) {
+        prepared = *p;
+    } else {
+        return Outcome::failure(p.error(), "start failed");
     }
+    const PeerProbe& peer = prepared.peer;
     // Monitor reports the node running, not promotable, while the job lives.
     if (g_clone_run == CloneRun::Continues) return Outcome::success();
     if (g_clone_run == CloneRun::None) {
@@ -247,7 +265,7 @@ Outcome action_start(Context& ctx) {
     auto st = wait_until_answering(ctx);
     if (!st) return Outcome::failure(st.error(), "PostgreSQL started but does not answer");
     // A peer whose role is unknown may be a primary: no bootstrap score.
-    publish_after_start(ctx, *st, was_clean_primary, peer.possibly_primary());
+    publish_after_start(ctx, *st, prepared.was_clean_primary, peer.possibly_primary());
     return Outcome::success();
 }
 

@@ -221,7 +221,8 @@ def _last_wal_record(node: str, data: Path) -> int:
 def both_killed(lab: labkit.Lab, primary: str, standby: str, sc: "pgkit.Scenario") -> tuple[str, str]:
     """Both nodes die at the same moment under writes; nobody is left to
     fence, so both are booted again (power restored) after a pause. The node
-    with the newest WAL must be promoted; with equal WAL either may be."""
+    with the newest WAL must be promoted; with equal WAL either may be, and
+    so may the other node once it has received the newest WAL (see below)."""
     with sc.writes_may_wait("both nodes down until they are booted again"):
         kill_nodes(lab, primary, standby)
         ends = {n: last_wal_record(lab, n) for n in (primary, standby)}
@@ -232,4 +233,25 @@ def both_killed(lab: labkit.Lab, primary: str, standby: str, sc: "pgkit.Scenario
     if ends[primary] == ends[standby]:
         return promoted[0], pgkit.other(promoted[0])
     newest = max(ends, key=ends.get)
+    if promoted[0] != newest:
+        # Booted as standbys, each streams from the other (a standby serves
+        # WAL too), so the older node may receive the newer one's last
+        # records before the election and then holds the newest data as
+        # well. It did so iff its new timeline forked after the newest disk's
+        # last record (the switch point is the end of the last record it
+        # replayed, the ends above are record starts).
+        fork = switch_point(lab, promoted[0])
+        print(f"{promoted[0]} promoted, its timeline forked at {fork}; newest disk {newest} ended at {ends[newest]}")
+        if fork > ends[newest]:
+            return promoted[0], pgkit.other(promoted[0])
     return newest, pgkit.other(newest)
+
+
+def switch_point(lab: labkit.Lab, node: str) -> int:
+    """Where NODE's current timeline forked from its parent (the history
+    file's last entry), as a byte position."""
+    query = ("SELECT pg_read_file('pg_wal/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) || '.history')")
+    text = labkit.wait_for(f"{node}'s timeline history", lambda: pgkit.try_sql(lab, node, query), timeout=60)
+    entries = [line.split() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    hi, lo = entries[-1][1].split("/")
+    return (int(hi, 16) << 32) | int(lo, 16)

@@ -214,7 +214,12 @@ def _last_wal_record(node: str, data: Path) -> int:
                          capture_output=True, text=True, timeout=120).stdout
     last = [line.split("lsn: ", 1)[1].split(",", 1)[0] for line in out.splitlines() if "lsn: " in line]
     assert last, f"no WAL record after {redo} on {node}"
-    hi, lo = last[-1].split("/")
+    return lsn_bytes(last[-1])
+
+
+def lsn_bytes(lsn: str) -> int:
+    """An LSN as PostgreSQL prints it (X/Y) as a byte position."""
+    hi, lo = lsn.split("/")
     return (int(hi, 16) << 32) | int(lo, 16)
 
 
@@ -253,5 +258,4 @@ def switch_point(lab: labkit.Lab, node: str) -> int:
     query = ("SELECT pg_read_file('pg_wal/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) || '.history')")
     text = labkit.wait_for(f"{node}'s timeline history", lambda: pgkit.try_sql(lab, node, query), timeout=60)
     entries = [line.split() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    hi, lo = entries[-1][1].split("/")
-    return (int(hi, 16) << 32) | int(lo, 16)
+    return lsn_bytes(entries[-1][1])

@@ -198,8 +198,8 @@ def primary_lost_while_peer_clones(lab: labkit.Lab, primary: str, standby: str,
 
 def last_wal_record(lab: labkit.Lab, node: str) -> int:
     """LSN of the last valid WAL record in NODE's data directory (NODE off):
-    pg_waldump from the last checkpoint's redo point on its timeline reads
-    until the WAL ends (recycled segments stop it as well)."""
+    pg_waldump on the newest timeline reads until the WAL ends (recycled
+    segments stop it as well)."""
     with pgkit.offline_data_dir(lab, node) as data:
         return _last_wal_record(node, data)
 
@@ -208,12 +208,20 @@ def _last_wal_record(node: str, data: Path) -> int:
     control = subprocess.run([f"{pgkit.PGBIN}/pg_controldata", str(data)], capture_output=True,
                              text=True, timeout=30, check=True).stdout
     fields = dict(line.split(":", 1) for line in control.splitlines() if ":" in line)
-    redo = fields["Latest checkpoint's REDO location"].strip()
-    tli = fields["Latest checkpoint's TimeLineID"].strip()
-    out = subprocess.run([f"{pgkit.PGBIN}/pg_waldump", "-p", str(data / "pg_wal"), "-t", tli, "-s", redo],
+    redo = lsn_bytes(fields["Latest checkpoint's REDO location"].strip())
+    seg_size = int(fields["Bytes per WAL segment"].strip())
+    # A standby's last restartpoint may predate a timeline switch it has
+    # replayed since: the WAL ends on the newest timeline in pg_wal, from the
+    # redo point or from that timeline's first segment, whichever is later.
+    segments = [(int(f.name[:8], 16), int(f.name[8:16], 16) * (0x100000000 // seg_size) + int(f.name[16:], 16))
+                for f in (data / "pg_wal").iterdir() if len(f.name) == 24 and f.name.isalnum()]
+    tli = max(t for t, _ in segments)
+    start = max(redo, min(n for t, n in segments if t == tli) * seg_size)
+    out = subprocess.run([f"{pgkit.PGBIN}/pg_waldump", "-p", str(data / "pg_wal"), "-t", str(tli),
+                          "-s", f"{start >> 32:X}/{start & 0xFFFFFFFF:X}"],
                          capture_output=True, text=True, timeout=120).stdout
     last = [line.split("lsn: ", 1)[1].split(",", 1)[0] for line in out.splitlines() if "lsn: " in line]
-    assert last, f"no WAL record after {redo} on {node}"
+    assert last, f"no WAL record on timeline {tli} after {start} on {node}"
     return lsn_bytes(last[-1])
 
 
@@ -233,22 +241,23 @@ def both_killed(lab: labkit.Lab, primary: str, standby: str, sc: "pgkit.Scenario
         ends = {n: last_wal_record(lab, n) for n in (primary, standby)}
         print(f"last WAL record after both were killed: {ends}")
         boot_nodes(lab, primary, standby)
-        promoted = labkit.wait_for("a promoted node", lambda: pgkit.promoted_nodes(lab, primary), timeout=400)
+        promoted = labkit.wait_for("a promoted node serving as primary",
+                                   lambda: pgkit.serving_primary(lab, primary), timeout=400)
         sc.more_acks(1, timeout=240)
     if ends[primary] == ends[standby]:
-        return promoted[0], pgkit.other(promoted[0])
+        return promoted, pgkit.other(promoted)
     newest = max(ends, key=ends.get)
-    if promoted[0] != newest:
+    if promoted != newest:
         # Booted as standbys, each streams from the other (a standby serves
         # WAL too), so the older node may receive the newer one's last
         # records before the election and then holds the newest data as
         # well. It did so iff its new timeline forked after the newest disk's
         # last record (the switch point is the end of the last record it
         # replayed, the ends above are record starts).
-        fork = switch_point(lab, promoted[0])
-        print(f"{promoted[0]} promoted, its timeline forked at {fork}; newest disk {newest} ended at {ends[newest]}")
+        fork = switch_point(lab, promoted)
+        print(f"{promoted} promoted, its timeline forked at {fork}; newest disk {newest} ended at {ends[newest]}")
         if fork > ends[newest]:
-            return promoted[0], pgkit.other(promoted[0])
+            return promoted, pgkit.other(promoted)
     return newest, pgkit.other(newest)
 
 

@@ -190,6 +190,18 @@ def promoted_nodes(lab: labkit.Lab, observer: str) -> list[str]:
     return lab.state(observer).nodes_with_role(CLONE, "Promoted")
 
 
+def serving_primary(lab: labkit.Lab, observer: str) -> Optional[str]:
+    """The node Pacemaker shows Promoted, not failed, that answers as a
+    primary; None while there is none. A probe that finds a crashed primary
+    after a reboot shows that node as (failed) Promoted before any promote."""
+    st = lab.state(observer)
+    nodes = [n for r in st.resources if CLONE in (r.rsc_id, r.clone) and r.role == "Promoted"
+             and r.active and not r.failed for n in r.nodes]
+    if len(nodes) == 1 and try_sql(lab, nodes[0], "SELECT pg_is_in_recovery()") == "f":
+        return nodes[0]
+    return None
+
+
 def postmaster_pid(lab: labkit.Lab, node: str) -> int:
     """PID of NODE's postmaster from postmaster.pid (host view of the node disk)."""
     if CONTAINER:

@@ -10,6 +10,7 @@
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/replication.hpp"
+#include "pgtwin/agent/safety_snapshot.hpp"
 #include "pgtwin/agent/support.hpp"
 #include "pgtwin/sys/detach.hpp"
 
@@ -195,7 +196,11 @@ Outcome action_monitor(Context& ctx) {
         }
     }
     Outcome outcome = classify_instance(facts);
-    if (ctx.meta.is_probe() || !session) return outcome;
+    if (ctx.meta.is_probe()) return outcome;
+    // A full data file system stops a primary and fails a promote: the
+    // agent's own snapshots must not be what fills it.
+    keep_free_space(ctx);
+    if (!session) return outcome;
 
     AgentState state = load_state(ctx);
     if (outcome.status == ocf::Status::RunningPromoted) {

@@ -2,6 +2,7 @@
 // Pure parts of `pgtwin status`: the "next" line, JSON and text rendering.
 #include "pgtwin/agent/status.hpp"
 
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -70,6 +71,10 @@ json node_json(const NodeFacts& n) {
     }
     json copies = json::array();
     for (const auto& c : n.data_copies) copies.push_back({{"path", c.path}, {"bytes", opt(c.bytes)}});
+    json snapshots = json::array();
+    for (const auto& sn : n.snapshots) snapshots.push_back({{"path", sn.path}, {"automatic", sn.automatic}});
+    json free_percent = nullptr;
+    if (n.data_fs_free_share) free_percent = std::round(*n.data_fs_free_share * 1000) / 10;
     json job = nullptr;
     if (n.clone_job) {
         const auto& c = *n.clone_job;
@@ -90,6 +95,8 @@ json node_json(const NodeFacts& n) {
             {"in_progress", n.in_progress.empty() ? json(nullptr) : json(n.in_progress)},
             {"pgdata_bytes", opt(n.pgdata_bytes)},
             {"data_copies", copies},
+            {"snapshots", snapshots},
+            {"data_fs_free_percent", free_percent},
             {"clone_job", job},
             {"errors", n.errors}};
 }
@@ -130,6 +137,10 @@ std::string node_text(const NodeFacts& n, const std::string& title) {
         out += fmt::format("  kept copy: {} ({})\n", c.path,
                            c.bytes ? human_bytes(static_cast<std::int64_t>(*c.bytes)) : "-");
     }
+    for (const auto& sn : n.snapshots) {
+        out += fmt::format("  snapshot: {}{}\n", sn.path, sn.automatic ? "" : " (manual)");
+    }
+    if (n.data_fs_free_share) out += fmt::format("  data file system: {:.0f}% free\n", *n.data_fs_free_share * 100);
     for (const auto& e : n.errors) out += "  note: " + e + "\n";
     return out;
 }
@@ -172,6 +183,8 @@ void node_metrics(Families& out, const std::string& rsc, const NodeFacts& n) {
     if (n.promotion_score) sample("promotion_score", "", *n.promotion_score);
     if (!n.in_progress.empty()) sample("repair_pending", fmt::format(",kind=\"{}\"", n.in_progress), 1);
     sample("data_copies", "", static_cast<double>(n.data_copies.size()));
+    if (!n.snapshots.empty()) sample("snapshots", "", static_cast<double>(n.snapshots.size()));
+    if (n.data_fs_free_share) sample("data_fs_free_ratio", "", *n.data_fs_free_share);
 }
 
 }  // namespace
@@ -223,6 +236,7 @@ json status_json(const StatusFacts& f) {
             {"mode", f.mode},
             {"rep_mode", f.rep_mode},
             {"max_promotion_lag_bytes", f.max_promotion_lag_bytes},
+            {"snapshot_min_free_percent", f.snapshot_min_free},
             {"local", node_json(f.local)},
             {"peer", f.peer ? node_json(*f.peer) : json(nullptr)},
             {"next", next_step(f)}};
@@ -231,6 +245,10 @@ json status_json(const StatusFacts& f) {
 std::string status_text(const StatusFacts& f) {
     std::string out = fmt::format("resource {} ({} mode, rep_mode {})\n", f.resource, f.mode, f.rep_mode);
     out += node_text(f.local, "local");
+    if (f.local.data_fs_free_share && f.snapshot_min_free > 0 && *f.local.data_fs_free_share * 100 < f.snapshot_min_free) {
+        out += fmt::format("  warning: data file system below snapshot_min_free ({}%): the agent deletes its older "
+                           "snapshots; add space if it stays there\n", f.snapshot_min_free);
+    }
     if (f.peer) out += node_text(*f.peer, "peer");
     out += "next: " + next_step(f) + "\n";
     return out;

@@ -8,6 +8,7 @@
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/status.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/storage/snapshots.hpp"
 #include "pgtwin/sys/detach.hpp"
 
 namespace fs = std::filesystem;
@@ -157,6 +158,14 @@ void read_data_dir(Context& ctx, NodeFacts& n) {
         if (it->path().filename().string().rfind(prefix, 0) != 0) continue;
         n.data_copies.push_back({it->path().string(), tree_bytes(it->path())});
     }
+    n.data_fs_free_share = storage::free_share(data.string());
+    // Snapshots lie beside the subvolume that holds pgdata (no btrfs command:
+    // a directory listing is enough to report them).
+    if (storage::on_btrfs(data.parent_path().string())) {
+        for (const auto& s : storage::list_snapshots(data.parent_path().string())) {
+            n.snapshots.push_back({s.path, s.automatic});
+        }
+    }
 }
 
 std::optional<pg::InstanceStatus> read_peer(Context& ctx, NodeFacts& n) {
@@ -186,6 +195,7 @@ StatusFacts collect_status(Context& ctx) {
     f.rep_mode = ctx.cfg.rep_mode == ocf::RepMode::Sync ? "sync" : "async";
     f.max_promotion_lag_bytes = ctx.cfg.max_promotion_lag_bytes;
     f.auto_basebackup = ctx.cfg.auto_basebackup;
+    f.snapshot_min_free = ctx.cfg.snapshot_min_free;
     f.local.node = ctx.node;
     std::optional<pg::InstanceStatus> peer_status;
     if (!ctx.peer.empty()) {

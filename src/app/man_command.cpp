@@ -103,6 +103,19 @@ containers when SELinux is enabled. Running it again changes nothing.
 .B snapshot
 Take a read\-only snapshot of the node's subvolume, e.g. before an upgrade; prints its path.
 .TP
+.B list
+List the node's snapshots: label, automatic (the agent's) or manual, path.
+.TP
+.BI restore " SNAPSHOT"
+Copy a snapshot (label or path) into a writable directory that PostgreSQL starts on its own; prints its
+data directory.
+.TP
+.B prune
+Delete the agent's older snapshots so that \fB\-\-keep\fR \fIN\fR (default 3) remain; with
+\fB\-\-min\-free\fR \fIPCT\fR instead only while the file system has less than PCT % free, oldest first,
+keeping at least \fB\-\-keep\fR (default 1), as the agent does with snapshot_min_free. Manual snapshots
+are never deleted.
+.TP
 .BI \-\-root " DIR"
 A directory on a Btrfs file system (default: {root}).
 .TP

@@ -33,7 +33,7 @@ using ocf::Status;
 std::string usage() {
     return "usage: pgtwin {" + ocf::action_names_for_usage() +
            "}\n"
-           "       pgtwin version | pgtwin params-doc | pgtwin storage {plan|init|snapshot} --help\n"
+           "       pgtwin version | pgtwin params-doc | pgtwin storage {plan|init|snapshot|list|restore|prune} --help\n"
            "       pgtwin status [--json|--prometheus] [--resource NAME]\n"
            "pgtwin is an OCF resource agent (ocf:pgtwin:pgtwin); Pacemaker passes its parameters as OCF_RESKEY_*.\n";
 }

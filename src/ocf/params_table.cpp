@@ -283,6 +283,19 @@ std::vector<ParamSpec> rebuild_params() {
              c.snapshot_keep = static_cast<unsigned>(v.integer);
              return ok();
          }},
+        {.name = "snapshot_min_free", .type = ParamType::Integer, .default_value = "20", .reloadable = true,
+         .shortdesc = "Free space (%) the agent's snapshots leave",
+         .longdesc = "Snapshots keep old data on disk while the live data changes, so they hold more space "
+                     "as the database is written. When the data file system has less than this share of its "
+                     "size free, the agent deletes its own oldest snapshots: before it takes a new one (as "
+                     "many as needed), and at each monitor (one per monitor, never the newest), with a "
+                     "warning in the log. Snapshots taken by hand are never deleted. pgtwin status shows the "
+                     "free share. 0: no check (snapshots are only pruned by snapshot_keep).",
+         .section = k_rebuild, .min_value = 0, .max_value = 90,
+         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
+             c.snapshot_min_free = static_cast<unsigned>(v.integer);
+             return ok();
+         }},
     };
 }
 

@@ -2,6 +2,7 @@
 #include "pgtwin/storage/snapshots.hpp"
 
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <array>
@@ -83,6 +84,45 @@ Result<std::vector<std::string>> prune_snapshots(const std::string& subvolume, u
         if (!r) return r.error();
         spdlog::info("Pruned an old snapshot. [snapshot: {}, keep: {}]", s.path, keep);
         deleted.push_back(s.path);
+    }
+    return deleted;
+}
+
+std::optional<double> free_share(const std::string& path) {
+    struct statvfs st {};
+    if (::statvfs(path.c_str(), &st) != 0 || st.f_blocks == 0) return std::nullopt;
+    return static_cast<double>(st.f_bavail) / static_cast<double>(st.f_blocks);
+}
+
+Result<std::vector<std::string>> prune_for_space(const std::string& subvolume, const SpacePolicy& policy,
+                                                 sys::CommandRunner& runner, const Deadline& d,
+                                                 const FreeShareProbe& probe) {
+    const std::string sub = without_trailing_slash(subvolume);
+    std::vector<std::string> deleted;
+    auto below = [&] {
+        auto share = probe(sub);
+        return share && *share < policy.min_free_share;
+    };
+    while (below() && (policy.max_deletes == 0 || deleted.size() < policy.max_deletes)) {
+        auto victims = prune_candidates(list_snapshots(sub), policy.keep_newest);
+        if (victims.empty()) break;
+        const SnapshotInfo& oldest = victims.front();
+        auto r = detail::run_step("cannot delete snapshot " + oldest.path,
+                                  {"btrfs", "subvolume", "delete", "--commit-after", oldest.path}, runner, d);
+        if (!r) return r.error();
+        spdlog::warn("Free space on the data file system is below snapshot_min_free: deleted the oldest automatic "
+                     "snapshot. [snapshot: {}, min_free: {:.0f}%]",
+                     oldest.path, policy.min_free_share * 100);
+        deleted.push_back(oldest.path);
+        // Wait until the cleaner has given the space back, or the next check
+        // would delete another snapshot for space that is already on its way.
+        auto synced = detail::run_step("cannot wait for the freed space",
+                                       {"btrfs", "subvolume", "sync", fs::path(sub).parent_path().string()}, runner, d);
+        if (!synced) {
+            spdlog::info("Space of a deleted snapshot not yet reclaimed; pruning continues at the next check. "
+                         "[reason: {}]", synced.error().message);
+            break;
+        }
     }
     return deleted;
 }

@@ -180,7 +180,7 @@ TEST(ReloadAgent, ReloadableParametersAreThoseAppliedWithoutARestart) {
     const std::vector<std::string> expected{
         "max_slot_wal_keep_size", "rep_mode",        "replication_failure_threshold", "max_promotion_lag_bytes",
         "force_promotion",        "backup_before_basebackup", "backup_dir",           "basebackup_timeout", "clone_max_rate",
-        "auto_rewind",            "auto_basebackup", "snapshot_keep", "container_pull",                "monitor_timeout_promoted",
+        "auto_rewind",            "auto_basebackup", "snapshot_keep", "snapshot_min_free", "container_pull",                "monitor_timeout_promoted",
         "monitor_timeout_unpromoted"};
     EXPECT_EQ(reloadable, expected);
     const std::string xml = ocf::metadata_xml();

@@ -49,13 +49,13 @@ TEST(ParamsTable, HoldsTheCompatibilityNamesOnceEach) {
           "logfile", "rep_user", "application_name", "slot_name", "max_slot_wal_keep_size", "rep_mode",
           "node_list", "node_addresses", "replication_failure_threshold", "max_promotion_lag_bytes",
           "force_promotion", "backup_before_basebackup", "backup_dir", "basebackup_timeout", "clone_max_rate",
-          "auto_rewind", "auto_basebackup", "snapshot_keep", "container_mode", "container_runtime", "container_image",
+          "auto_rewind", "auto_basebackup", "snapshot_keep", "snapshot_min_free", "container_mode", "container_runtime", "container_image",
           "container_name", "container_user", "container_run_options", "container_config_dir",
           "container_archive_dir", "container_log_dir", "container_pull", "monitor_timeout_promoted",
           "monitor_timeout_unpromoted"}) {
         EXPECT_EQ(names.count(name), 1U) << name;
     }
-    EXPECT_EQ(names.size(), 38U);
+    EXPECT_EQ(names.size(), 39U);
 }
 
 TEST(ParamsParse, AppliesDefaults) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "fakes.hpp"
 #include "pgtwin/storage/snapshots.hpp"
@@ -121,6 +122,98 @@ TEST_F(Snapshots, FailedSnapshotIsAnErrorWithTheToolsReason) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("No space left on device"), std::string::npos);
     EXPECT_TRUE(m_runner.done());  // no prune after a failed snapshot
+}
+
+// A free-space probe that answers from a list, one value per call (the last repeats).
+FreeShareProbe shares(std::vector<double> values) {
+    auto left = std::make_shared<std::vector<double>>(std::move(values));
+    return [left](const std::string&) -> std::optional<double> {
+        double v = left->front();
+        if (left->size() > 1) left->erase(left->begin());
+        return v;
+    };
+}
+
+class SpacePrune : public Snapshots {
+protected:
+    void SetUp() override {
+        Snapshots::SetUp();
+        make("@postgres-psql1.before-upgrade");
+        for (const char* s : {"20261201T070000Z", "20261201T080000Z", "20261201T090000Z"}) {
+            make(std::string("@postgres-psql1.pgtwin-basebackup-") + s);
+        }
+    }
+    // `btrfs subvolume delete --commit-after <path>` (removes the directory), then `btrfs subvolume sync <root>`.
+    void expect_space_delete(const std::string& name, int sync_exit = 0) {
+        std::string path = (m_root / name).string();
+        m_runner.expect_match([path](const sys::Command& c) {
+            if (c.argv != Argv{"btrfs", "subvolume", "delete", "--commit-after", path}) return false;
+            fs::remove_all(path);
+            return true;
+        });
+        m_runner.expect({"btrfs", "subvolume", "sync", m_root.string()}, sync_exit, "", sync_exit ? "timed out\n" : "");
+    }
+};
+
+TEST_F(SpacePrune, DeletesOldestFirstUntilTheFreeShareIsBackAboveTheMinimum) {
+    Deadline d(m_clock, Millis{30000});
+    expect_space_delete("@postgres-psql1.pgtwin-basebackup-20261201T070000Z");
+    expect_space_delete("@postgres-psql1.pgtwin-basebackup-20261201T080000Z");
+    auto r = prune_for_space(m_sub, {.min_free_share = 0.2}, m_runner, d, shares({0.05, 0.12, 0.31}));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->size(), 2U);
+    EXPECT_TRUE(m_runner.done());
+    EXPECT_TRUE(fs::exists(m_sub + ".pgtwin-basebackup-20261201T090000Z"));
+    EXPECT_TRUE(fs::exists(m_sub + ".before-upgrade"));
+}
+
+TEST_F(SpacePrune, KeepsTheNewestAndManualSnapshotsEvenWhenSpaceStaysShort) {
+    Deadline d(m_clock, Millis{30000});
+    expect_space_delete("@postgres-psql1.pgtwin-basebackup-20261201T070000Z");
+    expect_space_delete("@postgres-psql1.pgtwin-basebackup-20261201T080000Z");
+    auto r = prune_for_space(m_sub, {.min_free_share = 0.2, .keep_newest = 1}, m_runner, d, shares({0.01}));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->size(), 2U);
+    EXPECT_TRUE(m_runner.done());
+    EXPECT_EQ(list_snapshots(m_sub).size(), 2U);  // the manual one and the newest
+}
+
+TEST_F(SpacePrune, DeletesAtMostTheLimitPerCall) {
+    Deadline d(m_clock, Millis{30000});
+    expect_space_delete("@postgres-psql1.pgtwin-basebackup-20261201T070000Z");
+    auto r = prune_for_space(m_sub, {.min_free_share = 0.2, .max_deletes = 1}, m_runner, d, shares({0.01}));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->size(), 1U);
+    EXPECT_TRUE(m_runner.done());
+}
+
+TEST_F(SpacePrune, EnoughSpaceOrNoMinimumDeletesNothing) {
+    Deadline d(m_clock, Millis{30000});
+    auto enough = prune_for_space(m_sub, {.min_free_share = 0.2}, m_runner, d, shares({0.2}));
+    auto off = prune_for_space(m_sub, {}, m_runner, d, shares({0.0}));
+    auto unknown = prune_for_space(m_sub, {.min_free_share = 0.2}, m_runner, d,
+                                   [](const std::string&) { return std::optional<double>{}; });
+    ASSERT_TRUE(enough.ok() && off.ok() && unknown.ok());
+    EXPECT_TRUE(enough->empty() && off->empty() && unknown->empty());
+    EXPECT_TRUE(m_runner.calls().empty());
+}
+
+TEST_F(SpacePrune, SpaceNotYetReclaimedStopsUntilTheNextCall) {
+    Deadline d(m_clock, Millis{30000});
+    expect_space_delete("@postgres-psql1.pgtwin-basebackup-20261201T070000Z", 1);
+    auto r = prune_for_space(m_sub, {.min_free_share = 0.2}, m_runner, d, shares({0.01}));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->size(), 1U);
+    EXPECT_TRUE(m_runner.done());
+}
+
+TEST_F(SpacePrune, AFailedDeleteIsAnError) {
+    Deadline d(m_clock, Millis{30000});
+    m_runner.expect({"btrfs", "subvolume", "delete", "--commit-after", m_sub + ".pgtwin-basebackup-20261201T070000Z"},
+                    1, "", "ERROR: Device or resource busy\n");
+    auto r = prune_for_space(m_sub, {.min_free_share = 0.2}, m_runner, d, shares({0.01}));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("busy"), std::string::npos);
 }
 
 TEST_F(Snapshots, DataSubvolumeIsTheParentOnBtrfsOnly) {

@@ -27,6 +27,12 @@ struct DataCopyFacts {
     std::optional<std::uint64_t> bytes;
 };
 
+// A Btrfs snapshot of the node's subvolume (storage layout only).
+struct SnapshotFacts {
+    std::string path;
+    bool automatic = false;  // the agent's own (pruned by snapshot_keep and snapshot_min_free)
+};
+
 // The clone job recorded in the state directory (local node only).
 struct CloneJobFacts {
     std::string phase;          // cloning, starting, done, failed, stopped
@@ -53,6 +59,8 @@ struct NodeFacts {
     std::string in_progress;                    // "", "clone", "rewind", "rebuild", "no-control-file"
     std::optional<std::uint64_t> pgdata_bytes;  // only while a clone/rewind/rebuild is pending
     std::vector<DataCopyFacts> data_copies;
+    std::vector<SnapshotFacts> snapshots;       // local only: snapshots of the data's subvolume
+    std::optional<double> data_fs_free_share;   // local only: free share of the data file system (0..1)
     std::optional<CloneJobFacts> clone_job;     // local only: the last clone job, if recorded
     std::vector<std::string> errors;            // why facts are missing (unreachable, ...)
 };
@@ -64,6 +72,7 @@ struct StatusFacts {
     std::string rep_mode;       // "sync" or "async"
     std::int64_t max_promotion_lag_bytes = 0;
     bool auto_basebackup = true;
+    unsigned snapshot_min_free = 0;  // percent
     NodeFacts local;
     std::optional<NodeFacts> peer;
 };

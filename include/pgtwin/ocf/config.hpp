@@ -46,6 +46,7 @@ struct Config {
     bool auto_rewind = true;
     bool auto_basebackup = true;
     unsigned snapshot_keep = 3;         // Btrfs: snapshots kept before rewind/basebackup; 0: none
+    unsigned snapshot_min_free = 20;    // Btrfs: % of the file system the agent's snapshots leave free; 0: no check
     // --- container mode ---
     bool container_mode = false;
     ContainerRuntime container_runtime = ContainerRuntime::Auto;

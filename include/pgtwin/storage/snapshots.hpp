@@ -40,6 +40,31 @@ std::vector<SnapshotInfo> prune_candidates(const std::vector<SnapshotInfo>& snap
 Result<std::vector<std::string>> prune_snapshots(const std::string& subvolume, unsigned keep,
                                                  sys::CommandRunner& runner, const Deadline& d);
 
+// Free space of the file system holding a path, as a share of its size
+// (0..1, statvfs: blocks available to unprivileged users / all blocks);
+// nullopt when it cannot be read.
+using FreeShareProbe = std::function<std::optional<double>(const std::string&)>;
+
+// The statvfs answer for `path`.
+std::optional<double> free_share(const std::string& path);
+
+// How far prune_for_space may go.
+struct SpacePolicy {
+    double min_free_share = 0;  // prune while the free share is below this (0: never)
+    unsigned keep_newest = 0;   // never delete the newest N of the agent's snapshots
+    unsigned max_deletes = 0;   // at most this many deletions per call (0: no limit)
+};
+
+// Deletes the agent's snapshots of `subvolume`, oldest first and one at a
+// time, while the file system's free share is below the policy's minimum.
+// Btrfs frees a deleted snapshot's space in the background: after each
+// deletion `btrfs subvolume sync` waits for it (bounded by `d`; when `d`
+// runs out the next deletion is left to the next call). Manual snapshots are
+// never deleted. Returns the deleted paths.
+Result<std::vector<std::string>> prune_for_space(const std::string& subvolume, const SpacePolicy& policy,
+                                                 sys::CommandRunner& runner, const Deadline& d,
+                                                 const FreeShareProbe& probe = free_share);
+
 // Answers whether a directory lies on a Btrfs file system (statfs).
 using BtrfsProbe = std::function<bool(const std::string&)>;
 

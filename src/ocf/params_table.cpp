@@ -34,6 +34,13 @@ Result<void> set_flag(Config& config, const ParamValue& value) {
     return ok();
 }
 
+// The table's min_value/max_value have checked the range already.
+template <unsigned Config::*Field>
+Result<void> set_unsigned(Config& config, const ParamValue& value) {
+    config.*Field = static_cast<unsigned>(value.integer);
+    return ok();
+}
+
 template <std::optional<std::string> Config::*Field>
 Result<void> set_ignored(Config& config, const ParamValue& value) {
     config.*Field = value.text;
@@ -279,10 +286,7 @@ std::vector<ParamSpec> rebuild_params() {
                      "deleted. 0: no snapshots, the behaviour of other file systems "
                      "(backup_before_basebackup). See pgtwin storage list/restore/prune.",
          .section = k_rebuild, .min_value = 0, .max_value = 1000,
-         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
-             c.snapshot_keep = static_cast<unsigned>(v.integer);
-             return ok();
-         }},
+         .apply = set_unsigned<&Config::snapshot_keep>},
         {.name = "snapshot_min_free", .type = ParamType::Integer, .default_value = "20", .reloadable = true,
          .shortdesc = "Free space (%) the agent's snapshots leave",
          .longdesc = "Snapshots keep old data on disk while the live data changes, so they hold more space "
@@ -292,10 +296,7 @@ std::vector<ParamSpec> rebuild_params() {
                      "warning in the log. Snapshots taken by hand are never deleted. pgtwin status shows the "
                      "free share. 0: no check (snapshots are only pruned by snapshot_keep).",
          .section = k_rebuild, .min_value = 0, .max_value = 90,
-         .apply = [](Config& c, const ParamValue& v) -> Result<void> {
-             c.snapshot_min_free = static_cast<unsigned>(v.integer);
-             return ok();
-         }},
+         .apply = set_unsigned<&Config::snapshot_min_free>},
     };
 }
 

@@ -165,3 +165,56 @@ def pwd_uid():
 def pwd_gid():
     import pwd
     return pwd.getpwnam("postgres").pw_gid
+
+
+def _free_share(path):
+    st = os.statvfs(path)
+    return st.f_bavail / st.f_blocks
+
+
+def _rewrite(path, megabytes):
+    """New extents for PATH: what a busy data directory does between two
+    snapshots (the snapshot keeps the old ones)."""
+    with open(path, "wb") as f:
+        for _ in range(megabytes):
+            f.write(os.urandom(1024 * 1024))
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def test_prune_for_space_frees_a_volume_that_snapshots_filled(btrfs):
+    """Issue 8, soak round 19: rewind snapshots of a data directory that is
+    rewritten between them fill the volume. `prune --min-free` (the agent's
+    snapshot_min_free) deletes the oldest automatic snapshots until the share
+    is free again, never the newest one and never a manual one."""
+    assert storage("init", "--root", str(btrfs), "--node", "psql1").returncode == 0
+    data_file = btrfs / "@postgres-psql1" / "data" / "relation"
+    _rewrite(data_file, 80)
+    assert storage("snapshot", "--root", str(btrfs), "--node", "psql1", "--label", "before-upgrade").returncode == 0
+    automatic = []
+    for hour in range(10, 20):
+        if _free_share(btrfs) < 0.15:
+            break
+        _rewrite(data_file, 80)
+        label = f"pgtwin-rewind-20261201T{hour}0000Z"
+        _fake_snapshot(btrfs, "psql1", label, str(hour))
+        automatic.append(label)
+        run("btrfs", "filesystem", "sync", str(btrfs))
+    assert _free_share(btrfs) < 0.20, "the snapshots did not fill the volume: the test proves nothing"
+    assert len(automatic) >= 3
+    before = _free_share(btrfs)
+
+    pruned = storage("prune", "--root", str(btrfs), "--node", "psql1", "--min-free", "20")
+    assert pruned.returncode == 0, pruned.stderr
+    deleted = [line.removeprefix("deleted ") for line in pruned.stdout.splitlines()]
+    print(f"free before {before:.3f}, snapshots {len(automatic)}, deleted {len(deleted)}, after {_free_share(btrfs):.3f}")
+    assert deleted, "nothing was pruned"
+    # Oldest first, in order, and only as many as were needed.
+    assert deleted == [f"{btrfs}/@postgres-psql1.{label}" for label in automatic[:len(deleted)]]
+    assert _free_share(btrfs) >= 0.20
+    left = {p.name for p in btrfs.iterdir()}
+    assert "@postgres-psql1.before-upgrade" in left
+    assert f"@postgres-psql1.{automatic[-1]}" in left
+    # Already enough room: a second run deletes nothing.
+    again = storage("prune", "--root", str(btrfs), "--node", "psql1", "--min-free", "20")
+    assert again.returncode == 0 and again.stdout == ""

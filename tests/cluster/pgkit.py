@@ -386,13 +386,15 @@ class Scenario:
 
 def restore_settled(lab: labkit.Lab, timeout: float = 150) -> tuple[str, str]:
     """Bring the cluster back to settled between scenarios (a failed scenario
-    may leave failures or a banned node): cleanup, then wait."""
+    may leave failures or a banned node): cleanup, then wait. The writer's
+    role and table are made here, so any scenario runs alone or in any order."""
     st = settled_or_none(lab)
-    if st:
-        return st
-    lab.crm("resource", "clear", CLONE)   # a move left behind by a failed test
-    cleanup(lab)
-    return wait_settled(lab, timeout)
+    if not st:
+        lab.crm("resource", "clear", CLONE)   # a move left behind by a failed test
+        cleanup(lab)
+        st = wait_settled(lab, timeout)
+    prepare_app_user(lab, st[0])
+    return st
 
 
 def settled_or_none(lab: labkit.Lab) -> Optional[tuple[str, str]]:

@@ -113,7 +113,6 @@ def run_round(lab: labkit.Lab, number: int, kind: str, rng: random.Random) -> Ro
     measure. A round that does not settle gets the administrator's hand
     (clear + cleanup) afterwards, noted in the record."""
     primary, standby = pgkit.restore_settled(lab, timeout=300)
-    pgkit.prepare_app_user(lab, primary)
     faults.fill(lab, primary)   # before the fault: the clone kinds need it, it is made once
     note = ""
     with pgkit.Scenario(lab, f"soak-{number}-{kind}") as sc:

@@ -53,7 +53,6 @@ def hold_file(lab, node):
 def test_partition_with_slow_fencing_won_by_the_standby_side(pgtwin_lab):
     lab = pgtwin_lab
     primary, standby = pgkit.restore_settled(lab)
-    pgkit.prepare_app_user(lab, primary)
     monitor = stalls.bounds_from_cib(lab, primary, pgkit.RSC).monitor_interval
     hold_primary_s = WAL_SENDER_TIMEOUT_S + 2 * monitor + 5
     delay = crm_property(lab, primary, "priority-fencing-delay")

@@ -10,7 +10,6 @@ import pgkit
 def test_node_killed_mid_clone_rejoins_by_itself(pgtwin_lab):
     lab = pgtwin_lab
     primary, standby = pgkit.restore_settled(lab)
-    pgkit.prepare_app_user(lab, primary)
     with pgkit.Scenario(lab, "killed-mid-clone") as sc:
         expected = faults.node_killed_mid_clone(lab, primary, standby, sc)
         sc.more_acks(30, timeout=240)

@@ -12,7 +12,6 @@ import pgkit
 def test_primary_killed_while_peer_clones(pgtwin_lab):
     lab = pgtwin_lab
     primary, standby = pgkit.restore_settled(lab)
-    pgkit.prepare_app_user(lab, primary)
     watch = faults.RoleWatch(lab, standby)
     try:
         with pgkit.Scenario(lab, "primary-lost-during-clone") as sc:

@@ -11,7 +11,6 @@ import pgkit
 def test_both_nodes_killed_promote_the_newest(pgtwin_lab):
     lab = pgtwin_lab
     primary, standby = pgkit.restore_settled(lab)
-    pgkit.prepare_app_user(lab, primary)
     with pgkit.Scenario(lab, "both-killed") as sc:
         expected = faults.both_killed(lab, primary, standby, sc)
         sc.more_acks(30, timeout=240)

@@ -98,7 +98,6 @@ def wait_image(lab, node, image, timeout=300):
 def test_rolling_image_update_standby_first(pgtwin_lab):
     lab = pgtwin_lab
     primary, standby = pgkit.restore_settled(lab)
-    pgkit.prepare_app_user(lab, primary)  # when run without scenario 1
     old = running_image(lab, primary)
     assert old == pgkit.IMAGE and running_image(lab, standby) == old
     load_next_image(lab)

@@ -5,6 +5,7 @@
 #include "pgtwin/pg/queries.hpp"
 #include "pgtwin/core/text.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <spdlog/spdlog.h>
@@ -175,6 +176,21 @@ Result<std::vector<ReplicationPeer>> replication_peers(Session& s, const Deadlin
         peers.push_back(std::move(p));
     }
     return peers;
+}
+
+Result<int> end_walsenders(Session& s, const std::string& application_name, const Deadline& d) {
+    // pg_terminate_backend's second argument: wait up to that many ms for
+    // the process to exit, so the next look at pg_stat_replication no longer
+    // lists it; half the time left at most, the query itself needs the rest.
+    const auto wait_ms = std::to_string(std::max<long long>(0, std::min<long long>(d.remaining().count() / 2, 3000)));
+    auto r = run(s,
+                 "SELECT pid FROM pg_stat_replication WHERE application_name = $1"
+                 " AND pg_terminate_backend(pid, $2::bigint)",
+                 {application_name, wait_ms}, d);
+    if (!r) {
+        return r.error();
+    }
+    return static_cast<int>(r->rows.size());
 }
 
 Result<std::vector<SlotInfo>> replication_slots(Session& s, const Deadline& d) {

@@ -33,6 +33,58 @@ TEST_F(AgentActions, PrimaryMarksLostStandbyStaleBeforeItStopsWaitingForIt) {
     EXPECT_LT(score, degrade);
 }
 
+// Partition or node loss: the peer is fenced, but its walsender, whose
+// connection died without a reset, still shows it as the synchronous
+// standby until wal_sender_timeout. Post-stop ends it and degrades now.
+class PeerStopped : public AgentFixture {
+protected:
+    void SetUp() override {
+        AgentFixture::SetUp();
+        local.settings["synchronous_standby_names"] = "\"psql2\"";
+        local.replication.push_back(FakePg::standby_row("psql2", "streaming", "sync"));
+        cluster.peer_membership = pcmk::Membership::CleanDown;  // fenced
+        notify.type = "post";
+        notify.operation = "stop";
+        notify.stop = {"psql2"};
+    }
+};
+
+TEST_F(PeerStopped, PostStopEndsTheStaleWalsenderAndStopsWaiting) {
+    auto c = ctx();
+    EXPECT_EQ(agent::action_notify(c).status, Status::Success);
+    auto ended = index_of("terminate:psql2");
+    auto stale = index_of("attr:psql2:" + rep_state + "=disconnected");
+    auto degrade = index_of("alter:synchronous_standby_names=");
+    ASSERT_GE(ended, 0);
+    ASSERT_GE(stale, 0);
+    ASSERT_GE(degrade, 0);
+    EXPECT_LT(ended, stale);
+    EXPECT_LT(stale, degrade);
+    EXPECT_EQ(local.settings["synchronous_standby_names"], "");
+    EXPECT_TRUE(local.replication.empty());
+}
+
+TEST_F(PeerStopped, PostStopKeepsWaitingWhilePacemakerDoesNotShowThePeerDown) {
+    cluster.peer_membership = pcmk::Membership::Unclean;  // lost, fencing not confirmed
+    auto c = ctx();
+    EXPECT_EQ(agent::action_notify(c).status, Status::Success);
+    EXPECT_EQ(local.settings["synchronous_standby_names"], "\"psql2\"");
+    EXPECT_EQ(index_of("alter:synchronous_standby_names="), -1);
+}
+
+TEST_F(PeerStopped, PostStopOfAnotherNodeOrOnAStandbyChangesNothing) {
+    notify.stop = {"psql1"};
+    auto c = ctx();
+    EXPECT_EQ(agent::action_notify(c).status, Status::Success);
+    notify.stop = {"psql2"};
+    local.in_recovery = true;
+    auto s = ctx();
+    EXPECT_EQ(agent::action_notify(s).status, Status::Success);
+    EXPECT_EQ(index_of("terminate:psql2"), -1);
+    EXPECT_EQ(local.settings["synchronous_standby_names"], "\"psql2\"");
+    EXPECT_EQ(local.replication.size(), 1U);
+}
+
 TEST_F(AgentActions, PrimaryKeepsWaitingWhenTheVerdictCannotBePublished) {
     local.settings["synchronous_standby_names"] = "\"psql2\"";
     cluster.fail_writes = true;

@@ -65,6 +65,14 @@ public:
             if (m_w.slot_check) r.rows.push_back(*m_w.slot_check);
         } else if (sql.find("pg_stat_wal_receiver") != std::string::npos) {
             if (m_w.receiver) r.rows.push_back(*m_w.receiver);
+        } else if (sql.find("pg_terminate_backend") != std::string::npos) {
+            // end_walsenders: the walsenders of params[0] end and leave the view.
+            const std::string app = *params.at(0);
+            for (const auto& row : m_w.replication) {
+                if (row.at(0) == app) r.rows.push_back({"4242"});
+            }
+            std::erase_if(m_w.replication, [&](const pg::Row& row) { return row.at(0) == app; });
+            if (m_w.events) m_w.events->push_back("terminate:" + app);
         } else if (sql.find("pg_stat_replication") != std::string::npos) {
             r.rows = m_w.replication;
         } else if (sql.rfind("SELECT current_setting($1)", 0) == 0) {

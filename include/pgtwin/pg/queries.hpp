@@ -53,6 +53,11 @@ Result<InstanceStatus> role_status(Session& s, const Deadline& d);
 Result<std::optional<WalReceiver>> wal_receiver(Session& s, const Deadline& d);
 Result<std::vector<ReplicationPeer>> replication_peers(Session& s, const Deadline& d);
 Result<std::vector<SlotInfo>> replication_slots(Session& s, const Deadline& d);
+// Ends the walsenders serving `application_name` and waits (bounded) until
+// they are gone; returns how many were ended. For a standby known to be
+// stopped: its walsender can outlive it until wal_sender_timeout when the
+// connection died without a reset (partition, node loss).
+Result<int> end_walsenders(Session& s, const std::string& application_name, const Deadline& d);
 // Whether `slot` no longer keeps the WAL segment holding `needed` (the slot
 // lost its WAL, or is idle and reserves only later segments): the standby
 // can never stream from `needed`. nullopt when the slot does not exist.

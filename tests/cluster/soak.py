@@ -176,14 +176,18 @@ def summary(rounds: list[Round]) -> list[str]:
     return lines
 
 
-def run(lab: labkit.Lab, rounds: int, seed: int, out: Callable[[str], None] = print) -> list[Round]:
+def run(lab: labkit.Lab, rounds: int, seed: int, out: Callable[[str], None] = print,
+        kinds: tuple[str, ...] = KINDS) -> list[Round]:
     """ROUNDS rounds with kinds drawn from KINDS by random.Random(SEED)."""
+    unknown = set(kinds) - set(KINDS)
+    if unknown or not kinds:
+        raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
     rng = random.Random(seed)
-    out(f"mixed soak: {rounds} rounds, seed {seed}, cluster mode {pgkit.MODE}")
+    out(f"mixed soak: {rounds} rounds, seed {seed}, kinds {','.join(kinds)}, cluster mode {pgkit.MODE}")
     out(HEADER)
     done = []
     for number in range(1, rounds + 1):
-        rec = run_round(lab, number, rng.choice(KINDS), rng)
+        rec = run_round(lab, number, rng.choice(kinds), rng)
         done.append(rec)
         out(format_round(rec))
     for line in summary(done):

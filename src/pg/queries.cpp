@@ -183,9 +183,13 @@ Result<int> end_walsenders(Session& s, const std::string& application_name, cons
     // the process to exit, so the next look at pg_stat_replication no longer
     // lists it; half the time left at most, the query itself needs the rest.
     const auto wait_ms = std::to_string(std::max<long long>(0, std::min<long long>(d.remaining().count() / 2, 3000)));
+    // MATERIALIZED: the terminate call sees the chosen walsenders only. As a
+    // plain WHERE clause the planner may apply it to pg_stat_replication's
+    // backend scan before the join with the walsenders, ending every backend.
     auto r = run(s,
-                 "SELECT pid FROM pg_stat_replication WHERE application_name = $1"
-                 " AND pg_terminate_backend(pid, $2::bigint)",
+                 "WITH w AS MATERIALIZED (SELECT pid FROM pg_stat_replication"
+                 " WHERE application_name = $1 AND pid <> pg_backend_pid())"
+                 " SELECT pid FROM w WHERE pg_terminate_backend(pid, $2::bigint)",
                  {application_name, wait_ms}, d);
     if (!r) {
         return r.error();

@@ -132,6 +132,32 @@ TEST_F(PgLivePairTest, StandbyStatusCatchesUpWithPrimary) {
     }
 }
 
+// Ends the named standby's walsender and nothing else: not the calling
+// session, not another client (the lab once saw a version whose filter the
+// planner applied after the terminate call end every backend).
+TEST_F(PgLivePairTest, EndWalsendersEndsOnlyTheNamedStandbysWalsender) {
+    auto primary = connect(s_primary);
+    auto bystander = connect(s_primary);
+    ASSERT_TRUE(primary && bystander);
+    ASSERT_TRUE(eventually([&] {
+        auto peers = replication_peers(*primary, deadline());
+        return peers.ok() && peers->size() == 1 && peers->front().state == "streaming";
+    }));
+    auto none = end_walsenders(*primary, "no_such_standby", deadline());
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_EQ(*none, 0);
+    auto ended = end_walsenders(*primary, k_app, deadline());
+    ASSERT_TRUE(ended.ok()) << ended.error().message;
+    EXPECT_EQ(*ended, 1);
+    EXPECT_TRUE(primary->query("SELECT 1", {}, deadline()).ok());
+    EXPECT_TRUE(bystander->query("SELECT 1", {}, deadline()).ok());
+    // The standby reconnects by itself.
+    EXPECT_TRUE(eventually([&] {
+        auto peers = replication_peers(*primary, deadline());
+        return peers.ok() && peers->size() == 1 && peers->front().state == "streaming";
+    }));
+}
+
 TEST_F(PgLivePairTest, PromotedStandbyReportsNewTimelineAtOnce) {
     ASSERT_TRUE(s_standby.pg_ctl("promote"));
     auto promoted = connect(s_standby);

@@ -90,6 +90,47 @@ def pgtwin_lab(tmp_path_factory):
     assert not (the_lab.lab_dir / "state" / "agent-installed").exists(), "pgtwin agent still installed"
 
 
+def _lab_diagnostics(lab: labkit.Lab) -> str:
+    """What a failed scenario's report needs to be judged from CI's output
+    alone: fencing history, the cluster's view, and per node the last agent
+    and fencing log lines (the node logs are gone with the lab)."""
+    out = []
+    for node in labkit.NODES:
+        if lab.holder_pid(node) is None:
+            out.append(f"{node}: down")
+            continue
+        for argv in (("stonith_admin", "--history", "*"), ("crm_mon", "-1", "-r")):
+            r = lab.exec(node, *argv, timeout=20, check=False)
+            out.append(f"--- {node}: {' '.join(argv)} (rc {r.returncode})")
+            out.extend((r.stdout + r.stderr).strip().splitlines()[-15:])
+        break  # one live node's view of the cluster is enough
+    for node in labkit.NODES:
+        log = lab.lab_dir / "nodes" / node / "var-log-pacemaker" / "pacemaker.log"
+        try:
+            lines = log.read_text(errors="replace").splitlines()
+        except OSError as exc:
+            out.append(f"--- {node}: no pacemaker.log ({exc})")
+            continue
+        keep = [ln for ln in lines if "pgtwin(" in ln or "Operation 'reboot'" in ln
+                or "will be fenced" in ln or "Quorum" in ln]
+        out.append(f"--- {node}: last agent and fencing lines of pacemaker.log")
+        out.extend(ln[:240] for ln in keep[-25:])
+    return "\n".join(out)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed scenario's report carries the lab diagnostics."""
+    outcome = yield
+    report = outcome.get_result()
+    lab = item.funcargs.get("pgtwin_lab") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and lab is not None:
+        try:
+            report.sections.append(("lab diagnostics", _lab_diagnostics(lab)))
+        except Exception as exc:  # noqa: BLE001 - diagnostics must never hide the failure
+            report.sections.append(("lab diagnostics", f"could not collect: {exc!r}"))
+
+
 def pytest_terminal_summary(terminalreporter):
     """The measured write stalls per scenario (stalls.py), in the CI log."""
     if stalls.REPORT:

@@ -74,6 +74,9 @@ Result<void> create_peer_slot(Context& ctx) {
 }  // namespace
 
 Result<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait) {
+    // No peer (no cluster, e.g. under ocf-tester): none can appear while
+    // this action runs, so waiting would only delay the failure.
+    if (ctx.peer.empty()) return fail(ErrorKind::NotRunning, "no peer node known");
     Deadline until = ctx.deadline.capped(max_wait);
     Error last{ErrorKind::NotRunning, "no peer node known"};
     while (true) {

@@ -85,6 +85,26 @@ TEST_F(PeerStopped, PostStopOfAnotherNodeOrOnAStandbyChangesNothing) {
     EXPECT_EQ(local.replication.size(), 1U);
 }
 
+// No cluster (ocf-tester) and an empty data directory on a node that does
+// not initialise: no peer can appear during the start, so it fails at once
+// with the reason instead of polling for a minute.
+TEST_F(AgentActions, StartOnEmptyDataWithoutAPeerFailsWithoutWaiting) {
+    std::filesystem::remove(m_dir / "data" / "PG_VERSION");
+    local.answering = false;
+    backend->live = backend::Liveness::Stopped;
+    cfg.node_list = {"psql2", "psql1"};  // psql1 is not the node that initialises
+    meta.timeout = Millis{120000};
+    const auto before = clock.now();
+    agent::Context c{cfg,      meta,      notify,         "psql1",  "",
+                     "pgsql",  (m_dir / "state").string(), runner,  clock,
+                     *backend, connector, cluster_seam(), Deadline(clock, meta.timeout)};
+    Outcome o = agent::action_start(c);
+    EXPECT_EQ(o.status, Status::ErrGeneric) << o.reason;
+    EXPECT_NE(o.reason.find("no peer"), std::string::npos) << o.reason;
+    EXPECT_LT(clock.now() - before, Millis{5000}) << "start polled for a peer that cannot appear";
+    EXPECT_FALSE(std::filesystem::exists(m_dir / "data" / "PG_VERSION"));
+}
+
 TEST_F(AgentActions, PrimaryKeepsWaitingWhenTheVerdictCannotBePublished) {
     local.settings["synchronous_standby_names"] = "\"psql2\"";
     cluster.fail_writes = true;

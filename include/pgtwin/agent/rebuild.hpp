@@ -13,7 +13,7 @@ namespace pgtwin::agent {
 
 // Waits (bounded) until the peer answers SQL, as primary or standby, and
 // returns its status (or the last connection error); the source a fresh
-// standby is cloned from.
+// standby is cloned from. Without a known peer it fails at once.
 Result<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait);
 
 // Clones the peer into the (empty or missing) data directory with

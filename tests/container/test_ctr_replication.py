@@ -43,7 +43,8 @@ def test_replication_between_containers(lab, pair):
 def test_auto_init_fails_cleanly_without_primary(lab, cluster):
     """psql2 is not first in node_list: with no peer it must not initdb."""
     p2 = lab["psql2"]
-    res = cluster.start(p2, params={"node_list": "psql1 psql2"})
+    # A 20 s start: the agent waits for a peer half of it (of 120 s: a minute).
+    res = cluster.start(p2, params={"node_list": "psql1 psql2"}, meta={"timeout": "20000"})
     expect_rc(res, 1, p2, "start of an empty second node with no peer")
     assert not any(p2.data.iterdir()), "data created on the second node"
     assert not p2.container_exists()

@@ -137,10 +137,10 @@ class Cluster:
             res = notify(self.lab[name], kind, operation, list(self.active), list(self.promoted), targets)
             assert res.rc == 0, f"{kind}-{operation} notify on {name} failed:\n{res}"
 
-    def _op(self, host, operation, expected_rc, params=None):
+    def _op(self, host, operation, expected_rc, params=None, meta=None):
         targets = [host.name]
         self._notify_all("pre", operation, targets, [n for n in self.active])
-        res = run_agent(host, operation, params=params)
+        res = run_agent(host, operation, params=params, meta=meta)
         if res.rc == expected_rc:
             self._track(host.name, operation)
             self._notify_all("post", operation, targets, list(self.active))

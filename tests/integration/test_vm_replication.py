@@ -38,7 +38,8 @@ def test_promoted_primary_replicates_to_auto_initialised_standby(lab, pair):
 def test_auto_init_fails_cleanly_without_primary(lab, cluster):
     p2 = lab["psql2"]
     assert not any(p2.data.iterdir())
-    res = cluster.start(p2)
+    # A 20 s start: the agent waits for a peer half of it (of 120 s: a minute).
+    res = cluster.start(p2, meta={"timeout": "20000"})
     expect_rc(res, 1, p2, "start on empty pgdata with no primary")
     assert len(res.exit_reasons()) == 1, res
     assert not p2.postmaster_alive()

@@ -105,11 +105,9 @@ def _lab_diagnostics(lab: labkit.Lab) -> str:
             out.extend((r.stdout + r.stderr).strip().splitlines()[-15:])
         break  # one live node's view of the cluster is enough
     for node in labkit.NODES:
-        log = lab.lab_dir / "nodes" / node / "var-log-pacemaker" / "pacemaker.log"
-        try:
-            lines = log.read_text(errors="replace").splitlines()
-        except OSError as exc:
-            out.append(f"--- {node}: no pacemaker.log ({exc})")
+        lines = lab.pacemaker_log(node)
+        if not lines:
+            out.append(f"--- {node}: no pacemaker.log")
             continue
         keep = [ln for ln in lines if "pgtwin(" in ln or "Operation 'reboot'" in ln
                 or "will be fenced" in ln or "Quorum" in ln]

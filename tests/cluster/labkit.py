@@ -154,6 +154,15 @@ class Lab:
         out = self.exec(node, "crm_mon", "--output-as=xml") if node else self.run("crm-mon-xml")
         return parse_crm_mon(out.stdout)
 
+    def pacemaker_log(self, node: str) -> list[str]:
+        """NODE's pacemaker.log (the agent logs there too), [] while absent;
+        kept on the host across the node's reboots."""
+        try:
+            return (self.lab_dir / "nodes" / node / "var-log-pacemaker" / "pacemaker.log").read_text(
+                errors="replace").splitlines()
+        except OSError:
+            return []
+
     def holder_pid(self, node: str) -> Optional[int]:
         """PID of the node's holder process if that process is alive."""
         try:

@@ -17,6 +17,7 @@
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/rebuild.hpp"
 #include "pgtwin/agent/replication.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/sys/detach.hpp"
 #include "pgtwin/sys/files.hpp"
 
@@ -26,14 +27,6 @@ namespace pgtwin::agent {
 
 namespace {
 
-constexpr Millis kReadyWait{30000};
-constexpr Millis kPollInterval{1000};
-// Kept back from start's wait for PostgreSQL to answer and the publishing.
-constexpr Millis kStartReserve{15000};
-constexpr Millis kTermGrace{10000};
-constexpr Millis kPostgresStartCap{600000};
-constexpr auto kStateEvery = std::chrono::seconds{5};
-constexpr auto kLogEvery = std::chrono::seconds{60};
 
 CloneJobLauncher& launcher_slot() {
     static CloneJobLauncher launcher;
@@ -60,7 +53,7 @@ Result<void> launch_detached(Context& ctx) {
     if (auto r = sys::make_directories(ctx.state_dir, 0700, ::geteuid(), ::getegid()); !r) {
         return fail(r.error().kind, "cannot create the state directory: " + r.error().message);
     }
-    auto pid = sys::start_detached(cmd, kReadyWait);
+    auto pid = sys::start_detached(cmd, kCloneReadyWait);
     if (!pid) return pid.error();
     spdlog::info("Clone job started. [pid: {}, log: {}]", *pid, cmd.log_path);
     return ok();
@@ -79,7 +72,7 @@ public:
         if (said.find("error") != std::string::npos || said.find("FATAL") != std::string::npos) m_state.error = said;
         if (!p) return;
         auto now = m_ctx.clock.now();
-        if (now - m_saved >= kStateEvery) {
+        if (now - m_saved >= kCloneStateEvery) {
             double secs = std::chrono::duration<double>(now - m_saved).count();
             m_state.rate_kbs = m_saved == SteadyTime{} ? 0.0 : double(p->done_kb - m_state.done_kb) / secs;
             m_state.done_kb = p->done_kb;
@@ -88,7 +81,7 @@ public:
             save_clone_state(m_ctx, m_state);
             m_saved = now;
         }
-        if (now - m_logged >= kLogEvery) {
+        if (now - m_logged >= kCloneLogEvery) {
             double secs = std::chrono::duration<double>(now - m_logged).count();
             double rate = m_logged == SteadyTime{} ? 0.0 : double(p->done_kb - m_logged_kb) / 1024.0 / secs;
             spdlog::info("Clone progress. [done_mb: {}, total_mb: {}, rate_mbs: {:.1f}]", p->done_kb / 1024,
@@ -127,12 +120,12 @@ Result<bool> wait_for_job(Context& ctx) {
         if (!clone_job_alive(*s, probe)) {
             return fail(ErrorKind::Generic, "clone job (pid " + std::to_string(s->pid) + ") died: " + s->error);
         }
-        if (ctx.deadline.remaining() <= kStartReserve + kPollInterval) {
+        if (ctx.deadline.remaining() <= kCloneStartReserve + kClonePollInterval) {
             spdlog::info("Clone continues after start returns. [pid: {}, done_mb: {}, total_mb: {}]", s->pid,
                          s->done_kb / 1024, s->total_kb / 1024);
             return false;
         }
-        ctx.clock.sleep_for(kPollInterval);
+        ctx.clock.sleep_for(kClonePollInterval);
     }
 }
 
@@ -175,7 +168,7 @@ Outcome run_clone_job(Context& ctx, const std::function<void()>& ready) {
         return job_failed(ctx, s, "cannot write the standby configuration: " + r.error().message);
     }
     spdlog::info("Starting PostgreSQL as a standby after the clone. [node: {}, primary: {}]", ctx.node, ctx.peer);
-    if (auto r = ctx.backend.start(ctx.deadline.capped(kPostgresStartCap)); !r) {
+    if (auto r = ctx.backend.start(ctx.deadline.capped(kClonePostgresStartCap)); !r) {
         return job_failed(ctx, s, "PostgreSQL did not start: " + r.error().message);
     }
     clear_all_markers(ctx);
@@ -194,7 +187,7 @@ Result<void> stop_clone_job(Context& ctx, const Deadline& deadline) {
         spdlog::info("Stopping the clone job. [pid: {}]", s->pid);
         // pg_basebackup dies with the job (parent-death signal of the runner).
         int sig = SIGTERM;
-        Deadline grace = deadline.capped(std::min(kTermGrace, deadline.remaining() / 2));
+        Deadline grace = deadline.capped(std::min(kCloneTermGrace, deadline.remaining() / 2));
         // Ignored: a group already gone needs no signal, and the loop below watches the job.
         (void)sys::signal_group(static_cast<pid_t>(s->pid), sig);
         while (clone_job_alive(*s, probe)) {
@@ -205,7 +198,7 @@ Result<void> stop_clone_job(Context& ctx, const Deadline& deadline) {
             if (deadline.remaining() <= Millis{0}) {
                 return fail(ErrorKind::Timeout, "clone job " + std::to_string(s->pid) + " did not end");
             }
-            ctx.clock.sleep_for(Millis{100});
+            ctx.clock.sleep_for(kCloneStopPollInterval);
         }
     }
     s->phase = kJobStopped;

@@ -12,14 +12,13 @@
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/safety_snapshot.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/sys/detach.hpp"
 
 namespace pgtwin::agent {
 
 namespace {
 
-constexpr Millis kLocalCap{10000};
-constexpr Millis kPeerCap{5000};
 
 // The standby asks the primary how it sees it, so a caught-up standby is
 // promotable at its own next monitor rather than the primary's.
@@ -125,7 +124,7 @@ Outcome act_on_streaming(Context& ctx, const pg::InstanceStatus& status, const S
 
 Outcome check_standby(Context& ctx, pg::Session& session, const pg::InstanceStatus& status, AgentState& state) {
     bool progressed = replay_progressed(state, status.position.lsn);
-    auto receiver = pg::wal_receiver(session, ctx.deadline.capped(kLocalCap));
+    auto receiver = pg::wal_receiver(session, ctx.deadline.capped(kMonitorLocalCap));
     if (!receiver) {
         return Outcome::failure(ocf::Status::ErrGeneric, "cannot read the WAL receiver: " + receiver.error().message);
     }
@@ -169,8 +168,8 @@ Outcome action_monitor(Context& ctx) {
     std::optional<pg::InstanceStatus> status;
     // SQL first: an answer proves the instance runs, and asking the backend
     // (a `podman inspect` costs ~30 ms) is only needed when it does not.
-    if (auto s = connect_local(ctx, kLocalCap)) {
-        auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
+    if (auto s = connect_local(ctx, kMonitorLocalCap)) {
+        auto st = pg::instance_status(**s, ctx.deadline.capped(kMonitorLocalCap));
         if (st) {
             status = *st;
             facts.in_recovery = st->in_recovery;
@@ -179,7 +178,7 @@ Outcome action_monitor(Context& ctx) {
         }
     }
     if (!facts.in_recovery) {
-        auto live = ctx.backend.liveness(ctx.deadline.capped(kLocalCap));
+        auto live = ctx.backend.liveness(ctx.deadline.capped(kMonitorLocalCap));
         if (!live) return Outcome::failure(live.error());
         facts.liveness = *live;
     }

@@ -11,12 +11,11 @@
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
 
 namespace pgtwin::agent {
 
 namespace {
-
-constexpr Millis kLocalCap{5000};
 
 void log_failure(const Result<void>& r, const char* what) {
     if (!r) spdlog::warn("{} failed. [reason: {}]", what, r.error().message);

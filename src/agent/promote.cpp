@@ -14,20 +14,12 @@
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/core/text.hpp"
 
 namespace pgtwin::agent {
 
 namespace {
-
-constexpr Millis kLocalCap{5000};
-constexpr Millis kPollInterval{200};
-// How long promote waits at most for a member's pre-promote WAL position
-// (attrd propagates private attributes asynchronously).
-constexpr Millis kElectionWaitCap{20000};
-constexpr Millis kElectionPoll{500};
-// Time kept back from pg_ctl promote's own -t for what follows it.
-constexpr Millis kAfterPromoteReserve{5000};
 
 // A write whose failure must not change the action's result: retried, and
 // a final failure is logged as an error (write_with_retries); the next
@@ -58,8 +50,8 @@ std::optional<pg::WalPosition> wait_for_walpos(Context& ctx, const std::string& 
     while (true) {
         auto text = ctx.cluster.private_attribute(node, name, ctx.deadline);
         if (text && text->has_value()) return parse_walpos(**text);
-        if (until.remaining() <= kElectionPoll) break;
-        ctx.clock.sleep_for(kElectionPoll);
+        if (until.remaining() <= kElectionPollInterval) break;
+        ctx.clock.sleep_for(kElectionPollInterval);
     }
     spdlog::info("No WAL position from an election member; it takes no part. [node: {}]", node);
     return std::nullopt;
@@ -164,7 +156,7 @@ std::optional<Outcome> mark_peer_stale(Context& ctx, AgentState& state) {
 // would report a long replay backlog as a failed promotion.
 std::optional<Outcome> run_pg_ctl_promote(Context& ctx) {
     Millis left = ctx.deadline.remaining();
-    Millis wait = left > kAfterPromoteReserve + Millis{1000} ? left - kAfterPromoteReserve : Millis{1000};
+    Millis wait = left > kAfterPromoteReserve + kMinPromoteWait ? left - kAfterPromoteReserve : kMinPromoteWait;
     auto res = run_tool(
         ctx, backend::Tool::PgCtl,
         {"promote", "-D", ctx.backend.data_dir_for_tools(), "-w", "-t", std::to_string(wait.count() / 1000)}, left);
@@ -182,10 +174,10 @@ Result<void> wait_until_writable(Context& ctx) {
             auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
             if (st && !st->in_recovery) return ok();
         }
-        if (ctx.deadline.remaining() <= kPollInterval) {
+        if (ctx.deadline.remaining() <= kPromotePollInterval) {
             return fail(ErrorKind::Timeout, "instance did not become writable before the promote timeout");
         }
-        ctx.clock.sleep_for(kPollInterval);
+        ctx.clock.sleep_for(kPromotePollInterval);
     }
 }
 

@@ -13,6 +13,7 @@
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/safety_snapshot.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 
@@ -21,11 +22,6 @@ namespace fs = std::filesystem;
 namespace pgtwin::agent {
 
 namespace {
-
-constexpr Millis kPollInterval{2000};
-constexpr Millis kPeerCap{5000};
-// Time kept back from a rebuild for starting PostgreSQL afterwards.
-constexpr Millis kStartReserve{20000};
 
 Result<void> empty_directory(const std::string& dir) {
     std::error_code ec;
@@ -52,7 +48,7 @@ Result<void> copy_aside(Context& ctx, const std::string& dir, const std::string&
     spdlog::warn("Cannot rename the data directory aside: copying it. [pgdata: {}, backup: {}]", dir, target);
     sys::Command cp;
     cp.argv = {"cp", "-a", "--", dir + "/.", target};
-    cp.timeout = ctx.deadline.remaining() > kStartReserve ? ctx.deadline.remaining() - kStartReserve : Millis{0};
+    cp.timeout = ctx.deadline.shortened(kRebuildStartReserve).remaining();
     std::error_code ec;
     fs::create_directory(target, ec);
     if (ec) return fail(ErrorKind::Generic, "cannot create " + target + ": " + ec.message());
@@ -93,8 +89,8 @@ Result<pg::InstanceStatus> wait_for_peer(Context& ctx, Millis max_wait) {
             return unknown;
         }
         last = session.error();
-        if (until.remaining() <= kPollInterval) return last;
-        ctx.clock.sleep_for(kPollInterval);
+        if (until.remaining() <= kPeerPollInterval) return last;
+        ctx.clock.sleep_for(kPeerPollInterval);
     }
 }
 
@@ -174,7 +170,7 @@ Result<void> clone_from_peer(Context& ctx, const std::function<void(std::string_
 Result<void> rewind_from_peer(Context& ctx) {
     if (auto snap = snapshot_before(ctx, "rewind"); !snap) return snap.error();
     spdlog::info("Rewinding to the primary's history with pg_rewind. [source: {}]", ctx.peer);
-    Millis left = ctx.deadline.remaining() > kStartReserve ? ctx.deadline.remaining() - kStartReserve : Millis{0};
+    Millis left = ctx.deadline.shortened(kRebuildStartReserve).remaining();
     // pg_rewind rewrites pgdata in place: interrupted, the directory is
     // neither the old history nor the new one. The marker stays until a
     // rewind succeeds or the directory is replaced by a clone.

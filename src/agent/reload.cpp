@@ -9,14 +9,9 @@
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
 
 namespace pgtwin::agent {
-
-namespace {
-
-constexpr Millis kLocalCap{5000};
-
-}  // namespace
 
 Outcome action_reload(Context& ctx) {
     auto s = connect_local(ctx, kLocalCap);

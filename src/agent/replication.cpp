@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/ocf/params.hpp"
 #include "pgtwin/pg/auto_conf.hpp"
 #include "pgtwin/pg/standby_conf.hpp"
@@ -110,11 +111,9 @@ Result<void> capture_sync_floor(Context& ctx, pg::Session& session, AgentState& 
 template <class Judge>
 std::optional<pg::ReplicationPeer> wait_for_sync(Context& ctx, pg::Session& session, AgentState& state,
                                                  std::optional<pg::ReplicationPeer> row, Judge judge) {
-    constexpr Millis kSyncWait{2000};
-    constexpr Millis kPoll{100};
     Deadline until = ctx.deadline.capped(kSyncWait);
-    while (until.remaining() > kPoll) {
-        ctx.clock.sleep_for(kPoll);
+    while (until.remaining() > kSyncPollInterval) {
+        ctx.clock.sleep_for(kSyncPollInterval);
         auto rows = pg::replication_peers(session, ctx.deadline);
         if (!rows) break;
         row = find_standby_row(*rows, peer_application_name(ctx));

@@ -4,13 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/data_dir.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/storage/snapshots.hpp"
 
 namespace pgtwin::agent {
 namespace {
-
-// Deleting a snapshot and waiting for Btrfs to reclaim its space, per monitor.
-constexpr Millis kMonitorPruneCap{10000};
 
 double min_free_share(const Context& ctx) { return ctx.cfg.snapshot_min_free / 100.0; }
 

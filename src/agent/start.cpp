@@ -12,14 +12,11 @@
 #include "pgtwin/agent/rebuild.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
 
 namespace pgtwin::agent {
 
 namespace {
-
-constexpr Millis kPeerWaitCap{60000};
-constexpr Millis kPollInterval{500};
-constexpr Millis kLocalCap{5000};
 
 // How this start's clone ended (set by clone_with_state): no clone, the job
 // finished (PostgreSQL runs), or the job goes on after start returns.
@@ -197,11 +194,11 @@ Result<pg::InstanceStatus> wait_until_answering(Context& ctx) {
             // Up but refusing us (pg_hba.conf, pg_ident.conf): waiting cannot help.
             return fail(ErrorKind::Permission, "PostgreSQL refused the agent's connection: " + s.error().message);
         }
-        if (ctx.deadline.remaining() <= kPollInterval) {
+        if (ctx.deadline.remaining() <= kStartPollInterval) {
             return fail(ErrorKind::Timeout, "PostgreSQL did not accept connections before the start timeout" +
                                                 (s ? std::string() : " (last error: " + s.error().message + ")"));
         }
-        ctx.clock.sleep_for(kPollInterval);
+        ctx.clock.sleep_for(kStartPollInterval);
     }
 }
 

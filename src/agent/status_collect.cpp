@@ -8,6 +8,7 @@
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/status.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/storage/snapshots.hpp"
 #include "pgtwin/sys/detach.hpp"
 
@@ -17,9 +18,6 @@ namespace pgtwin::agent {
 
 namespace {
 
-constexpr Millis kLocalCap{3000};
-constexpr Millis kPeerCap{2000};
-constexpr Millis kPcmkCap{3000};
 // Sizes are summed only while cheap: a walk that meets more entries gives up.
 constexpr std::size_t kMaxSizeEntries = 20000;
 
@@ -41,7 +39,7 @@ std::int64_t lsn_diff(pg::Lsn a, pg::Lsn b) {
 }
 
 void read_standby_sql(pg::Session& s, Context& ctx, NodeFacts& n, const std::optional<pg::Lsn>& primary_lsn) {
-    auto d = ctx.deadline.capped(kLocalCap);
+    auto d = ctx.deadline.capped(kStatusLocalCap);
     auto r = s.query("SELECT pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,"
                      " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8::text",
                      {}, d);
@@ -67,7 +65,7 @@ void read_standby_sql(pg::Session& s, Context& ctx, NodeFacts& n, const std::opt
 // The standby's pg_stat_replication row (as rep_user on the peer, the
 // walsender's own role, the row is fully visible).
 void read_primary_sql(pg::Session& s, Context& ctx, NodeFacts& n, pg::Lsn current, const std::string& standby) {
-    auto rows = pg::replication_peers(s, ctx.deadline.capped(kLocalCap));
+    auto rows = pg::replication_peers(s, ctx.deadline.capped(kStatusLocalCap));
     if (!rows) {
         n.errors.push_back("pg_stat_replication: " + rows.error().message);
         return;
@@ -103,9 +101,9 @@ void read_stopped(Context& ctx, NodeFacts& n) {
 }
 
 void read_local_instance(Context& ctx, NodeFacts& n, const std::optional<pg::InstanceStatus>& peer) {
-    auto session = connect_local(ctx, kLocalCap);
+    auto session = connect_local(ctx, kStatusLocalCap);
     if (session) {
-        auto st = pg::instance_status(**session, ctx.deadline.capped(kLocalCap));
+        auto st = pg::instance_status(**session, ctx.deadline.capped(kStatusLocalCap));
         if (st) {
             n.role = st->in_recovery ? "standby" : "primary";
             n.timeline = st->position.timeline;
@@ -118,14 +116,14 @@ void read_local_instance(Context& ctx, NodeFacts& n, const std::optional<pg::Ins
         }
         n.errors.push_back("status query: " + st.error().message);
     }
-    auto live = ctx.backend.liveness(ctx.deadline.capped(kLocalCap));
+    auto live = ctx.backend.liveness(ctx.deadline.capped(kStatusLocalCap));
     if (live && *live == backend::Liveness::Stopped) return read_stopped(ctx, n);
     if (!session) n.errors.push_back("local connection: " + session.error().message);
 }
 
 void read_pacemaker(Context& ctx, NodeFacts& n) {
     auto names = attribute_names(ctx.resource);
-    auto d = ctx.deadline.capped(kPcmkCap);
+    auto d = ctx.deadline.capped(kStatusPcmkCap);
     if (auto a = ctx.cluster.attribute(n.node, names.rep_state, pcmk::Lifetime::Forever, d)) n.rep_state = *a;
     else n.errors.push_back("replication state attribute: " + a.error().message);
     if (auto s = ctx.cluster.promotion_score(n.node, d)) n.promotion_score = *s;
@@ -169,12 +167,12 @@ void read_data_dir(Context& ctx, NodeFacts& n) {
 }
 
 std::optional<pg::InstanceStatus> read_peer(Context& ctx, NodeFacts& n) {
-    auto session = connect_peer(ctx, kPeerCap);
+    auto session = connect_peer(ctx, kStatusPeerCap);
     if (!session) {
         n.errors.push_back("peer connection: " + session.error().message);
         return std::nullopt;
     }
-    auto st = pg::instance_status(**session, ctx.deadline.capped(kPeerCap));
+    auto st = pg::instance_status(**session, ctx.deadline.capped(kStatusPeerCap));
     if (!st) {
         n.errors.push_back("peer status query: " + st.error().message);
         return std::nullopt;

@@ -8,21 +8,17 @@
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/clone_job.hpp"
 #include "pgtwin/agent/publish.hpp"
+#include "pgtwin/agent/timing.hpp"
 
 namespace pgtwin::agent {
-
-namespace {
-// Kept back so the agent reports before Pacemaker's own timeout fires.
-constexpr Millis kReportMargin{1000};
-}  // namespace
 
 Outcome action_stop(Context& ctx) {
     // The clone job first: it may be about to start PostgreSQL. Its clone
     // marker stays, so the next start clones again.
-    if (auto r = stop_clone_job(ctx, ctx.deadline.shortened(kReportMargin)); !r) {
+    if (auto r = stop_clone_job(ctx, ctx.deadline.shortened(kStopReportMargin)); !r) {
         return Outcome::failure(r.error(), "stop failed");
     }
-    auto r = ctx.backend.stop(backend::StopMode::Fast, ctx.deadline.shortened(kReportMargin));
+    auto r = ctx.backend.stop(backend::StopMode::Fast, ctx.deadline.shortened(kStopReportMargin));
     if (!r) return Outcome::failure(r.error(), "stop failed");
     AgentState state = load_state(ctx);
     invalidate_published(state);

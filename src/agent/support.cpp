@@ -6,13 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/decisions.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/core/text.hpp"
 
 namespace pgtwin::agent {
-
-namespace {
-constexpr Millis kPeerConnectCap{5000};
-}
 
 AttributeNames attribute_names(const std::string& resource) {
     return {"pgtwin-" + resource + "-rep-state", "pgtwin-" + resource + "-walpos",
@@ -45,12 +42,12 @@ Result<std::unique_ptr<pg::Session>> connect_peer(Context& ctx, Millis cap) {
 }
 
 PeerProbe find_peer_primary(Context& ctx) {
-    auto session = connect_peer(ctx, kPeerConnectCap);
+    auto session = connect_peer(ctx, kPeerCap);
     if (!session) {
         spdlog::debug("Peer not reachable. [peer: {}, reason: {}]", ctx.peer, session.error().message);
         return {PeerRole::Absent, std::nullopt, session.error().message};
     }
-    auto status = pg::role_status(**session, ctx.deadline.capped(kPeerConnectCap));
+    auto status = pg::role_status(**session, ctx.deadline.capped(kPeerCap));
     if (!status) {
         // It answers, so it runs: its role is unknown, not "standby".
         spdlog::warn("Peer answers but its role cannot be read. [peer: {}, reason: {}]", ctx.peer,
@@ -88,7 +85,7 @@ Result<sys::CommandResult> run_tool(Context& ctx, backend::Tool tool, std::vecto
 }
 
 Result<pg::ControlData> read_controldata(Context& ctx) {
-    auto res = run_tool(ctx, backend::Tool::PgControldata, {"-D", ctx.backend.data_dir_for_tools()}, Millis{15000});
+    auto res = run_tool(ctx, backend::Tool::PgControldata, {"-D", ctx.backend.data_dir_for_tools()}, kControldataCap);
     if (!res) return res.error();
     if (!res->success()) {
         return fail(ErrorKind::Generic, "pg_controldata failed: " + last_lines(res->err, 2, "; "));
@@ -102,7 +99,7 @@ std::string peer_tool_conninfo(const Context& ctx) {
     // Never the standby's name: pg_basebackup's WAL stream would otherwise be
     // taken for the standby and named synchronous (see judge_standby).
     p.application_name = kCloneAppPrefix + ctx.node;
-    return pg::conninfo_string(p, 5);
+    return pg::conninfo_string(p, static_cast<int>(kToolConnectTimeout.count()));
 }
 
 std::string election_attribute(const std::string& resource) { return "pgtwin-" + resource + "-election"; }
@@ -113,13 +110,12 @@ void warn_unless_ok(const Result<void>& result, std::string_view what) {
 
 Result<void> write_with_retries(Context& ctx, const std::string& what, const std::function<Result<void>()>& write) {
     constexpr int kAttempts = 3;
-    constexpr Millis kPause{500};
     Result<void> res = write();
     for (int attempt = 1; !res; ++attempt) {
         spdlog::warn("Attribute write failed. [what: {}, attempt: {}, reason: {}]", what, attempt,
                      res.error().message);
-        if (attempt >= kAttempts || ctx.deadline.remaining() <= kPause) break;
-        ctx.clock.sleep_for(kPause);
+        if (attempt >= kAttempts || ctx.deadline.remaining() <= kWriteRetryPause) break;
+        ctx.clock.sleep_for(kWriteRetryPause);
         res = write();
     }
     if (!res) spdlog::error("Giving up on an attribute write. [what: {}, reason: {}]", what, res.error().message);

@@ -10,13 +10,12 @@
 
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/sys/files.hpp"
 
 namespace pgtwin::agent {
 
 namespace {
-
-constexpr Millis kLocalCap{5000};
 
 // Settings and grants of the running instance. Not running (or not
 // answering): nothing to check, which is no configuration error.

@@ -11,6 +11,7 @@
 
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/clone_job.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/app/logging.hpp"
 #include "pgtwin/app/man_page.hpp"
 #include "pgtwin/app/status_cmd.hpp"
@@ -40,7 +41,6 @@ std::string usage() {
 
 // Hidden: the supervised clone job that start launches (clone_job.hpp).
 constexpr const char* kCloneJob = "clone-job";
-constexpr Millis kCloneJobBound{std::chrono::hours{24 * 30}};
 
 std::string env_or(const ocf::EnvMap& env, const std::string& key, const std::string& fallback) {
     auto it = env.find(key);
@@ -114,14 +114,14 @@ int run_action(const std::string& action, const ocf::EnvMap& env) {
     SystemClock clock;
     ocf::MetaEnv meta = ocf::parse_meta(env);
     // Keep a margin so the agent always answers before Pacemaker's timeout.
-    Millis margin = std::min(Millis{2000}, meta.timeout / 10);
+    Millis margin = std::min(agent::kActionMargin, meta.timeout / 10);
     // The clone job outlives the start action on purpose: a clone takes as
     // long as the database needs; the bound only keeps timeouts finite.
     const bool clone_job = action == kCloneJob;
-    Deadline deadline(clock, clone_job ? kCloneJobBound : meta.timeout - margin);
+    Deadline deadline(clock, clone_job ? agent::kCloneJobBound : meta.timeout - margin);
     sys::ProcessRunner runner;
     auto cluster = pcmk::make_cli_cluster(runner, resource);
-    std::string node = node_name(meta, *cluster, deadline.capped(Millis{5000}));
+    std::string node = node_name(meta, *cluster, deadline.capped(agent::kNodeLookupCap));
 
     for (const auto& name : ocf::deprecated_parameters_set(env)) {
         spdlog::warn("Parameter is deprecated and ignored. [parameter: {}]", name);
@@ -131,7 +131,7 @@ int run_action(const std::string& action, const ocf::EnvMap& env) {
     }
     auto cfg = ocf::parse_config(env, node);
     if (!cfg) return finish(agent::Outcome::failure(cfg.error()), action);
-    if (auto r = fill_node_list(*cfg, meta, action, runner, deadline.capped(Millis{5000})); !r) {
+    if (auto r = fill_node_list(*cfg, meta, action, runner, deadline.capped(agent::kNodeLookupCap)); !r) {
         return finish(agent::Outcome::failure(r.error()), action);
     }
     auto backend = backend::make_backend(*cfg, node, runner, clock);

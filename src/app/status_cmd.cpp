@@ -10,6 +10,7 @@
 #include <pugixml.hpp>
 
 #include "pgtwin/agent/status.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/backend/factory.hpp"
 #include "pgtwin/pcmk/cluster.hpp"
 #include "pgtwin/pcmk/nodes.hpp"
@@ -19,8 +20,6 @@ namespace pgtwin::app {
 
 namespace {
 
-// Well under a second when both nodes answer; bounded when one does not.
-constexpr Millis kStatusBudget{15000};
 constexpr int kExitNoConfig = 1;
 
 bool valid_resource_name(const std::string& name) {
@@ -37,7 +36,7 @@ Result<ocf::EnvMap> env_from_cib(sys::CommandRunner& runner, const std::string& 
     std::string xpath = resource.empty()
                             ? "//primitive[@class='ocf' and @provider='pgtwin' and @type='pgtwin']"
                             : "//primitive[@id='" + resource + "']";
-    auto r = runner.run(sys::Command{{"cibadmin", "-Q", "--xpath", xpath}, {}, {}, {}, {}, Millis{5000}});
+    auto r = runner.run(sys::Command{{"cibadmin", "-Q", "--xpath", xpath}, {}, {}, {}, {}, agent::kStatusCibCap});
     if (!r) return fail(r.error().kind, "cannot run cibadmin: " + r.error().message);
     if (!r->success()) return fail(ErrorKind::InvalidConfig, "cibadmin found no pgtwin resource: " + r->err);
     return env_from_cib_xml(r->out, resource);
@@ -116,10 +115,11 @@ int run_status_command(const std::vector<std::string>& args, const ocf::EnvMap& 
     std::string rsc = strip_clone_suffix(cfg_env.contains("OCF_RESOURCE_INSTANCE") ? cfg_env["OCF_RESOURCE_INSTANCE"]
                                                                                     : std::string("pgtwin"));
     SystemClock clock;
-    Deadline deadline(clock, kStatusBudget);
+    Deadline deadline(clock, agent::kStatusBudget);
     auto cluster = pcmk::make_cli_cluster(runner, rsc);
     ocf::MetaEnv meta = ocf::parse_meta(cfg_env);
-    std::string node = meta.on_node.empty() ? node_name(*cluster, deadline.capped(Millis{3000})) : meta.on_node;
+    std::string node =
+        meta.on_node.empty() ? node_name(*cluster, deadline.capped(agent::kStatusPcmkCap)) : meta.on_node;
     auto cfg = ocf::parse_config(cfg_env, node);
     if (!cfg) return config_error(cfg.error().message);
     auto backend = backend::make_backend(*cfg, node, runner, clock);
@@ -127,7 +127,7 @@ int run_status_command(const std::vector<std::string>& args, const ocf::EnvMap& 
     auto connector = pg::make_libpq_connector();
     std::string peer;
     if (cfg->node_list.empty()) {  // node_list optional: the cluster's nodes (crm_node -l)
-        if (auto nodes = pcmk::cluster_nodes(runner, deadline.capped(Millis{3000}))) cfg->node_list = *nodes;
+        if (auto nodes = pcmk::cluster_nodes(runner, deadline.capped(agent::kStatusPcmkCap))) cfg->node_list = *nodes;
     }
     for (const auto& n : cfg->node_list) {
         if (n != node) peer = n;

@@ -168,17 +168,13 @@ std::optional<Outcome> run_pg_ctl_promote(Context& ctx) {
 }
 
 Result<void> wait_until_writable(Context& ctx) {
-    while (true) {
-        auto s = connect_local(ctx, kLocalCap);
-        if (s) {
-            auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
-            if (st && !st->in_recovery) return ok();
-        }
-        if (ctx.deadline.remaining() <= kPromotePollInterval) {
-            return fail(ErrorKind::Timeout, "instance did not become writable before the promote timeout");
-        }
-        ctx.clock.sleep_for(kPromotePollInterval);
-    }
+    auto status = poll_local(ctx,
+                             {.interval = kPromotePollInterval,
+                              .timeout_reason = "instance did not become writable before the promote timeout",
+                              .connect_errors = ConnectErrors::Ignore},
+                             [](const pg::InstanceStatus& st) { return !st.in_recovery; });
+    if (!status) return status.error();
+    return ok();
 }
 
 void after_promotion(Context& ctx, AgentState& state) {

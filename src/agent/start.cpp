@@ -185,21 +185,11 @@ Result<PreparedData> prepare_data(Context& ctx) {
 }
 
 Result<pg::InstanceStatus> wait_until_answering(Context& ctx) {
-    while (true) {
-        auto s = connect_local(ctx, kLocalCap);
-        if (s) {
-            auto st = pg::instance_status(**s, ctx.deadline.capped(kLocalCap));
-            if (st) return st;
-        } else if (s.error().kind == ErrorKind::Permission) {
-            // Up but refusing us (pg_hba.conf, pg_ident.conf): waiting cannot help.
-            return fail(ErrorKind::Permission, "PostgreSQL refused the agent's connection: " + s.error().message);
-        }
-        if (ctx.deadline.remaining() <= kStartPollInterval) {
-            return fail(ErrorKind::Timeout, "PostgreSQL did not accept connections before the start timeout" +
-                                                (s ? std::string() : " (last error: " + s.error().message + ")"));
-        }
-        ctx.clock.sleep_for(kStartPollInterval);
-    }
+    return poll_local(ctx,
+                      {.interval = kStartPollInterval,
+                       .timeout_reason = "PostgreSQL did not accept connections before the start timeout",
+                       .connect_errors = ConnectErrors::Report},
+                      [](const pg::InstanceStatus&) { return true; });
 }
 
 void publish_after_start(Context& ctx, const pg::InstanceStatus& st, bool was_clean_primary, bool primary_found) {

@@ -20,6 +20,31 @@ Result<std::unique_ptr<pg::Session>> connect_local(Context& ctx, Millis cap) {
     return ctx.connector.connect(ctx.backend.local_conn(), ctx.deadline.capped(cap));
 }
 
+Result<pg::InstanceStatus> poll_local(Context& ctx, const LocalPoll& poll,
+                                      const std::function<bool(const pg::InstanceStatus&)>& until) {
+    while (true) {
+        std::string last_error;  // this look's connection error, when reported
+        auto session = connect_local(ctx, kLocalCap);
+        if (session) {
+            auto status = pg::instance_status(**session, ctx.deadline.capped(kLocalCap));
+            if (status && until(*status)) return status;
+        } else if (poll.connect_errors == ConnectErrors::Report) {
+            if (session.error().kind == ErrorKind::Permission) {
+                // Up but refusing us (pg_hba.conf, pg_ident.conf): waiting cannot help.
+                return fail(ErrorKind::Permission,
+                            "PostgreSQL refused the agent's connection: " + session.error().message);
+            }
+            last_error = session.error().message;
+        }
+        if (ctx.deadline.remaining() <= poll.interval) {
+            std::string reason(poll.timeout_reason);
+            if (!last_error.empty()) reason += " (last error: " + last_error + ")";
+            return fail(ErrorKind::Timeout, reason);
+        }
+        ctx.clock.sleep_for(poll.interval);
+    }
+}
+
 std::string peer_host(const Context& ctx) {
     auto it = ctx.cfg.node_addresses.find(ctx.peer);
     return it != ctx.cfg.node_addresses.end() ? it->second : ctx.peer;

@@ -26,6 +26,27 @@ std::string peer_host(const Context& ctx);
 // Connection parameters for the peer as the replication user.
 pg::ConnParams peer_conn_params(const Context& ctx);
 
+// What poll_local does with a connection that fails.
+enum class ConnectErrors {
+    Ignore,  // keep polling; the timeout names only what did not happen
+    Report,  // a refusal fails at once; the timeout names the last error
+};
+
+// How poll_local waits: its pause between looks, the message of its
+// Timeout error, and what it does with failed connections.
+struct LocalPoll {
+    Millis interval;
+    std::string_view timeout_reason;
+    ConnectErrors connect_errors = ConnectErrors::Ignore;
+};
+
+// Connects to the local instance and reads its status (each bounded by
+// kLocalCap) every `poll.interval` until `until(status)` holds, and returns
+// that status. Gives up with a Timeout once the deadline leaves no more
+// than one interval.
+Result<pg::InstanceStatus> poll_local(Context& ctx, const LocalPoll& poll,
+                                      const std::function<bool(const pg::InstanceStatus&)>& until);
+
 // Connects to the peer (normal connection as rep_user), bounded by `cap`.
 Result<std::unique_ptr<pg::Session>> connect_peer(Context& ctx, Millis cap);
 

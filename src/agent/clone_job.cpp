@@ -27,7 +27,6 @@ namespace pgtwin::agent {
 
 namespace {
 
-
 CloneJobLauncher& launcher_slot() {
     static CloneJobLauncher launcher;
     return launcher;

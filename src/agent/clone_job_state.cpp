@@ -136,21 +136,21 @@ std::vector<std::string> basebackup_args(const std::string& data_dir, const std:
     return args;
 }
 
-std::optional<Outcome> decide_clone_monitor(const std::optional<CloneJobState>& state, bool alive, bool clone_marker,
-                                            bool probe) {
-    if (alive) return Outcome::success();
-    if (probe) return std::nullopt;
+std::optional<Outcome> decide_clone_monitor(const CloneMonitorFacts& f) {
+    const auto& state = f.job;
+    if (f.alive) return Outcome::success();
+    if (f.probe) return std::nullopt;
     if (state && state->phase == kJobFailed) {
         return Outcome::failure(ocf::Status::ErrGeneric, "clone job failed: " + state->error);
     }
     // Without the marker the directory is no partial copy (a state left from
     // an earlier life of this node): nothing to report.
-    if (clone_marker && state && (state->phase == kJobCloning || state->phase == kJobStarting)) {
+    if (f.clone_marker && state && (state->phase == kJobCloning || state->phase == kJobStarting)) {
         std::string why = state->error.empty() ? "no error recorded" : state->error;
         return Outcome::failure(ocf::Status::ErrGeneric, "clone job (pid " + std::to_string(state->pid) +
                                                              ") died while " + state->phase + ": " + why);
     }
-    if (clone_marker) {
+    if (f.clone_marker) {
         return Outcome::failure(ocf::Status::ErrGeneric,
                                 "data directory left by an interrupted clone and no clone job runs");
     }

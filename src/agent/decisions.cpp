@@ -107,10 +107,18 @@ std::string desired_sync_names(const std::optional<pg::ReplicationPeer>& peer, o
     return quoted + "\"";
 }
 
-bool state_allows_promotion(const std::optional<std::string>& rep_state) {
-    if (!rep_state) return true;
-    auto state = parse_rep_state(*rep_state);
-    return state == RepState::InSync || state == RepState::Primary;
+std::optional<RepStateRecord> rep_state_record(const std::optional<std::string>& attribute) {
+    if (!attribute) return std::nullopt;
+    return RepStateRecord{*attribute, parse_rep_state(*attribute)};
+}
+
+RepStateRecord rep_state_record(RepState state) {
+    return {to_string(state), state};
+}
+
+bool state_allows_promotion(const std::optional<RepStateRecord>& recorded) {
+    if (!recorded) return true;
+    return recorded->state == RepState::InSync || recorded->state == RepState::Primary;
 }
 
 PromotionDecision decide_promotion(const PromotionFacts& f) {
@@ -129,9 +137,9 @@ PromotionDecision decide_promotion(const PromotionFacts& f) {
     if (f.recorded && f.recorded->read_error) {
         return {V::StateUnreadable, "cannot read this node's replication state: " + *f.recorded->read_error};
     }
-    if (f.recorded && !state_allows_promotion(f.recorded->text)) {
+    if (f.recorded && !state_allows_promotion(f.recorded->state)) {
         return {V::NotInSync, "this standby was not in sync when last seen by the primary (state: " +
-                                  *f.recorded->text + "); set force_promotion=true to accept losing data"};
+                                  f.recorded->state->text + "); set force_promotion=true to accept losing data"};
     }
     if (const auto& lost = f.lost_election) {
         return {V::ElectionLost, "peer " + lost->winner + " has newer data (" + lost->winner_position +
@@ -163,13 +171,14 @@ std::vector<std::string> better_candidates(const pg::WalPosition& mine,
 }
 
 RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg::InstanceStatus>& primary,
-                           bool fresh_backup) {
+                           BackupLabel backup_label) {
     if (!primary) return RejoinAction::StartAsStandby;
     if (!primary->system_identifier.empty() && !local.system_identifier.empty() &&
         primary->system_identifier != local.system_identifier) {
         return RejoinAction::Refuse;
     }
-    bool was_primary = (local.state == ClusterState::InProduction && !fresh_backup) || local.state == ClusterState::ShutDown;
+    bool crashed_primary = local.state == ClusterState::InProduction && backup_label == BackupLabel::Absent;
+    bool was_primary = crashed_primary || local.state == ClusterState::ShutDown;
     if (was_primary) return RejoinAction::Rewind;
     if (local.checkpoint_timeline < primary->position.timeline) return RejoinAction::Rewind;
     return RejoinAction::StartAsStandby;
@@ -217,9 +226,9 @@ std::optional<std::string> election_winner(const pg::WalPosition& mine, const st
     return winner;
 }
 
-RepState rep_state_after_clone(bool source_is_standby, const std::optional<std::string>& source_state) {
-    if (!source_is_standby || !source_state) return RepState::Catchup;
-    return parse_rep_state(*source_state).value_or(RepState::Catchup);
+RepState rep_state_after_clone(PeerRole source_role, const std::optional<RepStateRecord>& source_state) {
+    if (source_role != PeerRole::NotPrimary || !source_state) return RepState::Catchup;
+    return source_state->state.value_or(RepState::Catchup);
 }
 
 std::vector<std::string> server_prerequisite_problems(const pg::ServerFacts& f, const std::string& rep_user,

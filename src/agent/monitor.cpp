@@ -19,7 +19,6 @@ namespace pgtwin::agent {
 
 namespace {
 
-
 // The standby asks the primary how it sees it, so a caught-up standby is
 // promotable at its own next monitor rather than the primary's.
 void refresh_own_score(Context& ctx, AgentState& state) {
@@ -47,8 +46,8 @@ void publish_bootstrap_score(Context& ctx, AgentState& state) {
     auto names = attribute_names(ctx.resource);
     auto rep_state = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
     if (!rep_state) return;
-    auto score =
-        bootstrap_score({.rep_state = *rep_state, .was_clean_primary = false, .forced = ctx.cfg.force_promotion});
+    auto score = bootstrap_score(
+        {.rep_state = rep_state_record(*rep_state), .was_clean_primary = false, .forced = ctx.cfg.force_promotion});
     if (score) warn_unless_ok(publish_score(ctx, state, ctx.node, *score), "publish the bootstrap score");
 }
 
@@ -148,7 +147,8 @@ std::optional<Outcome> check_clone_job(Context& ctx) {
     auto job = load_clone_state(ctx);
     auto probe = [](long pid) { return sys::process_start_time(static_cast<pid_t>(pid)); };
     bool alive = job && clone_job_alive(*job, probe);
-    auto outcome = decide_clone_monitor(job, alive, has_marker(ctx, DataMarker::Clone), ctx.meta.is_probe());
+    auto outcome = decide_clone_monitor(
+        {.job = job, .alive = alive, .clone_marker = has_marker(ctx, DataMarker::Clone), .probe = ctx.meta.is_probe()});
     if (outcome && alive && !ctx.meta.is_probe()) {
         AgentState state = load_state(ctx);
         warn_unless_ok(publish_score(ctx, state, ctx.node, kNotPromotableScore),

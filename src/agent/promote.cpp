@@ -61,7 +61,7 @@ ElectionPeer election_peer(Context& ctx, const std::string& node, const Deadline
     auto names = attribute_names(ctx.resource);
     auto state = ctx.cluster.attribute(node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
     // Unreadable state: the peer might be the better node, so compare positions.
-    ElectionPeer p{node, !state || state_allows_promotion(*state), std::nullopt};
+    ElectionPeer p{node, !state || state_allows_promotion(rep_state_record(*state)), std::nullopt};
     if (p.promotable) p.position = wait_for_walpos(ctx, node, until);
     return p;
 }
@@ -89,7 +89,7 @@ RecordedState recorded_state(Context& ctx) {
     auto names = attribute_names(ctx.resource);
     auto text = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
     if (!text) return {std::nullopt, text.error().message};
-    return {*text, std::nullopt};
+    return {rep_state_record(*text), std::nullopt};
 }
 
 // Gathers the facts of decide_promotion in the order of its refusals, each

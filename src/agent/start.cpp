@@ -54,17 +54,17 @@ bool may_initialise(Context& ctx) {
 // copy starts so that no failure in between leaves the old state behind.
 Result<void> clone_with_state(Context& ctx) {
     auto names = attribute_names(ctx.resource);
-    bool source_is_standby = find_peer_primary(ctx).role == PeerRole::NotPrimary;
-    std::optional<std::string> source_state;
-    if (source_is_standby) {
+    PeerRole source_role = find_peer_primary(ctx).role;
+    std::optional<RepStateRecord> source_state;
+    if (source_role == PeerRole::NotPrimary) {
         auto st = ctx.cluster.attribute(ctx.peer, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
         if (!st) {
             return fail(st.error().kind,
                         "cannot read the replication state of " + ctx.peer + ": " + st.error().message);
         }
-        source_state = *st;
+        source_state = rep_state_record(*st);
     }
-    std::string mine = to_string(rep_state_after_clone(source_is_standby, source_state));
+    std::string mine = to_string(rep_state_after_clone(source_role, source_state));
     auto r = write_with_retries(ctx, "replication state of " + ctx.node, [&] {
         return ctx.cluster.set_attribute(ctx.node, names.rep_state, mine, pcmk::Lifetime::Forever, ctx.deadline);
     });
@@ -170,7 +170,7 @@ Result<PreparedData> prepare_data(Context& ctx) {
         return fail(ErrorKind::Generic, "peer " + ctx.peer + " answers but its role cannot be read (" + peer.detail +
                                             "); this former primary may have diverged from it, so it does not start");
     }
-    switch (decide_rejoin(*cd, primary, backup_label_present(ctx))) {
+    switch (decide_rejoin(*cd, primary, backup_label_present(ctx) ? BackupLabel::Present : BackupLabel::Absent)) {
         case RejoinAction::Refuse:
             return fail(ErrorKind::Generic, "local data belongs to another cluster (system identifier " +
                                                 cd->system_identifier + ", primary " + ctx.peer + " has " +
@@ -192,17 +192,18 @@ Result<pg::InstanceStatus> wait_until_answering(Context& ctx) {
                       [](const pg::InstanceStatus&) { return true; });
 }
 
-void publish_after_start(Context& ctx, const pg::InstanceStatus& st, bool was_clean_primary, bool primary_found) {
+void publish_after_start(Context& ctx, const pg::InstanceStatus& st, const PreparedData& prepared) {
     AgentState state = load_state(ctx);
     invalidate_published(state);
     state.replication_failures = 0;
     auto names = attribute_names(ctx.resource);
     warn_unless_ok(publish_attribute(ctx, state, ctx.node, names.data_id, st.system_identifier),
                    "publish the data directory's identity");
-    if (!primary_found) {
+    // A peer whose role is unknown may be a primary: no bootstrap score.
+    if (!prepared.peer.possibly_primary()) {
         auto rep_state = ctx.cluster.attribute(ctx.node, names.rep_state, pcmk::Lifetime::Forever, ctx.deadline);
-        auto score = bootstrap_score({.rep_state = rep_state ? *rep_state : std::nullopt,
-                                      .was_clean_primary = was_clean_primary,
+        auto score = bootstrap_score({.rep_state = rep_state_record(rep_state ? *rep_state : std::nullopt),
+                                      .was_clean_primary = prepared.was_clean_primary,
                                       .forced = ctx.cfg.force_promotion});
         if (score) warn_unless_ok(publish_score(ctx, state, ctx.node, *score), "publish the bootstrap score");
     }
@@ -251,8 +252,7 @@ Outcome action_start(Context& ctx) {
     }
     auto st = wait_until_answering(ctx);
     if (!st) return Outcome::failure(st.error(), "PostgreSQL started but does not answer");
-    // A peer whose role is unknown may be a primary: no bootstrap score.
-    publish_after_start(ctx, *st, prepared.was_clean_primary, peer.possibly_primary());
+    publish_after_start(ctx, *st, prepared);
     return Outcome::success();
 }
 

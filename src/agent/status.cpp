@@ -35,9 +35,10 @@ std::string repair_step(const StatusFacts& f) {
 
 std::string standby_step(const StatusFacts& f) {
     const NodeFacts& n = f.local;
-    if (n.rep_state && !state_allows_promotion(n.rep_state)) {
-        std::string why = *n.rep_state;
-        if (parse_rep_state(*n.rep_state) == RepState::Lagging && n.replay_lag_bytes) {
+    auto recorded = rep_state_record(n.rep_state);
+    if (recorded && !state_allows_promotion(recorded)) {
+        std::string why = recorded->text;
+        if (recorded->state == RepState::Lagging && n.replay_lag_bytes) {
             why += " " + human_bytes(*n.replay_lag_bytes);
         }
         return "standby not promotable: " + why;

@@ -150,9 +150,9 @@ Result<Liveness> ContainerBackend::liveness(const Deadline& d) {
     return (*st)->running ? Liveness::Running : Liveness::Stopped;
 }
 
-Result<UserIds> ContainerBackend::user_ids(const Deadline& d, bool prefer_data_owner) {
+Result<UserIds> ContainerBackend::user_ids(const Deadline& d, IdSource source) {
     if (auto n = parse_numeric_user(m_cfg.container_user)) return *n;
-    if (prefer_data_owner) {
+    if (source == IdSource::DataOwnerFirst) {
         auto own = sys::owner_of(m_cfg.pgdata);
         if (own && own->first != 0) return UserIds{own->first, own->second};
     }
@@ -247,7 +247,7 @@ Result<void> ContainerBackend::make_data_dir(const UserIds& ids) {
 }
 
 Result<void> ContainerBackend::prepare_data_dir(const Deadline& d) {
-    auto ids = user_ids(d, true);
+    auto ids = user_ids(d, IdSource::DataOwnerFirst);
     if (!ids) return ids.error();
     return make_data_dir(*ids);
 }
@@ -266,7 +266,7 @@ Result<void> ContainerBackend::initdb(const Deadline& d) {
     if (!empty) return empty.error();
     if (!*empty) return fail(ErrorKind::Generic, "refusing initdb: " + m_cfg.pgdata + " is not empty");
     if (auto r = ensure_image(d); !r) return r;
-    auto ids = user_ids(d, true);
+    auto ids = user_ids(d, IdSource::DataOwnerFirst);
     if (!ids) return ids.error();
     if (auto r = make_data_dir(*ids); !r) return r;
     RunSpec spec = temp_run(*ids, {"initdb", "-D", kContainerDataDir, "-E", "UTF8", "--data-checksums",
@@ -299,7 +299,7 @@ Result<void> ContainerBackend::validate(const Deadline& d) {
         }
         if (!numeric) return ok();  // the user's uid can only be learnt from the image
     }
-    auto ids = user_ids(d, false);
+    auto ids = user_ids(d, IdSource::ImageOnly);
     if (!ids) return ids.error();
     if (sys::is_directory(m_cfg.pgdata)) {
         if (auto r = check_dir_owner("data directory", m_cfg.pgdata, *ids); !r) return r;

@@ -220,7 +220,7 @@ Result<void> ContainerBackend::start(const Deadline& d) {
                                             " (PG_VERSION missing)");
     }
     if (auto r = ensure_image(d); !r) return r;
-    auto ids = user_ids(d, true);
+    auto ids = user_ids(d, IdSource::DataOwnerFirst);
     if (!ids) return ids.error();
     if (auto r = ensure_no_other_postmaster(); !r) return r;
     if (auto r = clear_stale_files(); !r) return r;
@@ -232,7 +232,7 @@ Result<void> ContainerBackend::start(const Deadline& d) {
 
 Result<void> ContainerBackend::stop_running(StopMode mode, const Deadline& d) {
     auto rt = runtime();
-    auto ids = user_ids(d, true);
+    auto ids = user_ids(d, IdSource::DataOwnerFirst);
     std::string user = ids ? ids->spec() : m_cfg.container_user;
     Millis reserve = std::min(kStopReserve, d.remaining() / 3);
     Millis ctl_budget = d.remaining() - reserve;
@@ -283,7 +283,7 @@ Result<sys::Command> ContainerBackend::tool_command(Tool tool, std::vector<std::
         return fail(ErrorKind::Timeout, "container runtime did not answer; cannot run " +
                                             std::string(tool_program(tool)));
     }
-    auto ids = user_ids(d, true);
+    auto ids = user_ids(d, IdSource::DataOwnerFirst);
     if (!ids) return ids.error();
     std::vector<std::string> cmd{tool_program(tool)};
     cmd.insert(cmd.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));

@@ -2,6 +2,7 @@
 // The command-line Cluster: crm_node, crm_attribute and attrd_updater
 // (Pacemaker 2.1). Tool exit codes are data; "not found" becomes nullopt.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,6 +23,9 @@ constexpr Millis kStepCap{10000};
 
 // crm_exit_t CRM_EX_NOSUCH: "the requested item does not exist".
 constexpr int kExitNoSuch = 105;
+
+// What run_ok makes of a query that finds nothing to act on (is_not_found).
+enum class Missing { Error, Ok };
 
 // Pacemaker's spelling of the infinite scores.
 constexpr int kScoreInfinity = 1000000;
@@ -91,11 +95,11 @@ public:
     }
 
     Result<void> set_promotion_score(const std::string& node, int score, const Deadline& d) override {
-        return run_ok({"crm_attribute", "--promotion", "-N", node, "-v", std::to_string(score)}, d, true);
+        return run_ok({"crm_attribute", "--promotion", "-N", node, "-v", std::to_string(score)}, d);
     }
 
     Result<std::optional<int>> promotion_score(const std::string& node, const Deadline& d) override {
-        auto r = run({"crm_attribute", "--promotion", "-N", node, "-G", "-q"}, d, true);
+        auto r = run({"crm_attribute", "--promotion", "-N", node, "-G", "-q"}, d);
         if (!r) return r.error();
         if (!r->success()) {
             if (is_not_found(*r)) return std::optional<int>{};
@@ -111,7 +115,7 @@ public:
     }
 
     Result<void> delete_promotion_score(const std::string& node, const Deadline& d) override {
-        return run_ok({"crm_attribute", "--promotion", "-N", node, "-D"}, d, true, true);
+        return run_ok({"crm_attribute", "--promotion", "-N", node, "-D"}, d, Missing::Ok);
     }
 
     Result<void> set_attribute(const std::string& node, const std::string& name, const std::string& value,
@@ -152,7 +156,7 @@ public:
                                           const Deadline& d) override {
         // attrd cannot remove an attribute: -D sets it to "" (read back as unset).
         // -p keeps it out of the CIB should the delete create it.
-        return run_ok({"attrd_updater", "-p", "-n", name, "-N", node, "-D"}, d, false, true);
+        return run_ok({"attrd_updater", "-p", "-n", name, "-N", node, "-D"}, d, Missing::Ok);
     }
 
     Result<Membership> membership(const std::string& node, const Deadline& d) override {
@@ -164,7 +168,7 @@ public:
     }
 
 private:
-    Result<sys::CommandResult> run(std::vector<std::string> argv, const Deadline& d, bool promotion = false) {
+    Result<sys::CommandResult> run(std::vector<std::string> argv, const Deadline& d) {
         if (d.expired()) {
             return fail(ErrorKind::Timeout, fmt::format("No time left to run {}", sys::describe(argv)));
         }
@@ -172,7 +176,9 @@ private:
         cmd.argv = std::move(argv);
         cmd.timeout = d.remaining_capped(kStepCap);
         // crm_attribute --promotion names the attribute master-<OCF_RESOURCE_INSTANCE>.
-        if (promotion) cmd.env["OCF_RESOURCE_INSTANCE"] = m_resource;
+        if (std::find(cmd.argv.begin(), cmd.argv.end(), "--promotion") != cmd.argv.end()) {
+            cmd.env["OCF_RESOURCE_INSTANCE"] = m_resource;
+        }
         auto r = m_runner.run(cmd);
         if (!r) return r.error();
         if (r->timed_out) {
@@ -182,12 +188,11 @@ private:
         return r;
     }
 
-    Result<void> run_ok(std::vector<std::string> argv, const Deadline& d, bool promotion = false,
-                        bool missing_ok = false) {
+    Result<void> run_ok(std::vector<std::string> argv, const Deadline& d, Missing missing = Missing::Error) {
         const std::string what = argv[0] + " " + argv[1];
-        auto r = run(std::move(argv), d, promotion);
+        auto r = run(std::move(argv), d);
         if (!r) return r.error();
-        if (r->success() || (missing_ok && is_not_found(*r))) return ok();
+        if (r->success() || (missing == Missing::Ok && is_not_found(*r))) return ok();
         return failure(*r, what);
     }
 

@@ -152,37 +152,42 @@ CloneJobState job(const char* phase, std::string error = "") {
 TEST(CloneMonitorDecision, Rows) {
     // A live job: running, unpromoted (probe or not).
     for (bool probe : {false, true}) {
-        auto o = decide_clone_monitor(job(kJobCloning), true, true, probe);
+        auto o = decide_clone_monitor({.job = job(kJobCloning), .alive = true, .clone_marker = true, .probe = probe});
         ASSERT_TRUE(o);
         EXPECT_EQ(o->status, Status::Success);
     }
     // A failed job: rc 1 with its last error.
-    auto failed = decide_clone_monitor(job(kJobFailed, "pg_basebackup: error: boom"), false, false, false);
+    auto failed = decide_clone_monitor(
+        {.job = job(kJobFailed, "pg_basebackup: error: boom"), .alive = false, .clone_marker = false, .probe = false});
     ASSERT_TRUE(failed);
     EXPECT_EQ(failed->status, Status::ErrGeneric);
     EXPECT_NE(failed->reason.find("boom"), std::string::npos);
     // A job that vanished mid-way (SIGKILL): rc 1.
     for (const char* phase : {kJobCloning, kJobStarting}) {
-        auto died = decide_clone_monitor(job(phase), false, true, false);
+        auto died = decide_clone_monitor({.job = job(phase), .alive = false, .clone_marker = true, .probe = false});
         ASSERT_TRUE(died) << phase;
         EXPECT_EQ(died->status, Status::ErrGeneric);
         EXPECT_NE(died->reason.find("died"), std::string::npos);
     }
     // A vanished job's state without the marker is a leftover: no decision.
-    EXPECT_FALSE(decide_clone_monitor(job(kJobCloning), false, false, false));
+    EXPECT_FALSE(
+        decide_clone_monitor({.job = job(kJobCloning), .alive = false, .clone_marker = false, .probe = false}));
     // The marker without a job (no state at all): rc 1.
-    auto orphan = decide_clone_monitor(std::nullopt, false, true, false);
+    auto orphan = decide_clone_monitor({.job = std::nullopt, .alive = false, .clone_marker = true, .probe = false});
     ASSERT_TRUE(orphan);
     EXPECT_EQ(orphan->status, Status::ErrGeneric);
     // A probe with no live job leaves it to the usual checks (marker: 7).
-    EXPECT_FALSE(decide_clone_monitor(job(kJobCloning), false, true, true));
-    EXPECT_FALSE(decide_clone_monitor(job(kJobFailed), false, false, true));
+    EXPECT_FALSE(decide_clone_monitor({.job = job(kJobCloning), .alive = false, .clone_marker = true, .probe = true}));
+    EXPECT_FALSE(decide_clone_monitor({.job = job(kJobFailed), .alive = false, .clone_marker = false, .probe = true}));
     // Finished or stopped jobs, or none at all, decide nothing.
-    EXPECT_FALSE(decide_clone_monitor(job(kJobDone), false, false, false));
+    EXPECT_FALSE(decide_clone_monitor({.job = job(kJobDone), .alive = false, .clone_marker = false, .probe = false}));
     // Stopped with the marker left: the marker rule applies.
-    EXPECT_EQ(decide_clone_monitor(job(kJobStopped), false, true, false)->status, Status::ErrGeneric);
-    EXPECT_FALSE(decide_clone_monitor(job(kJobStopped), false, false, false));
-    EXPECT_FALSE(decide_clone_monitor(std::nullopt, false, false, false));
+    EXPECT_EQ(
+        decide_clone_monitor({.job = job(kJobStopped), .alive = false, .clone_marker = true, .probe = false})->status,
+        Status::ErrGeneric);
+    EXPECT_FALSE(
+        decide_clone_monitor({.job = job(kJobStopped), .alive = false, .clone_marker = false, .probe = false}));
+    EXPECT_FALSE(decide_clone_monitor({.job = std::nullopt, .alive = false, .clone_marker = false, .probe = false}));
 }
 
 TEST(CloneJobStatus, ShowsTheJobInJsonTextAndTheNextLine) {

@@ -109,11 +109,11 @@ TEST(DesiredSyncNames, NamesOnlyAStreamingStandbyInSyncMode) {
 
 TEST(StateAllowsPromotion, OnlyInSyncPrimaryOrUnknown) {
     EXPECT_TRUE(state_allows_promotion(std::nullopt));
-    EXPECT_TRUE(state_allows_promotion(to_string(RepState::InSync)));
-    EXPECT_TRUE(state_allows_promotion(to_string(RepState::Primary)));
-    EXPECT_FALSE(state_allows_promotion(to_string(RepState::Disconnected)));
-    EXPECT_FALSE(state_allows_promotion(to_string(RepState::Lagging)));
-    EXPECT_FALSE(state_allows_promotion(to_string(RepState::Catchup)));
+    EXPECT_TRUE(state_allows_promotion(rep_state_record(RepState::InSync)));
+    EXPECT_TRUE(state_allows_promotion(rep_state_record(RepState::Primary)));
+    EXPECT_FALSE(state_allows_promotion(rep_state_record(RepState::Disconnected)));
+    EXPECT_FALSE(state_allows_promotion(rep_state_record(RepState::Lagging)));
+    EXPECT_FALSE(state_allows_promotion(rep_state_record(RepState::Catchup)));
 }
 
 TEST(RepStateText, RoundTripsAndNamesNoStateForOtherText) {
@@ -130,7 +130,7 @@ TEST(RepStateText, RoundTripsAndNamesNoStateForOtherText) {
     EXPECT_EQ(parse_rep_state(""), std::nullopt);
     EXPECT_EQ(parse_rep_state("in_sync"), std::nullopt);
     EXPECT_EQ(parse_rep_state("In-Sync"), std::nullopt);
-    EXPECT_FALSE(state_allows_promotion(std::string("in_sync")));
+    EXPECT_FALSE(state_allows_promotion(rep_state_record(std::string("in_sync"))));
 }
 
 TEST(Walpos, RoundTripsAndRejectsGarbage) {
@@ -187,15 +187,16 @@ TEST(DecideRejoin, NoPrimaryMeansPlainStandbyAndForeignDataIsRefused) {
 TEST(BootstrapScore, CleanPrimaryOrInSyncStateMayBootstrap) {
     EXPECT_EQ(bootstrap_score({.rep_state = std::nullopt, .was_clean_primary = true, .forced = false}),
               kBootstrapScore);
-    EXPECT_EQ(bootstrap_score({.rep_state = to_string(RepState::InSync), .was_clean_primary = false, .forced = false}),
-              kBootstrapScore);
-    EXPECT_EQ(bootstrap_score({.rep_state = std::nullopt, .was_clean_primary = false, .forced = false}), std::nullopt);
     EXPECT_EQ(
-        bootstrap_score({.rep_state = to_string(RepState::Disconnected), .was_clean_primary = true, .forced = false}),
-        kNotPromotableScore);
-    EXPECT_EQ(
-        bootstrap_score({.rep_state = to_string(RepState::Disconnected), .was_clean_primary = false, .forced = true}),
+        bootstrap_score({.rep_state = rep_state_record(RepState::InSync), .was_clean_primary = false, .forced = false}),
         kBootstrapScore);
+    EXPECT_EQ(bootstrap_score({.rep_state = std::nullopt, .was_clean_primary = false, .forced = false}), std::nullopt);
+    EXPECT_EQ(bootstrap_score(
+                  {.rep_state = rep_state_record(RepState::Disconnected), .was_clean_primary = true, .forced = false}),
+              kNotPromotableScore);
+    EXPECT_EQ(bootstrap_score(
+                  {.rep_state = rep_state_record(RepState::Disconnected), .was_clean_primary = false, .forced = true}),
+              kBootstrapScore);
 }
 
 }  // namespace

@@ -37,12 +37,15 @@ TEST(ElectionWinner, OnlyAPromotablePeerWithANewerPositionWins) {
 }
 
 TEST(RepStateAfterClone, OnlyAStandbySourcePassesItsStateOn) {
-    EXPECT_EQ(to_string(rep_state_after_clone(true, std::string("disconnected"))), "disconnected");
-    EXPECT_EQ(to_string(rep_state_after_clone(true, std::string("in-sync"))), "in-sync");
-    EXPECT_EQ(rep_state_after_clone(true, std::nullopt), RepState::Catchup);
-    EXPECT_EQ(rep_state_after_clone(true, std::string("in_sync")), RepState::Catchup);  // names no state
-    EXPECT_EQ(rep_state_after_clone(false, std::string("primary")), RepState::Catchup);
-    EXPECT_FALSE(state_allows_promotion(to_string(rep_state_after_clone(false, std::nullopt))));
+    EXPECT_EQ(to_string(rep_state_after_clone(PeerRole::NotPrimary, rep_state_record(std::string("disconnected")))),
+              "disconnected");
+    EXPECT_EQ(to_string(rep_state_after_clone(PeerRole::NotPrimary, rep_state_record(std::string("in-sync")))),
+              "in-sync");
+    EXPECT_EQ(rep_state_after_clone(PeerRole::NotPrimary, std::nullopt), RepState::Catchup);
+    EXPECT_EQ(rep_state_after_clone(PeerRole::NotPrimary, rep_state_record(std::string("in_sync"))),
+              RepState::Catchup);  // names no state
+    EXPECT_EQ(rep_state_after_clone(PeerRole::Primary, rep_state_record(std::string("primary"))), RepState::Catchup);
+    EXPECT_FALSE(state_allows_promotion(rep_state_record(rep_state_after_clone(PeerRole::Primary, std::nullopt))));
 }
 
 TEST(RejoinRoleUnknown, AFormerPrimaryRefusesAStandbyStarts) {

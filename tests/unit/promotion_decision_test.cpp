@@ -12,7 +12,7 @@ namespace {
 using V = PromotionVerdict;
 
 RecordedState recorded(std::optional<RepState> state) {
-    return {state ? std::optional<std::string>(to_string(*state)) : std::nullopt, std::nullopt};
+    return {state ? std::optional(rep_state_record(*state)) : std::nullopt, std::nullopt};
 }
 
 const RecordedState kUnreadable{std::nullopt, "timed out"};
@@ -63,7 +63,7 @@ TEST(DecidePromotion, RecordedTextThatNamesNoStateIsNotInSync) {
                      .peer_role = PeerRole::Absent,
                      .peer_detail = "",
                      .forced = false,
-                     .recorded = RecordedState{"in_sync", std::nullopt},
+                     .recorded = RecordedState{rep_state_record(std::string("in_sync")), std::nullopt},
                      .lost_election = std::nullopt};
     EXPECT_EQ(decide_promotion(f).verdict, V::NotInSync);
 }

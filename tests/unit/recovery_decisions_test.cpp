@@ -37,10 +37,10 @@ TEST(RecoveryDecisions, FreshCloneRejoinsAsStandbyUnlessTheTimelineMovedOn) {
     cd.checkpoint_timeline = 1;
     pg::InstanceStatus primary;
     primary.position.timeline = 1;
-    EXPECT_EQ(agent::decide_rejoin(cd, primary, true), agent::RejoinAction::StartAsStandby);
-    EXPECT_EQ(agent::decide_rejoin(cd, primary, false), agent::RejoinAction::Rewind);
+    EXPECT_EQ(agent::decide_rejoin(cd, primary, agent::BackupLabel::Present), agent::RejoinAction::StartAsStandby);
+    EXPECT_EQ(agent::decide_rejoin(cd, primary, agent::BackupLabel::Absent), agent::RejoinAction::Rewind);
     primary.position.timeline = 2;
-    EXPECT_EQ(agent::decide_rejoin(cd, primary, true), agent::RejoinAction::Rewind);
+    EXPECT_EQ(agent::decide_rejoin(cd, primary, agent::BackupLabel::Present), agent::RejoinAction::Rewind);
 }
 
 }  // namespace

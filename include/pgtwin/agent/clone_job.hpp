@@ -90,12 +90,19 @@ private:
 std::vector<std::string> basebackup_args(const std::string& data_dir, const std::string& conninfo,
                                          const std::string& slot, const std::string& max_rate);
 
+// What monitor knows about the clone job.
+struct CloneMonitorFacts {
+    std::optional<CloneJobState> job;  // its recorded state; nullopt: none
+    bool alive = false;                // its pid runs with the recorded start time
+    bool clone_marker = false;         // the data directory holds the clone marker
+    bool probe = false;                // this monitor is a probe
+};
+
 // Monitor's view of the job. nullopt: the job does not decide, monitor goes on
 // as usual. A live job: running, unpromoted. A failed or vanished job, or the
 // clone marker without a live job: a failure Pacemaker recovers (not in a
 // probe: after a reboot the marker alone means "not running" and start repairs).
-std::optional<Outcome> decide_clone_monitor(const std::optional<CloneJobState>& state, bool alive, bool clone_marker,
-                                            bool probe);
+std::optional<Outcome> decide_clone_monitor(const CloneMonitorFacts& f);
 
 // How start runs a job: the real one detaches `pgtwin clone-job`; unit tests
 // run the job's body in-process.

@@ -73,6 +73,19 @@ std::string to_string(RepState state);
 // The state an attribute text names; nullopt for text that names none.
 std::optional<RepState> parse_rep_state(std::string_view text);
 
+// A node's recorded replication state (its rep-state attribute), parsed once
+// where it is read. Text that names no state keeps its text, for messages,
+// and no state, so no decision takes it for promotable.
+struct RepStateRecord {
+    std::string text;               // as stored
+    std::optional<RepState> state;  // the state the text names; nullopt: none
+};
+
+// The record of an attribute as read; nullopt when none is recorded.
+std::optional<RepStateRecord> rep_state_record(const std::optional<std::string>& attribute);
+// The record the agent writes for `state`.
+RepStateRecord rep_state_record(RepState state);
+
 // The primary's verdict on one standby.
 struct StandbyVerdict {
     RepState state = RepState::Disconnected;
@@ -98,10 +111,9 @@ StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf
 std::string desired_sync_names(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
                                const std::string& standby_app_name);
 
-// Whether a recorded replication state (the attribute's text) allows
-// promotion: missing allows it (the notify election then decides); text that
-// names no state does not.
-bool state_allows_promotion(const std::optional<std::string>& rep_state);
+// Whether a recorded replication state allows promotion: missing allows it
+// (the notify election then decides); text that names no state does not.
+bool state_allows_promotion(const std::optional<RepStateRecord>& recorded);
 
 // Parses "timeline:lsn" as published in the walpos attribute.
 std::optional<pg::WalPosition> parse_walpos(const std::string& text);
@@ -123,14 +135,15 @@ enum class RejoinAction {
 // Why rewind: a node that was a primary or is on an older timeline may hold
 // WAL the new primary never had; pg_rewind itself reports "no rewind
 // required" when it is not diverged, so it is the safe default.
-// `fresh_backup`: backup_label is present, so "in production" is the state the
-// primary had when it was copied, not a local crash.
+// With a backup_label present, "in production" is the state the primary had
+// when it was copied, not a local crash.
+enum class BackupLabel { Absent, Present };
 RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg::InstanceStatus>& primary,
-                           bool fresh_backup = false);
+                           BackupLabel backup_label = BackupLabel::Absent);
 
 // What a standby with no reachable primary knows when it scores itself.
 struct BootstrapFacts {
-    std::optional<std::string> rep_state;  // its recorded replication state (text)
+    std::optional<RepStateRecord> rep_state;  // its recorded replication state
     bool was_clean_primary = false;        // its control data at start: a cleanly shut down primary
     bool forced = false;                   // force_promotion=true
 };
@@ -194,7 +207,7 @@ enum class PeerRole { Absent, NotPrimary, Primary, Unknown };
 
 // This node's recorded replication state as promote read it.
 struct RecordedState {
-    std::optional<std::string> text;        // nullopt: none recorded
+    std::optional<RepStateRecord> state;    // nullopt: none recorded
     std::optional<std::string> read_error;  // set when it could not be read
 };
 
@@ -262,7 +275,8 @@ std::optional<std::string> election_winner(const pg::WalPosition& mine, const st
 // state); a clone of a primary (or of a peer whose role is unknown) has not
 // yet been judged by that primary, so it is catching up (not promotable).
 // A source state whose text names no state counts as unknown: catching up.
-RepState rep_state_after_clone(bool source_is_standby, const std::optional<std::string>& source_state);
+// `source_role` is the source's role (NotPrimary: a standby).
+RepState rep_state_after_clone(PeerRole source_role, const std::optional<RepStateRecord>& source_state);
 
 // The prerequisites the running instance does not meet, each a one-line
 // reason naming the fix (empty: all met). rep_mode decides whether

@@ -95,7 +95,10 @@ public:
 private:
     Result<const ContainerRuntime*> runtime() const;
     Result<std::optional<ContainerState>> query_state(const Deadline& d);
-    Result<UserIds> user_ids(const Deadline& d, bool prefer_data_owner);
+    // Where user_ids looks after a numeric container_user: the data
+    // directory's (non-root) owner first, or the image's user only.
+    enum class IdSource { DataOwnerFirst, ImageOnly };
+    Result<UserIds> user_ids(const Deadline& d, IdSource source);
     Result<bool> image_present(const Deadline& d);
     Result<void> ensure_image(const Deadline& d);
     Result<void> make_data_dir(const UserIds& ids);

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Data directory trust: the markers that bracket clone, rewind and rebuild, and reading them back.
+
 #include "pgtwin/agent/data_dir.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// The agent's pure decisions (decisions.hpp): monitor states, standby verdicts, rejoin, promotion, election.
+
 #include "pgtwin/agent/decisions.hpp"
 #include "pgtwin/core/text.hpp"
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// The OCF action table: each action's name, function and whether validate runs first.
+
 #include <sys/stat.h>
 
 #include <optional>

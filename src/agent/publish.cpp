@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Publishing scores and attributes to Pacemaker, skipping writes the per-node state file shows as done.
+
 #include "pgtwin/agent/publish.hpp"
 
 #include <unistd.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Rebuilding a data directory: waiting for the peer, setting old data aside, pg_rewind, peer slots.
+
 #include "pgtwin/agent/rebuild.hpp"
 
 #include <chrono>

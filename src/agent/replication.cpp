@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Replication housekeeping: the primary's verdict on its standby, synchronous_standby_names, slots.
+
 #include "pgtwin/agent/replication.hpp"
 
 #include <algorithm>

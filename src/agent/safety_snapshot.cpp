@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Safety snapshots before pg_rewind/pg_basebackup, and pruning them when space runs short.
+
 #include "pgtwin/agent/safety_snapshot.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Building blocks of the actions: connections, the local poll loop, tools, control data, retried writes.
+
 #include "pgtwin/agent/support.hpp"
 
 #include <filesystem>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Logging setup: syslog, HA_LOGFILE and HA_DEBUGLOG sinks in one message shape.
+
 #include "pgtwin/app/logging.hpp"
 
 #include <syslog.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// The entry behind main: argv and environment to an OCF action, admin command or clone job, and its exit code.
+
 #include "pgtwin/app/run.hpp"
 
 #include <unistd.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// `pgtwin status`: reads the configuration from the CIB, collects facts and prints them.
+
 #include "pgtwin/app/status_cmd.hpp"
 
 #include <unistd.h>

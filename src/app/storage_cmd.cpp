@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// `pgtwin storage ...`: the Btrfs layout commands for administrators.
+
 #include "pgtwin/app/storage_cmd.hpp"
 
 #include <filesystem>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// ContainerBackend: paths, connections, the container's state, user ids, data directory, initdb, validate.
+
 #include "pgtwin/backend/container_backend.hpp"
 
 #include <algorithm>

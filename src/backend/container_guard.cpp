@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Container-mode safety checks: private socket directory, safe parents, no foreign postmaster.
+
 #include "pgtwin/backend/container_guard.hpp"
 
 #include <sys/socket.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// ContainerBackend's lifecycle: start, stop and tool commands.
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -15,8 +17,6 @@
 #include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 #include "pgtwin/sys/process.hpp"
-
-// ContainerBackend's lifecycle: start, stop and tool commands.
 
 namespace pgtwin::backend {
 namespace {

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// podman and docker: detection, argv builders for their differences, parsing of `inspect`.
+
 #include "pgtwin/backend/container_runtime.hpp"
 #include "pgtwin/core/text.hpp"
 

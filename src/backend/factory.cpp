@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// make_backend: the only code that reads the mode.
+
 #include "pgtwin/backend/factory.hpp"
 
 #include "pgtwin/backend/container_backend.hpp"

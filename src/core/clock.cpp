@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// SystemClock: the real steady clock and sleep.
+
 #include "pgtwin/core/clock.hpp"
 
 #include <thread>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Text helpers shared by every layer: trim, last lines, number parsing.
+
 #include "pgtwin/core/text.hpp"
 
 #include <vector>

@@ -17,8 +17,8 @@
 namespace pgtwin::ocf {
 namespace {
 
-constexpr std::string_view k_shortdesc = "Two-node PostgreSQL streaming replication (promotable clone)";
-constexpr std::string_view k_longdesc =
+constexpr std::string_view kShortdesc = "Two-node PostgreSQL streaming replication (promotable clone)";
+constexpr std::string_view kLongdesc =
     "pgtwin manages a two-node PostgreSQL cluster with streaming replication as a promotable "
     "clone: the promoted instance is the read-write primary, the unpromoted instance a hot "
     "standby that streams from it through a replication slot. Instances always start as "
@@ -30,7 +30,7 @@ constexpr std::string_view k_longdesc =
 // reloadable attribute and reload-agent action. The internal subset adds
 // them: XML reads it before the external DTD, and the first declaration of an
 // attribute binds, so the action names stay an enumeration, one name longer.
-constexpr const char* k_doctype =
+constexpr const char* kDoctype =
     "resource-agent SYSTEM \"ra-api-1.dtd\" [\n"
     "<!ATTLIST parameter reloadable (1|0) \"0\">\n"
     "<!ATTLIST action name (start|stop|recover|monitor|restart|migrate_to|migrate_from|promote|demote|notify|"
@@ -147,13 +147,13 @@ std::string metadata_xml() {
     pugi::xml_document doc;
     doc.append_child(pugi::node_declaration).append_attribute("version") = "1.0";
     // ocf-tester runs `xmllint --valid` in /usr/share/resource-agents: this line names the DTD.
-    doc.append_child(pugi::node_doctype).set_value(k_doctype);
+    doc.append_child(pugi::node_doctype).set_value(kDoctype);
     pugi::xml_node agent = doc.append_child("resource-agent");
     agent.append_attribute("name") = "pgtwin";
     agent.append_attribute("version") = PGTWIN_VERSION;
     agent.append_child("version").text().set("1.1");
-    add_text(agent, "longdesc", str(k_longdesc));
-    add_text(agent, "shortdesc", str(k_shortdesc));
+    add_text(agent, "longdesc", str(kLongdesc));
+    add_text(agent, "shortdesc", str(kShortdesc));
     pugi::xml_node parameters = agent.append_child("parameters");
     for (const ParamSpec& spec : parameter_table()) add_parameter(parameters, spec);
     add_actions(agent);

@@ -13,7 +13,7 @@
 namespace pgtwin::ocf::detail {
 namespace {
 
-constexpr std::size_t k_max_name_len = 63;  // PostgreSQL NAMEDATALEN - 1
+constexpr std::size_t kMaxNameLen = 63;  // PostgreSQL NAMEDATALEN - 1
 
 bool is_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -65,7 +65,7 @@ Result<void> check_absolute_path(std::string_view value) {
 }
 
 Result<void> check_slot_name(std::string_view value) {
-    if (value.size() > k_max_name_len) return invalid("longer than 63 characters");
+    if (value.size() > kMaxNameLen) return invalid("longer than 63 characters");
     const bool good = std::all_of(value.begin(), value.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     });
@@ -74,7 +74,7 @@ Result<void> check_slot_name(std::string_view value) {
 }
 
 Result<void> check_pg_name(std::string_view value) {
-    if (value.size() > k_max_name_len) return invalid("longer than 63 characters");
+    if (value.size() > kMaxNameLen) return invalid("longer than 63 characters");
     return check_word(value, "_.-");
 }
 
@@ -89,16 +89,16 @@ Result<void> check_wal_size(std::string_view value) {
     if (value == "-1") return ok();
     const auto digits_end = value.find_first_not_of("0123456789");
     const std::string_view unit = digits_end == std::string_view::npos ? "" : value.substr(digits_end);
-    static const std::set<std::string_view> k_units{"", "B", "kB", "MB", "GB", "TB"};
-    if (digits_end == 0 || k_units.count(unit) == 0) {
+    static const std::set<std::string_view> kUnits{"", "B", "kB", "MB", "GB", "TB"};
+    if (digits_end == 0 || kUnits.count(unit) == 0) {
         return invalid(fmt::format("'{}' is not -1 or a size such as 512MB or 4GB", value));
     }
     return ok();
 }
 
 Result<void> check_start_opts(std::string_view value) {
-    constexpr std::string_view k_forbidden = ";&|$`\\<>(){}!#~\n\r";
-    if (value.find_first_of(k_forbidden) != std::string_view::npos) {
+    constexpr std::string_view kForbidden = ";&|$`\\<>(){}!#~\n\r";
+    if (value.find_first_of(kForbidden) != std::string_view::npos) {
         return invalid("contains shell metacharacters (one of ;&|$`\\<>(){}!#~ or a newline)");
     }
     return check_no_control(value);

@@ -18,8 +18,8 @@ extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, not
 namespace pgtwin::ocf {
 namespace {
 
-constexpr std::string_view k_reskey = "OCF_RESKEY_";
-constexpr std::string_view k_meta = "CRM_meta_";
+constexpr std::string_view kReskey = "OCF_RESKEY_";
+constexpr std::string_view kMeta = "CRM_meta_";
 
 std::string lowercase(std::string_view text) {
     std::string out(text);
@@ -31,7 +31,7 @@ std::string lowercase(std::string_view text) {
 
 // Pacemaker passes unset and empty parameters alike for our purposes: empty means unset.
 std::optional<std::string> lookup(const EnvMap& env, std::string_view name) {
-    const auto it = env.find(fmt::format("{}{}", k_reskey, name));
+    const auto it = env.find(fmt::format("{}{}", kReskey, name));
     if (it == env.end() || it->second.empty()) return std::nullopt;
     return it->second;
 }
@@ -169,7 +169,7 @@ Result<Config> parse_config(const EnvMap& env, const std::string& node_name) {
 
 MetaEnv parse_meta(const EnvMap& env) {
     MetaEnv meta;
-    const auto get = [&env](std::string_view key) { return lookup(env, fmt::format("{}{}", k_meta, key)); };
+    const auto get = [&env](std::string_view key) { return lookup(env, fmt::format("{}{}", kMeta, key)); };
     const auto get_int = [&get](std::string_view key) -> std::optional<std::int64_t> {
         const auto text = get(key);
         return text ? parse_number<std::int64_t>(*text) : std::nullopt;
@@ -202,10 +202,10 @@ std::vector<std::string> unknown_parameters(const EnvMap& env) {
     std::vector<std::string> names;
     const auto table = parameter_table();
     for (const auto& [key, value] : env) {
-        if (!key.starts_with(k_reskey)) continue;
-        const std::string_view name = std::string_view(key).substr(k_reskey.size());
+        if (!key.starts_with(kReskey)) continue;
+        const std::string_view name = std::string_view(key).substr(kReskey.size());
         // Pacemaker passes these with every action; they are not parameters.
-        if (name.starts_with(k_meta) || name == "crm_feature_set") continue;
+        if (name.starts_with(kMeta) || name == "crm_feature_set") continue;
         const bool known = std::any_of(table.begin(), table.end(), [name](const ParamSpec& s) { return s.name == name; });
         if (!known) names.emplace_back(name);
     }

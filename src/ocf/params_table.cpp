@@ -78,11 +78,11 @@ Result<void> check_max_rate(std::string_view v) {
     return ok();
 }
 
-constexpr std::string_view k_instance = "PostgreSQL instance";
-constexpr std::string_view k_replication = "Replication";
-constexpr std::string_view k_rebuild = "Rebuild and rejoin";
-constexpr std::string_view k_container = "Container mode";
-constexpr std::string_view k_deprecated = "Deprecated";
+constexpr std::string_view kInstance = "PostgreSQL instance";
+constexpr std::string_view kReplication = "Replication";
+constexpr std::string_view kRebuild = "Rebuild and rejoin";
+constexpr std::string_view kContainer = "Container mode";
+constexpr std::string_view kDeprecated = "Deprecated";
 
 std::vector<ParamSpec> instance_params() {
     return {
@@ -93,17 +93,17 @@ std::vector<ParamSpec> instance_params() {
                      "Required in VM mode. In container mode this is the host directory that is mounted "
                      "into the container; empty: /var/lib/pgtwin/@postgres-<node>/data, <node> being the "
                      "Pacemaker node name (the layout pgtwin storage init creates).",
-         .section = k_instance, .apply = set_checked<&Config::pgdata, check_shell_safe_path>},
+         .section = kInstance, .apply = set_checked<&Config::pgdata, check_shell_safe_path>},
         {.name = "pg_bindir",
          .shortdesc = "Directory of the PostgreSQL programs",
          .longdesc = "Directory holding pg_ctl, pg_basebackup, pg_rewind and pg_controldata. Empty: "
                      "found from the data directory's PG_VERSION via PATH, /usr/lib/postgresql/<N>/bin "
                      "and /usr/pgsql-<N>/bin.",
-         .section = k_instance, .apply = set_checked<&Config::pg_bindir, check_absolute_path>},
+         .section = kInstance, .apply = set_checked<&Config::pg_bindir, check_absolute_path>},
         {.name = "pgport", .type = ParamType::Integer, .default_value = "5432",
          .shortdesc = "PostgreSQL port",
          .longdesc = "TCP port of the local instance; the peer is reached on the same port.",
-         .section = k_instance, .min_value = 1, .max_value = 65535,
+         .section = kInstance, .min_value = 1, .max_value = 65535,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              c.pgport = static_cast<int>(v.integer);
              return ok();
@@ -112,7 +112,7 @@ std::vector<ParamSpec> instance_params() {
          .shortdesc = "Local socket directory",
          .longdesc = "Directory of the local Unix socket the agent connects to (and passes to "
                      "pg_ctl). Absolute path of [A-Za-z0-9/._@+-] only.",
-         .section = k_instance, .apply = set_checked<&Config::pghost, check_shell_safe_path>},
+         .section = kInstance, .apply = set_checked<&Config::pghost, check_shell_safe_path>},
         {.name = "pguser", .default_value = "postgres",
          .shortdesc = "Operating system user of PostgreSQL",
          .longdesc = "OS user that owns the data directory and runs PostgreSQL and its tools; also "
@@ -120,29 +120,29 @@ std::vector<ParamSpec> instance_params() {
                      "opens its socket connections with this user's identity, so peer "
                      "authentication as initdb and Debian set it up (local all all peer) works "
                      "without a pg_ident.conf map for root.",
-         .section = k_instance, .apply = set_checked<&Config::pguser, check_name>},
+         .section = kInstance, .apply = set_checked<&Config::pguser, check_name>},
         {.name = "pgdatabase", .default_value = "postgres",
          .shortdesc = "Database for monitoring connections",
          .longdesc = "Database the agent connects to for monitoring and control queries.",
-         .section = k_instance, .apply = set_checked<&Config::pgdatabase, check_name>},
+         .section = kInstance, .apply = set_checked<&Config::pgdatabase, check_name>},
         {.name = "pgpassfile",
          .shortdesc = "Password file for replication connections",
          .longdesc = "Absolute path of a file in libpq passfile format "
                      "(host:port:database:user:password) holding the replication user's password. "
                      "It is passed to PostgreSQL tools as PGPASSFILE and must be readable by pguser "
                      "only. Empty: no password file (e.g. trust or certificate authentication).",
-         .section = k_instance, .apply = set_checked<&Config::pgpassfile, check_absolute_path>},
+         .section = kInstance, .apply = set_checked<&Config::pgpassfile, check_absolute_path>},
         {.name = "start_opts",
          .shortdesc = "Extra postgres options (advanced)",
          .longdesc = "Additional options for the postgres server, passed with pg_ctl -o, e.g. "
                      "\"-c shared_buffers=256MB\". pg_ctl runs them through a shell, so the characters "
                      ";&|$`\\<>(){}!#~ are rejected.",
-         .section = k_instance, .apply = set_checked<&Config::start_opts, detail::check_start_opts>},
+         .section = kInstance, .apply = set_checked<&Config::start_opts, detail::check_start_opts>},
         {.name = "logfile",
          .shortdesc = "PostgreSQL server log file",
          .longdesc = "Absolute path of the server log written by pg_ctl -l. Empty: "
                      "<pgdata>/log/pgtwin-postgresql.log. Only [A-Za-z0-9/._@+-] are allowed.",
-         .section = k_instance, .apply = set_checked<&Config::logfile, check_shell_safe_path>},
+         .section = kInstance, .apply = set_checked<&Config::logfile, check_shell_safe_path>},
     };
 }
 
@@ -153,26 +153,26 @@ std::vector<ParamSpec> replication_params() {
          .longdesc = "Database user for streaming replication, pg_basebackup and pg_rewind "
                      "connections to the peer. It needs the REPLICATION attribute (and, for pg_rewind, "
                      "EXECUTE on the pg_catalog functions pg_rewind uses).",
-         .section = k_replication, .apply = set_checked<&Config::rep_user, check_name>},
+         .section = kReplication, .apply = set_checked<&Config::rep_user, check_name>},
         {.name = "application_name",
          .shortdesc = "application_name of this node's standby",
          .longdesc = "application_name this node uses when it streams from the peer; the primary "
                      "names it in synchronous_standby_names. Empty: the node name. [A-Za-z0-9_.-], at "
                      "most 63 characters.",
-         .section = k_replication,
+         .section = kReplication,
          .apply = set_checked<&Config::application_name, detail::check_pg_name>},
         {.name = "slot_name",
          .shortdesc = "Replication slot name",
          .longdesc = "Physical replication slot this node's standby uses on the primary. Empty: "
                      "\"pgtwin_\" followed by the node name, lowercased, with characters outside "
                      "[a-z0-9_] replaced by '_'. Only [a-z0-9_], at most 63 characters.",
-         .section = k_replication, .apply = set_checked<&Config::slot_name, detail::check_slot_name>},
+         .section = kReplication, .apply = set_checked<&Config::slot_name, detail::check_slot_name>},
         {.name = "max_slot_wal_keep_size", .default_value = "4GB", .reloadable = true,
          .shortdesc = "WAL retained for a replication slot",
          .longdesc = "Upper bound of WAL a replication slot may retain (PostgreSQL's "
                      "max_slot_wal_keep_size), so a lost standby cannot fill the primary's disk. A "
                      "size such as 512MB or 4GB, or -1 for no limit (not recommended).",
-         .section = k_replication,
+         .section = kReplication,
          .apply = set_checked<&Config::max_slot_wal_keep_size, detail::check_wal_size>},
         {.name = "rep_mode", .type = ParamType::Select, .default_value = "sync", .reloadable = true,
          .choices = {"sync", "async"},
@@ -181,7 +181,7 @@ std::vector<ParamSpec> replication_params() {
                      "degrades to asynchronous while it is gone, so writes continue; the standby is "
                      "not promotable until it is back in sync. async: promotion is gated by "
                      "max_promotion_lag_bytes.",
-         .section = k_replication,
+         .section = kReplication,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              c.rep_mode = v.text == "async" ? RepMode::Async : RepMode::Sync;
              return ok();
@@ -193,7 +193,7 @@ std::vector<ParamSpec> replication_params() {
                      "than two nodes. With no cluster at all (e.g. under ocf-tester) the agent runs "
                      "without a peer: start starts existing data as a standby, and an empty data "
                      "directory is neither cloned nor initialised.",
-         .section = k_replication,
+         .section = kReplication,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              auto names = detail::parse_node_list(v.text);
              if (!names) return names.error();
@@ -205,7 +205,7 @@ std::vector<ParamSpec> replication_params() {
          .longdesc = "Maps node names to the addresses used for replication when the names do not "
                      "resolve, e.g. \"psql1=10.0.0.1 psql2=10.0.0.2\". Entries are name=address "
                      "separated by spaces. Empty: node names are used as host names.",
-         .section = k_replication,
+         .section = kReplication,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              auto addresses = detail::parse_node_addresses(v.text);
              if (!addresses) return addresses.error();
@@ -217,7 +217,7 @@ std::vector<ParamSpec> replication_params() {
          .shortdesc = "Failed standby monitors before recovery",
          .longdesc = "Number of consecutive monitors that find the standby's WAL receiver not "
                      "streaming before the agent recovers the standby (pg_rewind or pg_basebackup).",
-         .section = k_replication, .min_value = 1, .max_value = 1000000,
+         .section = kReplication, .min_value = 1, .max_value = 1000000,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              c.replication_failure_threshold = static_cast<int>(v.integer);
              return ok();
@@ -227,7 +227,7 @@ std::vector<ParamSpec> replication_params() {
          .shortdesc = "Largest lag of a promotable standby (bytes)",
          .longdesc = "In async mode a standby whose replay lags the primary by more bytes than this "
                      "is not promotable.",
-         .section = k_replication,
+         .section = kReplication,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              c.max_promotion_lag_bytes = v.integer;
              return ok();
@@ -236,7 +236,7 @@ std::vector<ParamSpec> replication_params() {
          .shortdesc = "Promote even a stale standby",
          .longdesc = "Promote this node even if it is not the best candidate or is marked stale. "
                      "This can lose committed transactions; use only to recover by hand.",
-         .section = k_replication, .apply = set_flag<&Config::force_promotion>},
+         .section = kReplication, .apply = set_flag<&Config::force_promotion>},
     };
 }
 
@@ -247,17 +247,17 @@ std::vector<ParamSpec> rebuild_params() {
          .shortdesc = "Keep old data before pg_basebackup",
          .longdesc = "Move the old data directory aside instead of deleting it before pg_basebackup "
                      "rebuilds the standby.",
-         .section = k_rebuild, .apply = set_flag<&Config::backup_before_basebackup>},
+         .section = kRebuild, .apply = set_flag<&Config::backup_before_basebackup>},
         {.name = "backup_dir", .reloadable = true,
          .shortdesc = "Where old data directories are kept",
          .longdesc = "Absolute path of the directory that receives old data directories. Empty: "
                      "next to pgdata.",
-         .section = k_rebuild, .apply = set_checked<&Config::backup_dir, check_absolute_path>},
+         .section = kRebuild, .apply = set_checked<&Config::backup_dir, check_absolute_path>},
         {.name = "basebackup_timeout", .type = ParamType::Integer, .default_value = "3600", .reloadable = true,
          .shortdesc = "pg_basebackup time limit (seconds)",
          .longdesc = "Accepted for compatibility; clones no longer have a time limit: start hands "
                      "pg_basebackup to a supervised clone job that runs as long as the copy needs.",
-         .section = k_rebuild, .min_value = 1, .max_value = 604800, .seconds_suffix = true,
+         .section = kRebuild, .min_value = 1, .max_value = 604800, .seconds_suffix = true,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              c.basebackup_timeout = std::chrono::seconds{v.integer};
              return ok();
@@ -266,16 +266,16 @@ std::vector<ParamSpec> rebuild_params() {
          .shortdesc = "Clone bandwidth limit",
          .longdesc = "pg_basebackup --max-rate for clones: kilobytes per second, or with a k or M "
                      "suffix, from 32k to 1024M. Empty: unlimited.",
-         .section = k_rebuild, .apply = set_checked<&Config::clone_max_rate, check_max_rate>},
+         .section = kRebuild, .apply = set_checked<&Config::clone_max_rate, check_max_rate>},
         {.name = "auto_rewind", .type = ParamType::Boolean, .default_value = "true", .reloadable = true,
          .shortdesc = "Repair a diverged node with pg_rewind",
          .longdesc = "Run pg_rewind when this node's data has diverged from the primary's.",
-         .section = k_rebuild, .apply = set_flag<&Config::auto_rewind>},
+         .section = kRebuild, .apply = set_flag<&Config::auto_rewind>},
         {.name = "auto_basebackup", .type = ParamType::Boolean, .default_value = "true", .reloadable = true,
          .shortdesc = "Rebuild with pg_basebackup when needed",
          .longdesc = "Rebuild the standby with pg_basebackup when its data directory is empty or "
                      "pg_rewind cannot repair it.",
-         .section = k_rebuild, .apply = set_flag<&Config::auto_basebackup>},
+         .section = kRebuild, .apply = set_flag<&Config::auto_basebackup>},
         {.name = "snapshot_keep", .type = ParamType::Integer, .default_value = "3", .reloadable = true,
          .shortdesc = "Btrfs snapshots kept of old data",
          .longdesc = "When the directory holding pgdata is a Btrfs subvolume (the storage layout's "
@@ -285,7 +285,7 @@ std::vector<ParamSpec> rebuild_params() {
                      "older snapshots so that the newest N remain; snapshots taken by hand are never "
                      "deleted. 0: no snapshots, the behaviour of other file systems "
                      "(backup_before_basebackup). See pgtwin storage list/restore/prune.",
-         .section = k_rebuild, .min_value = 0, .max_value = 1000,
+         .section = kRebuild, .min_value = 0, .max_value = 1000,
          .apply = set_unsigned<&Config::snapshot_keep>},
         {.name = "snapshot_min_free", .type = ParamType::Integer, .default_value = "20", .reloadable = true,
          .shortdesc = "Free space (%) the agent's snapshots leave",
@@ -295,7 +295,7 @@ std::vector<ParamSpec> rebuild_params() {
                      "many as needed), and at each monitor (one per monitor, never the newest), with a "
                      "warning in the log. Snapshots taken by hand are never deleted. pgtwin status shows the "
                      "free share. 0: no check (snapshots are only pruned by snapshot_keep).",
-         .section = k_rebuild, .min_value = 0, .max_value = 90,
+         .section = kRebuild, .min_value = 0, .max_value = 90,
          .apply = set_unsigned<&Config::snapshot_min_free>},
     };
 }
@@ -308,12 +308,12 @@ std::vector<ParamSpec> container_params() {
                      "parameter is not set, the environment variable PGTWIN_CONTAINER_MODE=true (or 1 "
                      "or yes) turns it on. pgdata is the host path of the data "
                      "directory; when it is not set, /var/lib/pgtwin/@postgres-<node>/data.",
-         .section = k_container, .apply = set_flag<&Config::container_mode>},
+         .section = kContainer, .apply = set_flag<&Config::container_mode>},
         {.name = "container_runtime", .type = ParamType::Select, .default_value = "auto",
          .choices = {"auto", "podman", "docker"},
          .shortdesc = "Container runtime",
          .longdesc = "Container runtime to use. auto: podman if it is installed, otherwise docker.",
-         .section = k_container,
+         .section = kContainer,
          .apply = [](Config& c, const ParamValue& v) -> Result<void> {
              c.container_runtime = v.text == "podman"   ? ContainerRuntime::Podman
                                    : v.text == "docker" ? ContainerRuntime::Docker
@@ -323,32 +323,32 @@ std::vector<ParamSpec> container_params() {
         {.name = "container_image", .default_value = "postgres:17",
          .shortdesc = "PostgreSQL container image",
          .longdesc = "Image reference of the PostgreSQL container.",
-         .section = k_container, .apply = set_checked<&Config::container_image, check_image>},
+         .section = kContainer, .apply = set_checked<&Config::container_image, check_image>},
         {.name = "container_name",
          .shortdesc = "Container name",
          .longdesc = "Name of the PostgreSQL container. Empty: pgtwin-postgres-<node>.",
-         .section = k_container, .apply = set_checked<&Config::container_name, check_container_name>},
+         .section = kContainer, .apply = set_checked<&Config::container_name, check_container_name>},
         {.name = "container_user", .default_value = "postgres",
          .shortdesc = "User inside the container",
          .longdesc = "User (name or uid) that runs PostgreSQL inside the container.",
-         .section = k_container, .apply = set_checked<&Config::container_user, check_name>},
+         .section = kContainer, .apply = set_checked<&Config::container_user, check_name>},
         {.name = "container_run_options",
          .shortdesc = "Extra container run options",
          .longdesc = "Additional options for the runtime's run command, separated by spaces; each word "
                      "becomes one argument (no shell quoting).",
-         .section = k_container,
+         .section = kContainer,
          .apply = set_checked<&Config::container_run_options, detail::check_no_control>},
         {.name = "container_config_dir",
          .shortdesc = "Host directory with PostgreSQL configuration",
          .longdesc = "Host directory mounted read-only at /etc/postgresql in the container. Empty: "
                      "/var/lib/pgtwin/@postgres-<node>/config.",
-         .section = k_container,
+         .section = kContainer,
          .apply = set_checked<&Config::container_config_dir, check_absolute_path>},
         {.name = "container_archive_dir",
          .shortdesc = "Host directory for the WAL archive",
          .longdesc = "Host directory mounted at /var/lib/postgresql/archive in the container. Empty: "
                      "/var/lib/pgtwin/@postgres-<node>/archive.",
-         .section = k_container,
+         .section = kContainer,
          .apply = set_checked<&Config::container_archive_dir, check_absolute_path>},
         {.name = "container_log_dir",
          .shortdesc = "Host directory for PostgreSQL's log",
@@ -357,26 +357,26 @@ std::vector<ParamSpec> container_params() {
                      "which every stop removes. Created by the agent (container user, mode 0700) if "
                      "missing. Empty: the directory log beside pgdata "
                      "(/var/lib/pgtwin/@postgres-<node>/log in the storage layout).",
-         .section = k_container,
+         .section = kContainer,
          .apply = set_checked<&Config::container_log_dir, check_absolute_path>},
         {.name = "container_pull", .type = ParamType::Boolean, .default_value = "false", .reloadable = true,
          .shortdesc = "Pull a missing image at start",
          .longdesc = "Pull the container image at start when it is not present locally.",
-         .section = k_container, .apply = set_flag<&Config::container_pull>},
+         .section = kContainer, .apply = set_flag<&Config::container_pull>},
     };
 }
 
 // Why kept: configurations written for the bash agent must still validate.
 std::vector<ParamSpec> deprecated_params() {
-    constexpr std::string_view k_ignored =
+    constexpr std::string_view kIgnored =
         "Accepted for compatibility with the bash agent and ignored; set the timeout of the "
         "monitor operation instead.";
     return {
         {.name = "monitor_timeout_promoted", .reloadable = true, .deprecated = true, .shortdesc = "Ignored",
-         .longdesc = k_ignored, .section = k_deprecated,
+         .longdesc = kIgnored, .section = kDeprecated,
          .apply = set_ignored<&Config::monitor_timeout_promoted>},
         {.name = "monitor_timeout_unpromoted", .reloadable = true, .deprecated = true, .shortdesc = "Ignored",
-         .longdesc = k_ignored, .section = k_deprecated,
+         .longdesc = kIgnored, .section = kDeprecated,
          .apply = set_ignored<&Config::monitor_timeout_unpromoted>},
     };
 }
@@ -384,7 +384,7 @@ std::vector<ParamSpec> deprecated_params() {
 }  // namespace
 
 std::span<const ParamSpec> parameter_table() {
-    static const std::vector<ParamSpec> k_table = [] {
+    static const std::vector<ParamSpec> kTable = [] {
         std::vector<ParamSpec> all;
         for (auto part : {instance_params(), replication_params(), rebuild_params(), container_params(),
                           deprecated_params()}) {
@@ -392,7 +392,7 @@ std::span<const ParamSpec> parameter_table() {
         }
         return all;
     }();
-    return k_table;
+    return kTable;
 }
 
 }  // namespace pgtwin::ocf

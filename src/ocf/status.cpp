@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// OCF exit codes: their names and the one mapping from error kinds.
+
 #include "pgtwin/ocf/status.hpp"
 
 #include <cstdio>

@@ -52,7 +52,7 @@ Result<Row> single_row(Session& s, const std::string& sql, const Params& params,
 // skips NULLs, so the best available value wins. One round trip: CASE only
 // evaluates the branch for the instance's role (the primary-only functions
 // fail during recovery).
-constexpr const char* k_status_sql =
+constexpr const char* kStatusSql =
     "SELECT r.rec,"
     " CASE WHEN r.rec THEN GREATEST(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
     "      ELSE pg_current_wal_lsn() END,"
@@ -71,7 +71,7 @@ constexpr const char* k_status_sql =
 // the whole statement fail (EXECUTE is checked at executor start, even for a
 // CASE branch that never runs), which hid a running primary. A standby's
 // timeline then comes from its receiver and control data only.
-constexpr const char* k_role_sql =
+constexpr const char* kRoleSql =
     "SELECT r.rec,"
     " CASE WHEN r.rec THEN GREATEST(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
     "      ELSE pg_current_wal_lsn() END,"
@@ -130,9 +130,9 @@ Result<InstanceStatus> status_from(Session& s, const char* sql, const Deadline& 
 
 }  // namespace
 
-Result<InstanceStatus> instance_status(Session& s, const Deadline& d) { return status_from(s, k_status_sql, d); }
+Result<InstanceStatus> instance_status(Session& s, const Deadline& d) { return status_from(s, kStatusSql, d); }
 
-Result<InstanceStatus> role_status(Session& s, const Deadline& d) { return status_from(s, k_role_sql, d); }
+Result<InstanceStatus> role_status(Session& s, const Deadline& d) { return status_from(s, kRoleSql, d); }
 
 Result<std::optional<WalReceiver>> wal_receiver(Session& s, const Deadline& d) {
     auto r = run(s,

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// The container-mode Btrfs layout: subvolume paths, creation with owners, modes and labels.
+
 #include "pgtwin/storage/btrfs.hpp"
 
 #include <sys/stat.h>

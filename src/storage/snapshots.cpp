@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Btrfs snapshots of a node's subvolume: create, list, restore and prune.
+
 #include "pgtwin/storage/snapshots.hpp"
 
 #include <sys/statfs.h>

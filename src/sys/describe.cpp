@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// describe: an argv as one quoted line for logs and exit reasons.
+
 #include <string>
 #include <vector>
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Detached jobs: started in their own session, recognised later by pid and start time.
+
 #include "pgtwin/sys/detach.hpp"
 
 #include <fcntl.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// File-system helpers with Result errors: atomic writes, owners, directories.
+
 #include "pgtwin/sys/files.hpp"
 
 #include <fcntl.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Process liveness from /proc and the postmaster.pid of a data directory.
+
 #include "pgtwin/sys/process.hpp"
 
 #include <signal.h>

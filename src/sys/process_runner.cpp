@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// ProcessRunner: fork/exec in a process group, poll over the pipes, kill on the deadline.
+
 #include "pgtwin/sys/process_runner.hpp"
 
 #include <fcntl.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Whether a file system has room where PostgreSQL writes, probed by writing.
+
 #include "pgtwin/sys/space.hpp"
 
 #include <fcntl.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// What ProcessRunner prepares before fork (argv, environment, user) and what the child runs after it.
+
 #include "spawn.hpp"
 
 #include <fcntl.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// The Btrfs layout: paths, and the argv and modes of creating it (fake runner).
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -13,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 using Argv = std::vector<std::string>;
 
-class BtrfsLayoutTest : public ::testing::Test {
+class BtrfsLayout : public ::testing::Test {
 protected:
     void SetUp() override {
         m_root = fs::temp_directory_path() /
@@ -35,7 +37,7 @@ protected:
     testing::FakeCommandRunner m_runner;
 };
 
-TEST_F(BtrfsLayoutTest, PathsFollowTheLayout) {
+TEST_F(BtrfsLayout, PathsFollowTheLayout) {
     EXPECT_EQ(m_layout.subvolume(), m_root.string() + "/@postgres-psql1");
     EXPECT_EQ(m_layout.data(), m_root.string() + "/@postgres-psql1/data");
     EXPECT_EQ(m_layout.config(), m_root.string() + "/@postgres-psql1/config");
@@ -43,7 +45,7 @@ TEST_F(BtrfsLayoutTest, PathsFollowTheLayout) {
     EXPECT_EQ(snapshot_path(m_layout, "before-basebackup"), m_root.string() + "/@postgres-psql1.before-basebackup");
 }
 
-TEST_F(BtrfsLayoutTest, CreatesSubvolumeAndDirectoriesWithModes) {
+TEST_F(BtrfsLayout, CreatesSubvolumeAndDirectoriesWithModes) {
     Deadline d(m_clock, Millis{20000});
     const std::string sub = m_layout.subvolume();
     m_runner.expect_match([&](const sys::Command& c) {
@@ -59,7 +61,7 @@ TEST_F(BtrfsLayoutTest, CreatesSubvolumeAndDirectoriesWithModes) {
     EXPECT_EQ(m_runner.calls()[0].timeout, Millis{20000});
 }
 
-TEST_F(BtrfsLayoutTest, ExistingSubvolumeIsReusedAndRelabelledUnderSelinux) {
+TEST_F(BtrfsLayout, ExistingSubvolumeIsReusedAndRelabelledUnderSelinux) {
     Deadline d(m_clock, Millis{20000});
     fs::create_directory(m_layout.subvolume());
     m_opts.selinux = true;
@@ -71,7 +73,7 @@ TEST_F(BtrfsLayoutTest, ExistingSubvolumeIsReusedAndRelabelledUnderSelinux) {
     EXPECT_TRUE(fs::is_directory(m_layout.data()));
 }
 
-TEST_F(BtrfsLayoutTest, PlainDirectoryInTheWayIsRejected) {
+TEST_F(BtrfsLayout, PlainDirectoryInTheWayIsRejected) {
     Deadline d(m_clock, Millis{20000});
     fs::create_directory(m_layout.subvolume());
     m_runner.expect({"btrfs", "subvolume", "show", m_layout.subvolume()}, 1, "",
@@ -82,7 +84,7 @@ TEST_F(BtrfsLayoutTest, PlainDirectoryInTheWayIsRejected) {
     EXPECT_FALSE(fs::exists(m_layout.data()));
 }
 
-TEST_F(BtrfsLayoutTest, FailedCreateCarriesTheToolsReason) {
+TEST_F(BtrfsLayout, FailedCreateCarriesTheToolsReason) {
     Deadline d(m_clock, Millis{20000});
     m_runner.expect({"btrfs", "subvolume", "create", m_layout.subvolume()}, 1, "",
                     "ERROR: target path is not on a btrfs filesystem\n");
@@ -91,7 +93,7 @@ TEST_F(BtrfsLayoutTest, FailedCreateCarriesTheToolsReason) {
     EXPECT_NE(r.error().message.find("not on a btrfs filesystem"), std::string::npos);
 }
 
-TEST_F(BtrfsLayoutTest, SnapshotIsReadOnlyAndNeverOverwrites) {
+TEST_F(BtrfsLayout, SnapshotIsReadOnlyAndNeverOverwrites) {
     Deadline d(m_clock, Millis{20000});
     std::string dest = snapshot_path(m_layout, "t1");
     m_runner.expect({"btrfs", "subvolume", "snapshot", "-r", m_layout.subvolume(), dest});
@@ -102,7 +104,7 @@ TEST_F(BtrfsLayoutTest, SnapshotIsReadOnlyAndNeverOverwrites) {
     EXPECT_EQ(m_runner.calls().size(), 1U);
 }
 
-TEST_F(BtrfsLayoutTest, PlanListsTheStepsInitTakesNow) {
+TEST_F(BtrfsLayout, PlanListsTheStepsInitTakesNow) {
     LayoutOptions o;
     o.selinux = true;
     auto steps = plan_layout(m_layout, o);
@@ -119,7 +121,7 @@ TEST_F(BtrfsLayoutTest, PlanListsTheStepsInitTakesNow) {
     EXPECT_EQ(steps[3], "mkdir " + m_layout.config() + " (owner 999:999, mode 0750)");
 }
 
-TEST_F(BtrfsLayoutTest, InitSetsTheSubvolumeModeThePlanPrints) {
+TEST_F(BtrfsLayout, InitSetsTheSubvolumeModeThePlanPrints) {
     Deadline d(m_clock, Millis{20000});
     fs::create_directory(m_layout.subvolume());
     fs::permissions(m_layout.subvolume(), fs::perms::all);

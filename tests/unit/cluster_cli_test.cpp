@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// The command-line Cluster: argv, timeouts and parsing of crm_node, crm_attribute, attrd_updater.
+
 #include <gtest/gtest.h>
 
 #include "fakes.hpp"

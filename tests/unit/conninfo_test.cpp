@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// libpq conninfo strings: quoting, escaping and the full string.
+
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
@@ -28,7 +30,7 @@ std::map<std::string, std::string> libpq_parse(const std::string& conninfo) {
     return out;
 }
 
-TEST(ConninfoTest, QuotesAndEscapes) {
+TEST(Conninfo, QuotesAndEscapes) {
     EXPECT_EQ(conninfo_quote("abc"), "'abc'");
     EXPECT_EQ(conninfo_quote(""), "''");
     EXPECT_EQ(conninfo_quote("a b"), "'a b'");
@@ -36,7 +38,7 @@ TEST(ConninfoTest, QuotesAndEscapes) {
     EXPECT_EQ(conninfo_quote(R"(c:\x)"), R"('c:\\x')");
 }
 
-TEST(ConninfoTest, BuildsFullString) {
+TEST(Conninfo, BuildsFullString) {
     ConnParams p;
     p.host = "/run/postgresql";
     p.port = 5433;
@@ -47,7 +49,7 @@ TEST(ConninfoTest, BuildsFullString) {
               "application_name='psql1' connect_timeout='5'");
 }
 
-TEST(ConninfoTest, AddsPassfileAndReplicationOnlyWhenSet) {
+TEST(Conninfo, AddsPassfileAndReplicationOnlyWhenSet) {
     ConnParams p;
     p.host = "10.0.0.2";
     p.user = "rep";
@@ -59,7 +61,7 @@ TEST(ConninfoTest, AddsPassfileAndReplicationOnlyWhenSet) {
     EXPECT_EQ(s.find("password"), std::string::npos) << s;
 }
 
-TEST(ConninfoTest, HostileValuesCannotAddKeywords) {
+TEST(Conninfo, HostileValuesCannotAddKeywords) {
     ConnParams p;
     p.host = "h' sslmode='disable";
     std::string s = conninfo_string(p, 5);
@@ -69,7 +71,7 @@ TEST(ConninfoTest, HostileValuesCannotAddKeywords) {
     EXPECT_EQ(parsed.count("sslmode"), 0U);
 }
 
-TEST(ConninfoTest, LibpqReadsBackEveryValue) {
+TEST(Conninfo, LibpqReadsBackEveryValue) {
     ConnParams p;
     p.host = "/tmp/a b";
     p.port = 6543;

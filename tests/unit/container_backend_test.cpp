@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// ContainerBackend on a fake runner, for podman and docker alike.
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -48,7 +50,7 @@ private:
     testing::FakeCommandRunner& m_inner;
 };
 
-class ContainerBackendTest : public ::testing::TestWithParam<RuntimeKind> {
+class ContainerBackendPerRuntime : public ::testing::TestWithParam<RuntimeKind> {
 protected:
     void SetUp() override {
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -114,11 +116,11 @@ protected:
     TimeoutMarkingRunner m_marking{m_fake};
 };
 
-INSTANTIATE_TEST_SUITE_P(BothRuntimes, ContainerBackendTest,
+INSTANTIATE_TEST_SUITE_P(BothRuntimes, ContainerBackendPerRuntime,
                          ::testing::Values(RuntimeKind::Podman, RuntimeKind::Docker),
                          [](const auto& p) { return std::string(traits_for(p.param).binary); });
 
-TEST_P(ContainerBackendTest, LivenessFromInspect) {
+TEST_P(ContainerBackendPerRuntime, LivenessFromInspect) {
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     expect_running();
@@ -133,7 +135,7 @@ TEST_P(ContainerBackendTest, LivenessFromInspect) {
     EXPECT_TRUE(m_fake.done());
 }
 
-TEST_P(ContainerBackendTest, LivenessErrorWhenRuntimeFailsOtherwise) {
+TEST_P(ContainerBackendPerRuntime, LivenessErrorWhenRuntimeFailsOtherwise) {
     auto b = backend();
     Deadline d(m_clock, Millis{3000});
     m_fake.expect(inspect(), 1, "", "Cannot connect to the Docker daemon. Is the docker daemon running?");
@@ -143,7 +145,7 @@ TEST_P(ContainerBackendTest, LivenessErrorWhenRuntimeFailsOtherwise) {
     EXPECT_EQ(m_fake.calls()[0].timeout, Millis{3000});
 }
 
-TEST_P(ContainerBackendTest, StartRunsTheContainerAndWaitsForTheSocket) {
+TEST_P(ContainerBackendPerRuntime, StartRunsTheContainerAndWaitsForTheSocket) {
     write(m_root / "data" / "PG_VERSION", "15\n");
     write(m_root / "data" / "postmaster.pid", "1\n");  // left by an old container
     auto b = backend();
@@ -172,7 +174,7 @@ TEST_P(ContainerBackendTest, StartRunsTheContainerAndWaitsForTheSocket) {
     EXPECT_TRUE(fs::is_directory(m_cfg.pghost));  // created for the container user
 }
 
-TEST_P(ContainerBackendTest, StartMountsConfigArchiveAndPassfile) {
+TEST_P(ContainerBackendPerRuntime, StartMountsConfigArchiveAndPassfile) {
     write(m_root / "data" / "PG_VERSION", "15\n");
     fs::create_directories(m_root / "config");
     write(m_root / "config" / "postgresql.conf", "port = 5433\n");
@@ -209,7 +211,7 @@ TEST_P(ContainerBackendTest, StartMountsConfigArchiveAndPassfile) {
     EXPECT_EQ(b.passfile_for_server(), "/var/lib/postgresql/.pgpass-pgtwin");
 }
 
-TEST_P(ContainerBackendTest, StartWithoutImageIsNotInstalledAndNeverPulls) {
+TEST_P(ContainerBackendPerRuntime, StartWithoutImageIsNotInstalledAndNeverPulls) {
     write(m_root / "data" / "PG_VERSION", "15\n");
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
@@ -223,7 +225,7 @@ TEST_P(ContainerBackendTest, StartWithoutImageIsNotInstalledAndNeverPulls) {
     EXPECT_TRUE(m_fake.done());
 }
 
-TEST_P(ContainerBackendTest, StartReportsTheLogsOfAContainerThatExits) {
+TEST_P(ContainerBackendPerRuntime, StartReportsTheLogsOfAContainerThatExits) {
     write(m_root / "data" / "PG_VERSION", "15\n");
     // What the server's logging collector wrote before it died, in the host log directory.
     fs::create_directories(m_root / "log");
@@ -253,7 +255,7 @@ TEST_P(ContainerBackendTest, StartReportsTheLogsOfAContainerThatExits) {
 // The server log lives in a host directory (the container, and `logs` with it,
 // is removed at every stop); the agent creates it for the container user, 0700,
 // and refuses one the container user could not write.
-TEST_P(ContainerBackendTest, StartKeepsTheServerLogInAHostDirectory) {
+TEST_P(ContainerBackendPerRuntime, StartKeepsTheServerLogInAHostDirectory) {
     write(m_root / "data" / "PG_VERSION", "15\n");
     m_cfg.container_log_dir = (m_root / "logs" / "pg").string();
     auto b = backend();
@@ -286,7 +288,7 @@ TEST_P(ContainerBackendTest, StartKeepsTheServerLogInAHostDirectory) {
     EXPECT_TRUE(m_fake.done());  // no run
 }
 
-TEST_P(ContainerBackendTest, StartTimesOutWithinTheDeadline) {
+TEST_P(ContainerBackendPerRuntime, StartTimesOutWithinTheDeadline) {
     write(m_root / "data" / "PG_VERSION", "15\n");
     auto b = backend();
     Deadline d(m_clock, Millis{500});
@@ -301,7 +303,7 @@ TEST_P(ContainerBackendTest, StartTimesOutWithinTheDeadline) {
     EXPECT_TRUE(m_fake.done());
 }
 
-TEST_P(ContainerBackendTest, StopRunsPgCtlThenStopThenRm) {
+TEST_P(ContainerBackendPerRuntime, StopRunsPgCtlThenStopThenRm) {
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     expect_running();
@@ -317,7 +319,7 @@ TEST_P(ContainerBackendTest, StopRunsPgCtlThenStopThenRm) {
     EXPECT_TRUE(m_fake.done());
 }
 
-TEST_P(ContainerBackendTest, ImmediateStopStillRemovesWhenPgCtlFails) {
+TEST_P(ContainerBackendPerRuntime, ImmediateStopStillRemovesWhenPgCtlFails) {
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     expect_running();
@@ -332,7 +334,7 @@ TEST_P(ContainerBackendTest, ImmediateStopStillRemovesWhenPgCtlFails) {
     EXPECT_NE(r.error().message.find("still present"), std::string::npos);
 }
 
-TEST_P(ContainerBackendTest, StopOfAbsentOrExitedContainerSucceeds) {
+TEST_P(ContainerBackendPerRuntime, StopOfAbsentOrExitedContainerSucceeds) {
     auto b = backend();
     Deadline d(m_clock, Millis{20000});
     expect_absent();
@@ -345,7 +347,7 @@ TEST_P(ContainerBackendTest, StopOfAbsentOrExitedContainerSucceeds) {
     EXPECT_TRUE(m_fake.done());
 }
 
-TEST_P(ContainerBackendTest, ToolCommandExecsOrRunsATemporaryContainer) {
+TEST_P(ContainerBackendPerRuntime, ToolCommandExecsOrRunsATemporaryContainer) {
     m_cfg.pgpassfile = (m_root / "pgpass").string();
     auto b = backend();
     Deadline d(m_clock, Millis{30000});
@@ -372,7 +374,7 @@ TEST_P(ContainerBackendTest, ToolCommandExecsOrRunsATemporaryContainer) {
     EXPECT_EQ(hung.error().kind, ErrorKind::Timeout);
 }
 
-TEST_P(ContainerBackendTest, InitdbRunsInATemporaryContainer) {
+TEST_P(ContainerBackendPerRuntime, InitdbRunsInATemporaryContainer) {
     fs::remove(m_root / "data");
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
@@ -396,7 +398,7 @@ TEST_P(ContainerBackendTest, InitdbRunsInATemporaryContainer) {
     EXPECT_TRUE(m_fake.done());
 }
 
-TEST_P(ContainerBackendTest, ValidateChecksImageOwnerAndMode) {
+TEST_P(ContainerBackendPerRuntime, ValidateChecksImageOwnerAndMode) {
     {
         auto b = backend();
         Deadline d(m_clock, Millis{20000});
@@ -419,7 +421,7 @@ TEST_P(ContainerBackendTest, ValidateChecksImageOwnerAndMode) {
     EXPECT_NE(wrong_owner.error().message.find("uid 12345"), std::string::npos);
 }
 
-TEST_P(ContainerBackendTest, StartRefusesWhileAServerListensOnTheSocket) {
+TEST_P(ContainerBackendPerRuntime, StartRefusesWhileAServerListensOnTheSocket) {
     write(m_root / "data" / "PG_VERSION", "15\n");
     write(m_root / "data" / "postmaster.pid", "1\n/var/lib/postgresql/data\n");  // live, in another container
     fs::create_directories(m_cfg.pghost);
@@ -446,7 +448,7 @@ TEST_P(ContainerBackendTest, StartRefusesWhileAServerListensOnTheSocket) {
     EXPECT_TRUE(m_fake.done());  // no run
 }
 
-TEST_P(ContainerBackendTest, ValidateRefusesAnOpenSocketDirectoryAndAnEntrypointOption) {
+TEST_P(ContainerBackendPerRuntime, ValidateRefusesAnOpenSocketDirectoryAndAnEntrypointOption) {
     fs::create_directories(m_cfg.pghost);
     fs::permissions(m_cfg.pghost, fs::perms(03775), fs::perm_options::replace);
     {
@@ -468,7 +470,7 @@ TEST_P(ContainerBackendTest, ValidateRefusesAnOpenSocketDirectoryAndAnEntrypoint
     EXPECT_TRUE(m_fake.done());
 }
 
-TEST_P(ContainerBackendTest, ValidateLooksUpANamedUserInTheImage) {
+TEST_P(ContainerBackendPerRuntime, ValidateLooksUpANamedUserInTheImage) {
     m_cfg.container_user = "postgres";
     auto b = backend();
     Deadline d(m_clock, Millis{20000});

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Container-mode safety checks on real temporary directories and sockets.
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ContainerGuardTest : public ::testing::Test {
+class ContainerGuardFiles : public ::testing::Test {
 protected:
     void SetUp() override {
         std::string tag = ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -38,7 +40,7 @@ protected:
     uid_t m_uid = ::getuid();
 };
 
-TEST_F(ContainerGuardTest, SocketDirectoryMustBeClosedToOtherUsers) {
+TEST_F(ContainerGuardFiles, SocketDirectoryMustBeClosedToOtherUsers) {
     fs::path sock = dir("run", 0700);
     EXPECT_TRUE(check_socket_dir_private(sock.string(), m_uid).ok());
     // What the official image's entrypoint does to the directory.
@@ -55,7 +57,7 @@ TEST_F(ContainerGuardTest, SocketDirectoryMustBeClosedToOtherUsers) {
     EXPECT_TRUE(check_socket_dir_private((m_root / "missing" / "run").string(), m_uid).ok());
 }
 
-TEST_F(ContainerGuardTest, ParentsMustNotBeWritableByOthersUnlessSticky) {
+TEST_F(ContainerGuardFiles, ParentsMustNotBeWritableByOthersUnlessSticky) {
     fs::path sock = dir("open/run", 0700);
     fs::permissions(m_root / "open", fs::perms(0777), fs::perm_options::replace);
     auto r = check_socket_dir_private(sock.string(), m_uid);
@@ -69,7 +71,7 @@ TEST_F(ContainerGuardTest, ParentsMustNotBeWritableByOthersUnlessSticky) {
     EXPECT_FALSE(check_socket_dir_private((m_root / "open" / "new").string(), m_uid).ok());
 }
 
-TEST_F(ContainerGuardTest, ParentsOfASymlinkTargetCountToo) {
+TEST_F(ContainerGuardFiles, ParentsOfASymlinkTargetCountToo) {
     fs::path target = dir("open/real", 0700);
     fs::permissions(m_root / "open", fs::perms(0777), fs::perm_options::replace);
     fs::path safe = dir("safe", 0755);
@@ -77,7 +79,7 @@ TEST_F(ContainerGuardTest, ParentsOfASymlinkTargetCountToo) {
     EXPECT_FALSE(check_socket_dir_private((safe / "run").string(), m_uid).ok());
 }
 
-TEST_F(ContainerGuardTest, ParentOwnedByAnotherUserIsRefused) {
+TEST_F(ContainerGuardFiles, ParentOwnedByAnotherUserIsRefused) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
     fs::path sock = dir("other/run", 0700);
     ASSERT_EQ(::chown((m_root / "other").c_str(), 4242, 4242), 0);
@@ -97,7 +99,7 @@ TEST(ContainerGuard, RunOptionsMustNotReplaceTheEntrypoint) {
     }
 }
 
-TEST_F(ContainerGuardTest, PostmastersAreFoundByTheirWorkingDirectory) {
+TEST_F(ContainerGuardFiles, PostmastersAreFoundByTheirWorkingDirectory) {
     fs::path data = dir("data", 0700);
     fs::path other = dir("other", 0700);
     fs::path proc = dir("proc", 0755);
@@ -118,7 +120,7 @@ TEST_F(ContainerGuardTest, PostmastersAreFoundByTheirWorkingDirectory) {
     EXPECT_TRUE(postmasters_using(data.string()).empty());  // the real /proc: nothing runs there
 }
 
-TEST_F(ContainerGuardTest, UnixSocketAcceptsOnlyWithAListener) {
+TEST_F(ContainerGuardFiles, UnixSocketAcceptsOnlyWithAListener) {
     std::string path = (m_root / ".s.PGSQL.5433").string();
     EXPECT_FALSE(unix_socket_accepts(path));
     int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);

@@ -27,7 +27,7 @@ double ms_since(WallClock::time_point t0) {
     return std::chrono::duration<double, std::milli>(WallClock::now() - t0).count();
 }
 
-class ContainerLiveTest : public ::testing::Test {
+class ContainerLive : public ::testing::Test {
 protected:
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "needs root (podman with runc as root)";
@@ -68,7 +68,7 @@ protected:
     bool m_active = false;
 };
 
-TEST_F(ContainerLiveTest, InitdbStartInspectStopRoundTrip) {
+TEST_F(ContainerLive, InitdbStartInspectStopRoundTrip) {
     ContainerBackend b(m_cfg, "psql1", m_runner, m_clock);
     Deadline validate_d(m_clock, Millis{60000});
     auto v = b.validate(validate_d);
@@ -128,7 +128,7 @@ TEST_F(ContainerLiveTest, InitdbStartInspectStopRoundTrip) {
               << inspect_ms.back() << "), stop " << stop_ms << " ms\n";
 }
 
-TEST_F(ContainerLiveTest, StalePostmasterPidDoesNotBlockStart) {
+TEST_F(ContainerLive, StalePostmasterPidDoesNotBlockStart) {
     ContainerBackend b(m_cfg, "psql1", m_runner, m_clock);
     Deadline init_d(m_clock, Millis{120000});
     ASSERT_TRUE(b.initdb(init_d).ok());

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// podman/docker detection, argv builders and `inspect` parsing.
+
 #include <gtest/gtest.h>
 
 #include <filesystem>

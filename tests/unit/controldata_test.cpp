@@ -25,7 +25,7 @@ ControlData parse_file(const std::string& name) {
     return r.ok() ? *r : ControlData{};
 }
 
-TEST(ControlDataTest, PrimaryRunning) {
+TEST(ControlDataParse, PrimaryRunning) {
     auto cd = parse_file("controldata-primary-running.txt");
     EXPECT_EQ(cd.state, ClusterState::InProduction);
     EXPECT_EQ(cd.system_identifier, "7712570476806353729");
@@ -36,7 +36,7 @@ TEST(ControlDataTest, PrimaryRunning) {
     EXPECT_LE(cd.redo_lsn, cd.checkpoint_lsn);
 }
 
-TEST(ControlDataTest, PrimaryStopped) {
+TEST(ControlDataParse, PrimaryStopped) {
     auto cd = parse_file("controldata-primary-stopped.txt");
     EXPECT_EQ(cd.state, ClusterState::ShutDown);
     EXPECT_EQ(cd.system_identifier, "7712570476806353729");
@@ -44,14 +44,14 @@ TEST(ControlDataTest, PrimaryStopped) {
     EXPECT_EQ(cd.redo_lsn, cd.checkpoint_lsn);
 }
 
-TEST(ControlDataTest, PrimaryCrashedStillSaysInProduction) {
+TEST(ControlDataParse, PrimaryCrashedStillSaysInProduction) {
     auto cd = parse_file("controldata-primary-crashed.txt");
     EXPECT_EQ(cd.state, ClusterState::InProduction);
     auto stopped = parse_file("controldata-primary-stopped.txt");
     EXPECT_GE(cd.checkpoint_lsn, stopped.checkpoint_lsn);
 }
 
-TEST(ControlDataTest, StandbyRunning) {
+TEST(ControlDataParse, StandbyRunning) {
     auto cd = parse_file("controldata-standby-running.txt");
     EXPECT_EQ(cd.state, ClusterState::InArchiveRecovery);
     EXPECT_EQ(cd.system_identifier, "7712570476806353729");
@@ -61,14 +61,14 @@ TEST(ControlDataTest, StandbyRunning) {
     EXPECT_EQ(cd.min_recovery_timeline, 1U);
 }
 
-TEST(ControlDataTest, StandbyStopped) {
+TEST(ControlDataParse, StandbyStopped) {
     auto cd = parse_file("controldata-standby-stopped.txt");
     EXPECT_EQ(cd.state, ClusterState::ShutDownInRecovery);
     EXPECT_EQ(cd.checkpoint_timeline, 1U);
     EXPECT_GT(cd.min_recovery_lsn, Lsn{0});
 }
 
-TEST(ControlDataTest, MapsEveryClusterState) {
+TEST(ControlDataParse, MapsEveryClusterState) {
     EXPECT_EQ(parse_cluster_state("starting up"), ClusterState::Starting);
     EXPECT_EQ(parse_cluster_state("shut down"), ClusterState::ShutDown);
     EXPECT_EQ(parse_cluster_state("shut down in recovery"), ClusterState::ShutDownInRecovery);
@@ -80,14 +80,14 @@ TEST(ControlDataTest, MapsEveryClusterState) {
     EXPECT_EQ(parse_cluster_state(""), ClusterState::Unknown);
 }
 
-TEST(ControlDataTest, MissingStateIsAnError) {
+TEST(ControlDataParse, MissingStateIsAnError) {
     EXPECT_FALSE(parse_controldata("").ok());
     EXPECT_FALSE(parse_controldata("pg_control version number:            1300\n").ok());
     // Translated output (no LC_ALL=C) is not understood rather than misread.
     EXPECT_FALSE(parse_controldata("Zustand des Datenbanksystems:     in Produktion\n").ok());
 }
 
-TEST(ControlDataTest, UnknownStateTextParsesAsUnknown) {
+TEST(ControlDataParse, UnknownStateTextParsesAsUnknown) {
     auto r = parse_controldata("Database cluster state:               something new\n");
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->state, ClusterState::Unknown);

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// crm_mon XML parsing: node states and membership.
+
 #include <gtest/gtest.h>
 
 #include <fstream>

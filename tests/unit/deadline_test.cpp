@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Deadline on the fake clock: remaining, capped, shortened.
+
 #include <gtest/gtest.h>
 
 #include "fakes.hpp"

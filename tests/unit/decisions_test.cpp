@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Table tests of the agent's pure decisions (decisions.hpp).
+
 #include <gtest/gtest.h>
 
 #include "pgtwin/agent/decisions.hpp"

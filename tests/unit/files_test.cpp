@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// File-system helpers: atomic writes, owners, directories.
+
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Logging sinks: the message shape in HA_LOGFILE and HA_DEBUGLOG.
+
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,13 +16,13 @@ namespace {
 using pgtwin::testing::TempDir;
 
 // Restores the default logger other tests rely on.
-class LoggingTest : public ::testing::Test {
+class Logging : public ::testing::Test {
 protected:
     void TearDown() override { spdlog::set_default_logger(m_saved); }
     std::shared_ptr<spdlog::logger> m_saved = spdlog::default_logger();
 };
 
-TEST_F(LoggingTest, WritesTheMessageShapeToHaLogfile) {
+TEST_F(Logging, WritesTheMessageShapeToHaLogfile) {
     TempDir dir;
     setup_logging({{"HA_LOGFACILITY", "none"}, {"HA_LOGFILE", dir / "ha.log"}}, "monitor", "pgsql%n");
     spdlog::info("Instance is a standby. [node: psql2]");
@@ -33,7 +35,7 @@ TEST_F(LoggingTest, WritesTheMessageShapeToHaLogfile) {
     EXPECT_EQ(log.find("hidden"), std::string::npos);
 }
 
-TEST_F(LoggingTest, DebugLogGetsDebugMessages) {
+TEST_F(Logging, DebugLogGetsDebugMessages) {
     TempDir dir;
     setup_logging({{"HA_LOGFACILITY", "none"}, {"HA_LOGFILE", dir / "ha.log"}, {"HA_DEBUGLOG", dir / "debug.log"}},
                   "start", "pg");
@@ -43,7 +45,7 @@ TEST_F(LoggingTest, DebugLogGetsDebugMessages) {
     EXPECT_EQ(sys::read_file(dir / "ha.log").value_or("").find("detail"), std::string::npos);
 }
 
-TEST_F(LoggingTest, StderrOnlyWhenAskedAndNeverStdout) {
+TEST_F(Logging, StderrOnlyWhenAskedAndNeverStdout) {
     ::testing::internal::CaptureStdout();
     ::testing::internal::CaptureStderr();
     setup_logging({{"HA_LOGFACILITY", "none"}, {"PGTWIN_LOG_STDERR", "1"}}, "stop", "pg");

@@ -33,8 +33,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path k_source_dir{PGTWIN_SOURCE_DIR};
-const fs::path k_installed_dtd{"/usr/share/resource-agents/ra-api-1.dtd"};
+const fs::path kSourceDir{PGTWIN_SOURCE_DIR};
+const fs::path kInstalledDtd{"/usr/share/resource-agents/ra-api-1.dtd"};
 
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -55,7 +55,7 @@ protected:
         ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
         m_dir = pattern;
         // Beside the document so its DOCTYPE resolves, as in ocf-tester's working directory.
-        fs::copy_file(k_source_dir / "metadata/ra-api-1.dtd", m_dir / "ra-api-1.dtd");
+        fs::copy_file(kSourceDir / "metadata/ra-api-1.dtd", m_dir / "ra-api-1.dtd");
     }
     void TearDown() override { fs::remove_all(m_dir); }
 
@@ -173,7 +173,7 @@ TEST(MetadataXml, DeclaresTheActions) {
 // --dtdvalid ignores the document's internal subset (which adds OCF 1.1's
 // reloadable and reload-agent): without them the 1.0 DTD must still accept it.
 TEST_F(MetadataSchema, ValidatesAgainstBundledDtd) {
-    EXPECT_EQ(xmllint({"--dtdvalid", (k_source_dir / "metadata/ra-api-1.dtd").string()}, without_ocf11(metadata_xml())),
+    EXPECT_EQ(xmllint({"--dtdvalid", (kSourceDir / "metadata/ra-api-1.dtd").string()}, without_ocf11(metadata_xml())),
               0)
         << m_stderr;
 }
@@ -183,14 +183,14 @@ TEST_F(MetadataSchema, ValidatesTheWayOcfTesterDoes) {
 }
 
 TEST_F(MetadataSchema, ValidatesAgainstOcf11Rng) {
-    EXPECT_EQ(xmllint({"--relaxng", (k_source_dir / "metadata/ocf-1.1.rng").string()}, metadata_xml()), 0) << m_stderr;
+    EXPECT_EQ(xmllint({"--relaxng", (kSourceDir / "metadata/ocf-1.1.rng").string()}, metadata_xml()), 0) << m_stderr;
 }
 
 TEST_F(MetadataSchema, ValidatesAgainstInstalledResourceAgentsDtd) {
-    if (!fs::exists(k_installed_dtd)) GTEST_SKIP() << k_installed_dtd << " is not installed";
-    EXPECT_EQ(xmllint({"--dtdvalid", k_installed_dtd.string()}, without_ocf11(metadata_xml())), 0) << m_stderr;
+    if (!fs::exists(kInstalledDtd)) GTEST_SKIP() << kInstalledDtd << " is not installed";
+    EXPECT_EQ(xmllint({"--dtdvalid", kInstalledDtd.string()}, without_ocf11(metadata_xml())), 0) << m_stderr;
     // What ocf-tester runs, with the installed DTD beside the document.
-    fs::copy_file(k_installed_dtd, m_dir / "ra-api-1.dtd", fs::copy_options::overwrite_existing);
+    fs::copy_file(kInstalledDtd, m_dir / "ra-api-1.dtd", fs::copy_options::overwrite_existing);
     EXPECT_EQ(xmllint({"--valid"}, metadata_xml()), 0) << m_stderr;
 }
 
@@ -212,10 +212,10 @@ TEST_F(MetadataSchema, BothSchemasRejectAParameterWithoutName) {
     const std::string broken = edited_metadata([](pugi::xml_node agent) {
         agent.child("parameters").child("parameter").remove_attribute("name");
     });
-    EXPECT_NE(xmllint({"--dtdvalid", (k_source_dir / "metadata/ra-api-1.dtd").string()}, broken), 0);
-    EXPECT_NE(xmllint({"--relaxng", (k_source_dir / "metadata/ocf-1.1.rng").string()}, broken), 0);
-    if (fs::exists(k_installed_dtd)) {
-        EXPECT_NE(xmllint({"--dtdvalid", k_installed_dtd.string()}, broken), 0);
+    EXPECT_NE(xmllint({"--dtdvalid", (kSourceDir / "metadata/ra-api-1.dtd").string()}, broken), 0);
+    EXPECT_NE(xmllint({"--relaxng", (kSourceDir / "metadata/ocf-1.1.rng").string()}, broken), 0);
+    if (fs::exists(kInstalledDtd)) {
+        EXPECT_NE(xmllint({"--dtdvalid", kInstalledDtd.string()}, broken), 0);
     }
 }
 
@@ -223,7 +223,7 @@ TEST_F(MetadataSchema, RngRejectsLegacyRoleNames) {
     const std::string legacy = edited_metadata([](pugi::xml_node agent) {
         agent.child("actions").find_child_by_attribute("action", "role", "Promoted").attribute("role") = "Master";
     });
-    EXPECT_NE(xmllint({"--relaxng", (k_source_dir / "metadata/ocf-1.1.rng").string()}, legacy), 0);
+    EXPECT_NE(xmllint({"--relaxng", (kSourceDir / "metadata/ocf-1.1.rng").string()}, legacy), 0);
 }
 
 // OCF 1.1 constructs the agent avoids: the RNG accepts them, the 1.0 DTD does not.
@@ -236,12 +236,12 @@ TEST_F(MetadataSchema, OnlyRngAcceptsSelectAndDeprecatedElement) {
         content.append_child("option").append_attribute("value") = "sync";
         content.append_child("option").append_attribute("value") = "async";
     });
-    EXPECT_EQ(xmllint({"--relaxng", (k_source_dir / "metadata/ocf-1.1.rng").string()}, modern), 0) << m_stderr;
-    EXPECT_NE(xmllint({"--dtdvalid", (k_source_dir / "metadata/ra-api-1.dtd").string()}, modern), 0);
+    EXPECT_EQ(xmllint({"--relaxng", (kSourceDir / "metadata/ocf-1.1.rng").string()}, modern), 0) << m_stderr;
+    EXPECT_NE(xmllint({"--dtdvalid", (kSourceDir / "metadata/ra-api-1.dtd").string()}, modern), 0);
 }
 
 TEST(ConfigurationDoc, ParameterSectionMatchesTheTable) {
-    const fs::path path = k_source_dir / "docs/CONFIGURATION.md";
+    const fs::path path = kSourceDir / "docs/CONFIGURATION.md";
     const std::string begin = "<!-- BEGIN PARAMETERS -->\n";
     const std::string end = "<!-- END PARAMETERS -->";
     std::string text = read_text(path);

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Pacemaker notify variables parsed from the environment.
+
 #include <gtest/gtest.h>
 
 #include "pgtwin/pcmk/notify.hpp"

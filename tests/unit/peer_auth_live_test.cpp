@@ -25,7 +25,7 @@ protected:
     }
     static void TearDownTestSuite() { s_pg.destroy(); }
     void SetUp() override {
-        if (!s_tried) GTEST_SKIP() << "needs root and " << k_bindir << "/initdb";
+        if (!s_tried) GTEST_SKIP() << "needs root and " << kBindir << "/initdb";
         ASSERT_TRUE(s_ready) << "could not create PostgreSQL instance; see " << s_pg.log();
     }
     // Replaces pg_hba.conf and pg_ident.conf and reloads the server.

@@ -14,17 +14,17 @@ namespace {
 
 using namespace pgtwin::pg::live;  // NOLINT(google-build-using-namespace)
 
-constexpr const char* k_app = "pgtwin_standby";
+constexpr const char* kApp = "pgtwin_standby";
 
-class PgLivePairTest : public ::testing::Test {
+class PgLivePair : public ::testing::Test {
 protected:
     static bool make_standby() {
         StandbySource src;
         src.peer_host = s_primary.dir.string();
         src.port = s_primary.port;
         src.rep_user = "postgres";
-        src.application_name = k_app;
-        src.slot_name = k_app;
+        src.application_name = kApp;
+        src.slot_name = kApp;
         auto conf = s_standby.data() / "postgresql.auto.conf";
         return write_postgres_file(conf, apply_auto_conf_changes(slurp(conf), standby_settings(src))) &&
                write_postgres_file(s_standby.data() / "standby.signal", "");
@@ -40,7 +40,7 @@ protected:
         }
         SystemClock clock;
         auto session = make_libpq_connector()->connect(s_primary.conn(), Deadline(clock, Millis{20000}));
-        s_ready = session.ok() && ensure_physical_slot(**session, k_app, Deadline(clock, Millis{20000})).ok() &&
+        s_ready = session.ok() && ensure_physical_slot(**session, kApp, Deadline(clock, Millis{20000})).ok() &&
                   s_standby.create_copy_of(s_primary, base + 1) && make_standby() && s_standby.pg_ctl("start");
     }
     static void TearDownTestSuite() {
@@ -49,7 +49,7 @@ protected:
     }
     void SetUp() override {
         if (!s_tried) {
-            GTEST_SKIP() << "needs root and " << k_bindir << "/initdb";
+            GTEST_SKIP() << "needs root and " << kBindir << "/initdb";
         }
         ASSERT_TRUE(s_ready) << "could not create the pair; see " << s_primary.log() << " and " << s_standby.log();
     }
@@ -77,7 +77,7 @@ protected:
     std::unique_ptr<Connector> m_connector = make_libpq_connector();
 };
 
-TEST_F(PgLivePairTest, StandbyStreamsThroughItsSlot) {
+TEST_F(PgLivePair, StandbyStreamsThroughItsSlot) {
     auto primary = connect(s_primary);
     ASSERT_TRUE(primary);
     ASSERT_TRUE(eventually([&] {
@@ -85,7 +85,7 @@ TEST_F(PgLivePairTest, StandbyStreamsThroughItsSlot) {
         return peers.ok() && peers->size() == 1 && peers->front().state == "streaming";
     }));
     auto peers = replication_peers(*primary, deadline());
-    EXPECT_EQ(peers->front().application_name, k_app);
+    EXPECT_EQ(peers->front().application_name, kApp);
     EXPECT_EQ(peers->front().sync_state, "async");
     EXPECT_EQ(peers->front().client_addr, "");  // Unix socket
     auto slots = replication_slots(*primary, deadline());
@@ -101,13 +101,13 @@ TEST_F(PgLivePairTest, StandbyStreamsThroughItsSlot) {
     EXPECT_EQ((*w)->status, "streaming");
     EXPECT_EQ((*w)->received_tli, 1U);
     EXPECT_EQ((*w)->sender_host, s_primary.dir.string());
-    EXPECT_EQ(setting(*standby, "primary_slot_name", deadline()).value_or(""), k_app);
+    EXPECT_EQ(setting(*standby, "primary_slot_name", deadline()).value_or(""), kApp);
     // An active slot is left alone.
-    EXPECT_TRUE(drop_slot(*primary, k_app, deadline()).ok());
+    EXPECT_TRUE(drop_slot(*primary, kApp, deadline()).ok());
     EXPECT_EQ(replication_slots(*primary, deadline())->size(), 1U);
 }
 
-TEST_F(PgLivePairTest, StandbyStatusCatchesUpWithPrimary) {
+TEST_F(PgLivePair, StandbyStatusCatchesUpWithPrimary) {
     auto primary = connect(s_primary);
     auto standby = connect(s_standby);
     ASSERT_TRUE(primary && standby);
@@ -135,7 +135,7 @@ TEST_F(PgLivePairTest, StandbyStatusCatchesUpWithPrimary) {
 // Ends the named standby's walsender and nothing else: not the calling
 // session, not another client (the lab once saw a version whose filter the
 // planner applied after the terminate call end every backend).
-TEST_F(PgLivePairTest, EndWalsendersEndsOnlyTheNamedStandbysWalsender) {
+TEST_F(PgLivePair, EndWalsendersEndsOnlyTheNamedStandbysWalsender) {
     auto primary = connect(s_primary);
     auto bystander = connect(s_primary);
     ASSERT_TRUE(primary && bystander);
@@ -146,7 +146,7 @@ TEST_F(PgLivePairTest, EndWalsendersEndsOnlyTheNamedStandbysWalsender) {
     auto none = end_walsenders(*primary, "no_such_standby", deadline());
     ASSERT_TRUE(none.ok()) << none.error().message;
     EXPECT_EQ(*none, 0);
-    auto ended = end_walsenders(*primary, k_app, deadline());
+    auto ended = end_walsenders(*primary, kApp, deadline());
     ASSERT_TRUE(ended.ok()) << ended.error().message;
     EXPECT_EQ(*ended, 1);
     EXPECT_TRUE(primary->query("SELECT 1", {}, deadline()).ok());
@@ -158,7 +158,7 @@ TEST_F(PgLivePairTest, EndWalsendersEndsOnlyTheNamedStandbysWalsender) {
     }));
 }
 
-TEST_F(PgLivePairTest, PromotedStandbyReportsNewTimelineAtOnce) {
+TEST_F(PgLivePair, PromotedStandbyReportsNewTimelineAtOnce) {
     ASSERT_TRUE(s_standby.pg_ctl("promote"));
     auto promoted = connect(s_standby);
     ASSERT_TRUE(promoted);

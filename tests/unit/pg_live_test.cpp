@@ -15,7 +15,7 @@ namespace {
 
 using namespace pgtwin::pg::live;  // NOLINT(google-build-using-namespace)
 
-class PgLiveTest : public ::testing::Test {
+class PgLive : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         if (!live_tests_possible()) {
@@ -28,7 +28,7 @@ protected:
     static void TearDownTestSuite() { s_primary.destroy(); }
     void SetUp() override {
         if (!s_tried) {
-            GTEST_SKIP() << "needs root and " << k_bindir << "/initdb";
+            GTEST_SKIP() << "needs root and " << kBindir << "/initdb";
         }
         ASSERT_TRUE(s_ready) << "could not create PostgreSQL instance; see " << s_primary.log();
         auto c = m_connector->connect(s_primary.conn(), deadline());
@@ -45,7 +45,7 @@ protected:
     std::unique_ptr<Session> m_session;
 };
 
-TEST_F(PgLiveTest, QueryReturnsTextRowsAndNulls) {
+TEST_F(PgLive, QueryReturnsTextRowsAndNulls) {
     auto r = m_session->query("SELECT $1::int + 1 AS n, NULL::text AS z, $2::text AS s", {"41", "a'b"},
                               deadline());
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -56,7 +56,7 @@ TEST_F(PgLiveTest, QueryReturnsTextRowsAndNulls) {
     EXPECT_EQ(r->rows[0][2], "a'b");
 }
 
-TEST_F(PgLiveTest, SqlErrorIsGenericWithMessage) {
+TEST_F(PgLive, SqlErrorIsGenericWithMessage) {
     auto r = m_session->query("SELECT * FROM no_such_table", {}, deadline());
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::Generic);
@@ -65,7 +65,7 @@ TEST_F(PgLiveTest, SqlErrorIsGenericWithMessage) {
     EXPECT_TRUE(m_session->query("SELECT 1", {}, deadline()).ok());
 }
 
-TEST_F(PgLiveTest, ConnectionRefusedIsNotRunning) {
+TEST_F(PgLive, ConnectionRefusedIsNotRunning) {
     ConnParams p = s_primary.conn();
     p.port = s_primary.port + 1;  // no server on this socket
     auto c = m_connector->connect(p, deadline());
@@ -75,7 +75,7 @@ TEST_F(PgLiveTest, ConnectionRefusedIsNotRunning) {
     EXPECT_EQ(c.error().message.find('\n'), std::string::npos);
 }
 
-TEST_F(PgLiveTest, SlowQueryTimesOutAndIsCancelled) {
+TEST_F(PgLive, SlowQueryTimesOutAndIsCancelled) {
     auto r = m_session->query("SELECT pg_sleep(60)", {}, deadline(Millis{300}));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::Timeout);
@@ -97,12 +97,12 @@ TEST_F(PgLiveTest, SlowQueryTimesOutAndIsCancelled) {
     EXPECT_EQ(left, "0");
 }
 
-TEST_F(PgLiveTest, QuoteLiteralEscapes) {
+TEST_F(PgLive, QuoteLiteralEscapes) {
     EXPECT_EQ(m_session->quote_literal("it's").value_or(""), "'it''s'");
     EXPECT_EQ(m_session->quote_literal(R"(a\b)").value_or(""), R"( E'a\\b')");
 }
 
-TEST_F(PgLiveTest, InstanceStatusOfPrimary) {
+TEST_F(PgLive, InstanceStatusOfPrimary) {
     auto st = instance_status(*m_session, deadline());
     ASSERT_TRUE(st.ok()) << st.error().message;
     EXPECT_FALSE(st->in_recovery);
@@ -114,7 +114,7 @@ TEST_F(PgLiveTest, InstanceStatusOfPrimary) {
     EXPECT_FALSE(st->system_identifier.empty());
 }
 
-TEST_F(PgLiveTest, PrimaryHasNoWalReceiverAndNoPeers) {
+TEST_F(PgLive, PrimaryHasNoWalReceiverAndNoPeers) {
     auto w = wal_receiver(*m_session, deadline());
     ASSERT_TRUE(w.ok()) << w.error().message;
     EXPECT_FALSE(w->has_value());
@@ -123,7 +123,7 @@ TEST_F(PgLiveTest, PrimaryHasNoWalReceiverAndNoPeers) {
     EXPECT_TRUE(peers->empty());
 }
 
-TEST_F(PgLiveTest, SlotsAreCreatedAndDroppedIdempotently) {
+TEST_F(PgLive, SlotsAreCreatedAndDroppedIdempotently) {
     ASSERT_TRUE(ensure_physical_slot(*m_session, "pgtwin_test", deadline()).ok());
     ASSERT_TRUE(ensure_physical_slot(*m_session, "pgtwin_test", deadline()).ok());
     auto slots = replication_slots(*m_session, deadline());
@@ -140,7 +140,7 @@ TEST_F(PgLiveTest, SlotsAreCreatedAndDroppedIdempotently) {
     EXPECT_FALSE(bad.ok());
 }
 
-TEST_F(PgLiveTest, SettingReadsCurrentValue) {
+TEST_F(PgLive, SettingReadsCurrentValue) {
     EXPECT_EQ(setting(*m_session, "port", deadline()).value_or(""), std::to_string(s_primary.port));
     EXPECT_EQ(setting(*m_session, "wal_level", deadline()).value_or(""), "replica");
     auto missing = setting(*m_session, "no_such_setting", deadline());
@@ -148,7 +148,7 @@ TEST_F(PgLiveTest, SettingReadsCurrentValue) {
     EXPECT_EQ(missing.error().kind, ErrorKind::Generic);
 }
 
-TEST_F(PgLiveTest, AlterSystemSetAndResetRoundTrip) {
+TEST_F(PgLive, AlterSystemSetAndResetRoundTrip) {
     const std::string value = "%m [it's \\ here] ";
     ASSERT_TRUE(alter_system_set(*m_session, "log_line_prefix", value, deadline()).ok());
     std::string conf = slurp(s_primary.data() / "postgresql.auto.conf");
@@ -167,7 +167,7 @@ TEST_F(PgLiveTest, AlterSystemSetAndResetRoundTrip) {
     EXPECT_EQ(read_auto_conf_value(conf, "log_line_prefix"), std::nullopt) << conf;
 }
 
-TEST_F(PgLiveTest, AlterSystemRejectsUnsafeNames) {
+TEST_F(PgLive, AlterSystemRejectsUnsafeNames) {
     auto r = alter_system_set(*m_session, "work_mem = '1MB'; --", "x", deadline());
     ASSERT_FALSE(r.ok());
     EXPECT_FALSE(alter_system_reset(*m_session, "WORK_MEM", deadline()).ok());
@@ -175,11 +175,11 @@ TEST_F(PgLiveTest, AlterSystemRejectsUnsafeNames) {
               std::nullopt);
 }
 
-TEST_F(PgLiveTest, CheckpointRuns) { EXPECT_TRUE(checkpoint(*m_session, deadline()).ok()); }
+TEST_F(PgLive, CheckpointRuns) { EXPECT_TRUE(checkpoint(*m_session, deadline()).ok()); }
 
 // A short connect cap must not become the session's statement_timeout when a
 // longer one is asked for (the post-promote CHECKPOINT).
-TEST_F(PgLiveTest, StatementTimeoutIsPerSessionNotTheConnectCap) {
+TEST_F(PgLive, StatementTimeoutIsPerSessionNotTheConnectCap) {
     ConnParams p = s_primary.conn();
     p.statement_timeout = Millis{600000};
     auto c = m_connector->connect(p, deadline(Millis{5000}));
@@ -192,7 +192,7 @@ TEST_F(PgLiveTest, StatementTimeoutIsPerSessionNotTheConnectCap) {
 
 // The peer probe runs as rep_user: without pg_monitor the full status query
 // fails on pg_ls_waldir, the role query must not.
-TEST_F(PgLiveTest, RoleStatusNeedsNoGrant) {
+TEST_F(PgLive, RoleStatusNeedsNoGrant) {
     ASSERT_TRUE(m_session->query("DROP ROLE IF EXISTS pgtwin_nogrant", {}, deadline()).ok());
     ASSERT_TRUE(m_session->query("CREATE ROLE pgtwin_nogrant LOGIN", {}, deadline()).ok());
     ConnParams p = s_primary.conn();
@@ -211,7 +211,7 @@ TEST_F(PgLiveTest, RoleStatusNeedsNoGrant) {
     EXPECT_EQ(role->position.timeline, mine->position.timeline);
 }
 
-TEST_F(PgLiveTest, ServerFactsNameTheReplicationRolesGrants) {
+TEST_F(PgLive, ServerFactsNameTheReplicationRolesGrants) {
     ASSERT_TRUE(m_session->query("DROP ROLE IF EXISTS pgtwin_rep", {}, deadline()).ok());
     ASSERT_TRUE(m_session->query("CREATE ROLE pgtwin_rep REPLICATION LOGIN", {}, deadline()).ok());
     auto f = server_facts(*m_session, "pgtwin_rep", deadline());

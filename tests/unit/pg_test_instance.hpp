@@ -21,7 +21,7 @@
 namespace pgtwin::pg::live {
 
 namespace fs = std::filesystem;
-inline const std::string k_bindir = "/usr/lib/postgresql/15/bin";
+inline const std::string kBindir = "/usr/lib/postgresql/15/bin";
 
 // Runs argv as user postgres (privileges dropped in the child), output to `log`.
 inline int run_as_postgres(const std::vector<std::string>& argv, const std::string& log) {
@@ -103,7 +103,7 @@ struct Instance {
         dir = make_owned_tempdir();
         port = port_number;
         return !dir.empty() &&
-               run_as_postgres({k_bindir + "/initdb", "-D", data().string(), "-U", "postgres", "--auth=trust",
+               run_as_postgres({kBindir + "/initdb", "-D", data().string(), "-U", "postgres", "--auth=trust",
                                 "--no-sync"},
                                log()) == 0 &&
                configure();
@@ -113,14 +113,14 @@ struct Instance {
         dir = make_owned_tempdir();
         port = port_number;
         return !dir.empty() &&
-               run_as_postgres({k_bindir + "/pg_basebackup", "-h", primary.dir.string(), "-p",
+               run_as_postgres({kBindir + "/pg_basebackup", "-h", primary.dir.string(), "-p",
                                 std::to_string(primary.port), "-U", "postgres", "-D", data().string(),
                                 "-X", "stream", "--no-sync"},
                                log()) == 0 &&
                configure();
     }
     bool pg_ctl(const std::string& verb, const std::string& mode = "fast") const {
-        std::vector<std::string> argv{k_bindir + "/pg_ctl", "-D", data().string(), "-w", "-t", "60", verb};
+        std::vector<std::string> argv{kBindir + "/pg_ctl", "-D", data().string(), "-w", "-t", "60", verb};
         if (verb == "start") {
             argv.insert(argv.end(), {"-l", (dir / "server.log").string()});
         } else if (verb == "stop") {
@@ -158,6 +158,6 @@ private:
 };
 
 // True when live tests can run here (root, PostgreSQL 15 installed).
-inline bool live_tests_possible() { return geteuid() == 0 && fs::exists(k_bindir + "/initdb"); }
+inline bool live_tests_possible() { return geteuid() == 0 && fs::exists(kBindir + "/initdb"); }
 
 }  // namespace pgtwin::pg::live

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// ProcessRunner with real processes: output, exit codes, timeouts, users.
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Process liveness and postmaster.pid parsing.
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// The free-space probe on real file systems.
+
 #include <sys/statvfs.h>
 
 #include <cerrno>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// The standby configuration: primary_conninfo, slot and timeline settings, writing and clearing them.
+
 #include "pgtwin/pg/standby_conf.hpp"
 
 #include <gtest/gtest.h>
@@ -16,14 +18,14 @@ StandbySource source() {
     return s;
 }
 
-TEST(StandbyConfTest, ConninfoNamesPeerAndKeepalives) {
+TEST(StandbyConf, ConninfoNamesPeerAndKeepalives) {
     EXPECT_EQ(standby_conninfo(source()),
               "host='10.231.0.1' port='5432' user='replicator' application_name='psql2' "
               "sslmode='prefer' connect_timeout='5' keepalives='1' keepalives_idle='5' "
               "keepalives_interval='5' keepalives_count='3'");
 }
 
-TEST(StandbyConfTest, PassfileOnlyWhenSetAndNeverAPassword) {
+TEST(StandbyConf, PassfileOnlyWhenSetAndNeverAPassword) {
     auto s = source();
     s.passfile = "/var/lib/postgresql/.pgpass";
     std::string ci = standby_conninfo(s);
@@ -32,7 +34,7 @@ TEST(StandbyConfTest, PassfileOnlyWhenSetAndNeverAPassword) {
     EXPECT_EQ(standby_conninfo(source()).find("passfile"), std::string::npos);
 }
 
-TEST(StandbyConfTest, SettingsHaveConninfoSlotAndTimeline) {
+TEST(StandbyConf, SettingsHaveConninfoSlotAndTimeline) {
     SettingChanges c = standby_settings(source());
     ASSERT_EQ(c.size(), 3U);
     EXPECT_EQ(c.at("primary_conninfo"), standby_conninfo(source()));
@@ -40,7 +42,7 @@ TEST(StandbyConfTest, SettingsHaveConninfoSlotAndTimeline) {
     EXPECT_EQ(c.at("recovery_target_timeline"), "latest");
 }
 
-TEST(StandbyConfTest, NoSlotRemovesSlotName) {
+TEST(StandbyConf, NoSlotRemovesSlotName) {
     auto s = source();
     s.slot_name.clear();
     SettingChanges c = standby_settings(s);
@@ -48,7 +50,7 @@ TEST(StandbyConfTest, NoSlotRemovesSlotName) {
     EXPECT_EQ(c.at("primary_slot_name"), std::nullopt);
 }
 
-TEST(StandbyConfTest, WrittenFileReadsBackExactly) {
+TEST(StandbyConf, WrittenFileReadsBackExactly) {
     auto s = source();
     s.application_name = "it's";
     s.passfile = R"(/tmp/a b\c)";
@@ -57,7 +59,7 @@ TEST(StandbyConfTest, WrittenFileReadsBackExactly) {
     EXPECT_EQ(read_auto_conf_value(file, "work_mem"), "8MB");
 }
 
-TEST(StandbyConfTest, ClearRemovesEverythingItWrote) {
+TEST(StandbyConf, ClearRemovesEverythingItWrote) {
     std::string file = apply_auto_conf_changes("work_mem = '8MB'\n", standby_settings(source()));
     EXPECT_EQ(apply_auto_conf_changes(file, clear_standby_settings()), "work_mem = '8MB'\n");
 }

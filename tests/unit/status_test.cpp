@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// OCF exit codes: the mapping from error kinds and their names.
+
 #include <cstdlib>
 
 #include <gtest/gtest.h>

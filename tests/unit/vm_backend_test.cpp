@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// VmBackend on a fake runner: tool discovery, start, stop, tools, initdb.
+
 #include <gtest/gtest.h>
 
 #include <pwd.h>
@@ -56,9 +58,9 @@ private:
     std::string m_root;
 };
 
-class VmBackendTest : public ::testing::Test {
+class VmBackendOnFakes : public ::testing::Test {
 protected:
-    VmBackendTest() {
+    VmBackendOnFakes() {
         cfg.pgdata = tree.path("data");
         cfg.pghost = tree.path("sock");
         cfg.pgport = 5433;
@@ -89,7 +91,7 @@ protected:
     testing::FakeCommandRunner runner;
 };
 
-TEST_F(VmBackendTest, ConfiguredBindirMustHoldPgCtl) {
+TEST_F(VmBackendOnFakes, ConfiguredBindirMustHoldPgCtl) {
     EXPECT_EQ(backend::find_pg_bindir(cfg, paths).value_or(""), cfg.pg_bindir);
     cfg.pg_bindir = tree.path("nowhere");
     auto r = backend::find_pg_bindir(cfg, paths);
@@ -98,7 +100,7 @@ TEST_F(VmBackendTest, ConfiguredBindirMustHoldPgCtl) {
     EXPECT_NE(r.error().message.find(tree.path("nowhere")), std::string::npos);
 }
 
-TEST_F(VmBackendTest, DiscoveryFollowsPgVersion) {
+TEST_F(VmBackendOnFakes, DiscoveryFollowsPgVersion) {
     cfg.pg_bindir.clear();
     tree.write("data/PG_VERSION", "15\n");
     tree.bin("usr/lib/postgresql/16/bin");
@@ -114,14 +116,14 @@ TEST_F(VmBackendTest, DiscoveryFollowsPgVersion) {
     EXPECT_EQ(backend::find_pg_bindir(cfg, paths).value_or(""), debian15);
 }
 
-TEST_F(VmBackendTest, DiscoveryFindsThePgdgLayout) {
+TEST_F(VmBackendOnFakes, DiscoveryFindsThePgdgLayout) {
     cfg.pg_bindir.clear();
     tree.write("data/PG_VERSION", "15\n");
     const std::string pgdg = tree.bin("usr/pgsql-15/bin");
     EXPECT_EQ(backend::find_pg_bindir(cfg, paths).value_or(""), pgdg);
 }
 
-TEST_F(VmBackendTest, DiscoveryFailureNamesTheSearchedDirectories) {
+TEST_F(VmBackendOnFakes, DiscoveryFailureNamesTheSearchedDirectories) {
     cfg.pg_bindir.clear();
     tree.write("data/PG_VERSION", "15\n");
     tree.bin("usr/lib/postgresql/16/bin");
@@ -133,7 +135,7 @@ TEST_F(VmBackendTest, DiscoveryFailureNamesTheSearchedDirectories) {
     EXPECT_NE(r.error().message.find(tree.path("path/bin")), std::string::npos);
 }
 
-TEST_F(VmBackendTest, EmptyDataDirectoryUsesTheHighestInstalledMajor) {
+TEST_F(VmBackendOnFakes, EmptyDataDirectoryUsesTheHighestInstalledMajor) {
     cfg.pg_bindir.clear();
     tree.bin("usr/lib/postgresql/9.6/bin");
     tree.bin("usr/lib/postgresql/15/bin");
@@ -155,7 +157,7 @@ TEST(VmStartOpts, AcceptsSafeTokensOnly) {
     }
 }
 
-TEST_F(VmBackendTest, StartRunsPgCtlAsPguserWithinTheDeadline) {
+TEST_F(VmBackendOnFakes, StartRunsPgCtlAsPguserWithinTheDeadline) {
     cfg.start_opts = "-c work_mem=4MB";
     auto b = make();
     const std::string log = cfg.pgdata + "/log/pgtwin-postgresql.log";
@@ -170,7 +172,7 @@ TEST_F(VmBackendTest, StartRunsPgCtlAsPguserWithinTheDeadline) {
     EXPECT_TRUE(fs::is_directory(cfg.pgdata + "/log"));
 }
 
-TEST_F(VmBackendTest, StartFailureQuotesTheServerLog) {
+TEST_F(VmBackendOnFakes, StartFailureQuotesTheServerLog) {
     cfg.logfile = tree.path("logs/pg.log");
     tree.write("logs/pg.log", "line 1\nFATAL:  could not bind IPv4 address\n");
     auto b = make();
@@ -182,7 +184,7 @@ TEST_F(VmBackendTest, StartFailureQuotesTheServerLog) {
     EXPECT_NE(r.error().message.find("could not bind IPv4 address"), std::string::npos);
 }
 
-TEST_F(VmBackendTest, StartRejectsUnsafeOptionsBeforeRunningAnything) {
+TEST_F(VmBackendOnFakes, StartRejectsUnsafeOptionsBeforeRunningAnything) {
     cfg.start_opts = "-c x=$(id)";
     auto b = make();
     auto r = b.start(Deadline(clock, Millis{20000}));
@@ -191,20 +193,20 @@ TEST_F(VmBackendTest, StartRejectsUnsafeOptionsBeforeRunningAnything) {
     EXPECT_TRUE(runner.calls().empty());
 }
 
-TEST_F(VmBackendTest, StartOfARunningInstanceDoesNothing) {
+TEST_F(VmBackendOnFakes, StartOfARunningInstanceDoesNothing) {
     running = true;
     auto b = make();
     EXPECT_TRUE(b.start(Deadline(clock, Millis{20000})).ok());
     EXPECT_TRUE(runner.calls().empty());
 }
 
-TEST_F(VmBackendTest, StopOfAStoppedInstanceSucceeds) {
+TEST_F(VmBackendOnFakes, StopOfAStoppedInstanceSucceeds) {
     auto b = make();
     EXPECT_TRUE(b.stop(StopMode::Fast, Deadline(clock, Millis{20000})).ok());
     EXPECT_TRUE(runner.calls().empty());
 }
 
-TEST_F(VmBackendTest, FastStopLeavesTimeForEscalation) {
+TEST_F(VmBackendOnFakes, FastStopLeavesTimeForEscalation) {
     running = true;
     auto b = make();
     runner.expect_match([this](const sys::Command& c) {
@@ -217,7 +219,7 @@ TEST_F(VmBackendTest, FastStopLeavesTimeForEscalation) {
     EXPECT_TRUE(runner.done());
 }
 
-TEST_F(VmBackendTest, StopEscalatesToImmediateThenSigkill) {
+TEST_F(VmBackendOnFakes, StopEscalatesToImmediateThenSigkill) {
     running = true;
     auto b = make();
     runner.expect_match(
@@ -240,7 +242,7 @@ TEST_F(VmBackendTest, StopEscalatesToImmediateThenSigkill) {
     EXPECT_TRUE(runner.done());
 }
 
-TEST_F(VmBackendTest, ImmediateModeSkipsTheFastShutdown) {
+TEST_F(VmBackendOnFakes, ImmediateModeSkipsTheFastShutdown) {
     running = true;
     auto b = make();
     runner.expect_match([this](const sys::Command& c) {
@@ -250,7 +252,7 @@ TEST_F(VmBackendTest, ImmediateModeSkipsTheFastShutdown) {
     EXPECT_TRUE(b.stop(StopMode::Immediate, Deadline(clock, Millis{20000})).ok());
 }
 
-TEST_F(VmBackendTest, StopThatCannotKillTimesOutAtTheDeadline) {
+TEST_F(VmBackendOnFakes, StopThatCannotKillTimesOutAtTheDeadline) {
     running = true;
     auto b = make();
     runner.expect_match([](const sys::Command& c) { return c.argv.at(5) == "fast"; }, 1);
@@ -263,7 +265,7 @@ TEST_F(VmBackendTest, StopThatCannotKillTimesOutAtTheDeadline) {
     EXPECT_TRUE(d.expired());  // it waited (on the fake clock) until the very end
 }
 
-TEST_F(VmBackendTest, ToolCommandRunsFromBindirAsPguser) {
+TEST_F(VmBackendOnFakes, ToolCommandRunsFromBindirAsPguser) {
     auto b = make();
     auto cmd = b.tool_command(Tool::PgBasebackup, {"-D", b.data_dir_for_tools(), "-X", "stream"},
                               Deadline(clock, Millis{7000}));
@@ -277,7 +279,7 @@ TEST_F(VmBackendTest, ToolCommandRunsFromBindirAsPguser) {
               cfg.pg_bindir + "/pg_controldata");
 }
 
-TEST_F(VmBackendTest, LocalConnUsesTheSocketDirectory) {
+TEST_F(VmBackendOnFakes, LocalConnUsesTheSocketDirectory) {
     cfg.pgdatabase = "appdb";
     auto b = make();
     auto p = b.local_conn();
@@ -290,7 +292,7 @@ TEST_F(VmBackendTest, LocalConnUsesTheSocketDirectory) {
     EXPECT_EQ(b.mode_name(), "vm");
 }
 
-TEST_F(VmBackendTest, ValidateChecksToolsUserAndDataDirectory) {
+TEST_F(VmBackendOnFakes, ValidateChecksToolsUserAndDataDirectory) {
     EXPECT_TRUE(make().validate(Deadline(clock, Millis{1000})).ok());
     fs::permissions(cfg.pgdata,
                     fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
@@ -307,7 +309,7 @@ TEST_F(VmBackendTest, ValidateChecksToolsUserAndDataDirectory) {
     EXPECT_EQ(make().validate(Deadline(clock, Millis{1000})).error().kind, ErrorKind::NotInstalled);
 }
 
-TEST_F(VmBackendTest, InitdbCreatesPgdataAndUsesChecksums) {
+TEST_F(VmBackendOnFakes, InitdbCreatesPgdataAndUsesChecksums) {
     cfg.pgdata = tree.path("fresh/data");
     fs::create_directories(tree.path("locale/C.utf8"));
     auto b = make();
@@ -320,7 +322,7 @@ TEST_F(VmBackendTest, InitdbCreatesPgdataAndUsesChecksums) {
     EXPECT_EQ(st.st_mode & 0777, 0700U);
 }
 
-TEST_F(VmBackendTest, InitdbWithoutCUtf8FallsBackToTheCLocale) {
+TEST_F(VmBackendOnFakes, InitdbWithoutCUtf8FallsBackToTheCLocale) {
     auto b = make();
     runner.expect_match(
         [](const sys::Command& c) { return std::find(c.argv.begin(), c.argv.end(), "--no-locale") != c.argv.end(); });

@@ -18,6 +18,8 @@ from typing import Callable, Optional, TypeVar
 REPO = Path(__file__).resolve().parents[2]
 LAB_SCRIPT = REPO / "scripts" / "lab"
 NODES = ("psql1", "psql2")
+# Each node's own address (scripts/lab.d/common.sh lab_addr).
+ADDRESS = {node: f"10.231.0.{i}" for i, node in enumerate(NODES, start=1)}
 FENCE_AGENT = Path("/usr/sbin/fence_pgtwin_lab")
 
 T = TypeVar("T")
@@ -165,8 +167,16 @@ class Lab:
 
     def holder_pid(self, node: str) -> Optional[int]:
         """PID of the node's holder process if that process is alive."""
+        return self._live_pid(node, "holder")
+
+    def pacemakerd_pid(self, node: str) -> Optional[int]:
+        """PID of the node's pacemakerd if it runs (a node booted without the
+        cluster stack, scripts/lab cluster-autostart off, has none)."""
+        return self._live_pid(node, "pacemakerd")
+
+    def _live_pid(self, node: str, name: str) -> Optional[int]:
         try:
-            pid, start = (self.lab_dir / "state" / f"{node}.holder").read_text().split()
+            pid, start = (self.lab_dir / "state" / f"{node}.{name}").read_text().split()
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, ValueError):
             return None

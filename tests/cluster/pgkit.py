@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -28,8 +29,19 @@ MODE = os.environ.get("PGTWIN_CLUSTER_MODE", "vm")
 if MODE not in ("vm", "container"):
     raise ValueError(f"PGTWIN_CLUSTER_MODE must be vm or container, not {MODE!r}")
 CONTAINER = MODE == "container"
-CONFIG = labkit.REPO / "examples" / ("container-mode-cluster.crm" if CONTAINER else "vm-mode-cluster.crm")
-SETUP_COMMAND = "setup-pgtwin-container" if CONTAINER else "setup-pgtwin"
+# The agent that runs PostgreSQL: pgtwin, or PAF (ocf:heartbeat:pgsqlms) for
+# scripts/bench-failover --agent paf, which compares the two in one lab (VM
+# mode, asynchronous replication as PAF documents it; scripts/lab.d/paf-setup).
+AGENT = os.environ.get("PGTWIN_BENCH_AGENT", "pgtwin")
+if AGENT not in ("pgtwin", "paf") or (AGENT == "paf" and CONTAINER):
+    raise ValueError(f"PGTWIN_BENCH_AGENT must be pgtwin, or paf in vm mode, not {AGENT!r}")
+PAF = AGENT == "paf"
+if PAF:
+    CONFIG = labkit.REPO / "scripts" / "lab.d" / "paf-cluster.crm"
+    SETUP_COMMAND = "setup-paf"
+else:
+    CONFIG = labkit.REPO / "examples" / ("container-mode-cluster.crm" if CONTAINER else "vm-mode-cluster.crm")
+    SETUP_COMMAND = "setup-pgtwin-container" if CONTAINER else "setup-pgtwin"
 # Container mode's image (the harness parameter PGTWIN_TEST_IMAGE, also read by
 # scripts/lab setup-pgtwin-container): the example's image unless another
 # variant of scripts/build-test-image is named (tests/cluster/run.sh's
@@ -151,16 +163,18 @@ def node_attributes(lab: labkit.Lab, node: Optional[str] = None) -> dict[str, di
 
 
 def labkit_any(lab: labkit.Lab) -> str:
+    """A node that runs Pacemaker."""
     for n in labkit.NODES:
-        if lab.holder_pid(n) is not None:
+        if lab.holder_pid(n) is not None and lab.pacemakerd_pid(n) is not None:
             return n
-    raise RuntimeError("no lab node runs")
+    raise RuntimeError("no lab node runs Pacemaker")
 
 
 def settled(lab: labkit.Lab, observer: Optional[str] = None) -> Optional[tuple[str, str]]:
     """(primary, standby) once both nodes are online, one instance promoted,
     the other unpromoted and recorded in-sync, the VIP on the primary and no
-    failed action; else None."""
+    failed action; else None. Under PAF, which records no replication state
+    and replicates asynchronously: the standby streams from the primary."""
     observer = observer or labkit_any(lab)
     st = lab.state(observer)
     promoted = st.nodes_with_role(CLONE, "Promoted")
@@ -170,11 +184,16 @@ def settled(lab: labkit.Lab, observer: Optional[str] = None) -> Optional[tuple[s
         return None
     if any(r.failed for r in st.resources):
         return None
-    attrs = node_attributes(lab, observer)
-    if attrs.get(unpromoted[0], {}).get(f"pgtwin-{RSC}-rep-state") != "in-sync":
-        return None
+    if not PAF:
+        attrs = node_attributes(lab, observer)
+        if attrs.get(unpromoted[0], {}).get(f"pgtwin-{RSC}-rep-state") != "in-sync":
+            return None
     if try_sql(lab, promoted[0], "SELECT pg_is_in_recovery()") != "f":
         return None
+    if PAF:
+        streaming = try_sql(lab, promoted[0], "SELECT string_agg(application_name || ':' || state, ',') "
+                            "FROM pg_stat_replication")
+        return (promoted[0], unpromoted[0]) if streaming == f"{unpromoted[0]}:streaming" else None
     sync = try_sql(lab, promoted[0], "SELECT string_agg(sync_state, ',') FROM pg_stat_replication")
     if sync != "sync":
         return None
@@ -392,9 +411,67 @@ def restore_settled(lab: labkit.Lab, timeout: float = 150) -> tuple[str, str]:
     if not st:
         lab.crm("resource", "clear", CLONE)   # a move left behind by a failed test
         cleanup(lab)
-        st = wait_settled(lab, timeout)
+        if PAF:
+            st = _paf_rebuild_unless_settled(lab, min(timeout, 90))
+        st = st or wait_settled(lab, timeout)
     prepare_app_user(lab, st[0])
     return st
+
+
+def _as_postgres() -> list[str]:
+    return ["setpriv", "--reuid", "postgres", "--regid", "postgres", "--init-groups"]
+
+
+def _stopped_on(lab: labkit.Lab, observer: str, node: str) -> bool:
+    st = lab.state(observer)
+    return node in st.online_nodes() and not any(
+        node in r.nodes and r.active for r in st.resources if r.clone == CLONE)
+
+
+def _paf_rebuild_unless_settled(lab: labkit.Lab, timeout: float) -> Optional[tuple[str, str]]:
+    """PAF never clones or rewinds, and its documented setup keeps a fenced
+    node out of the cluster: an old primary stays away or stays a standby that
+    does not stream. The administrator's hand, as PAF's documentation
+    describes it: keep the instance away (ban, or the node booted without
+    the cluster stack), clone it again from the primary, start and stop it
+    once as a standby (so its control data says "shut down in recovery", not
+    "in production", which PAF takes for a crashed primary), then give it
+    back (start the cluster stack, clear, cleanup)."""
+    try:
+        return wait_settled(lab, timeout)
+    except TimeoutError:
+        pass
+    promoted = lab.state().nodes_with_role(CLONE, "Promoted")
+    if len(promoted) != 1:
+        raise AssertionError(f"PAF: no single primary to clone from (promoted: {promoted})")
+    primary, standby = promoted[0], other(promoted[0])
+    labkit.wait_for(f"{standby} booted", lambda: lab.holder_pid(standby), timeout=300, interval=1)
+    if lab.pacemakerd_pid(standby) is not None:
+        lab.exec(primary, "crm_resource", "--ban", "-r", CLONE, "-N", standby, "--lifetime", "P1D")
+        # A failed stop gets the node fenced; it then boots without the stack.
+        labkit.wait_for(f"PAF stopped on {standby}", lambda: lab.holder_pid(standby) and (
+            lab.pacemakerd_pid(standby) is None or _stopped_on(lab, primary, standby)), timeout=300, interval=2)
+    pg_ctl = [*_as_postgres(), f"{PGBIN}/pg_ctl", "-D", pgdata(standby)]
+    if lab.exec(standby, *pg_ctl, "status", check=False).returncode == 0:
+        lab.exec(standby, *pg_ctl, "-m", "immediate", "-w", "stop")
+    data = data_dir(lab, standby)
+    for entry in data.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    lab.exec(standby, *_as_postgres(), "env", "PGPASSFILE=/var/lib/pgtwin/vm/pgpass", f"{PGBIN}/pg_basebackup",
+             "-h", labkit.ADDRESS[primary], "-U", "replicator", "-D", pgdata(standby), "-X", "stream",
+             "-c", "fast", timeout=600)
+    (data / "standby.signal").touch()
+    shutil.chown(data / "standby.signal", "postgres", "postgres")
+    lab.exec(standby, *pg_ctl, "-l", "/var/lib/pgtwin/vm/rebuild.log", "-w", "-t", "120", "start", timeout=180)
+    lab.exec(standby, *pg_ctl, "-m", "fast", "-w", "-t", "120", "stop", timeout=180)
+    if lab.pacemakerd_pid(standby) is None:
+        lab.run("start-cluster", standby, timeout=120)
+    lab.crm("resource", "clear", CLONE)
+    cleanup(lab)
+    return None
 
 
 def settled_or_none(lab: labkit.Lab) -> Optional[tuple[str, str]]:

@@ -152,7 +152,7 @@ def format_round(r: Round) -> str:
             f"{'yes' if r.rejoined else 'no':>8} {r.stall:8.1f}  {r.note}")
 
 
-def _p95(values: list[float]) -> float:
+def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
 
@@ -165,9 +165,9 @@ def summary(rounds: list[Round]) -> list[str]:
     for kind in sorted({r.kind for r in rounds}):
         rs = [r for r in rounds if r.kind == kind]
         secs = [r.seconds for r in rs if r.seconds is not None]
-        med, p95, top = ((f"{statistics.median(secs):7.1f}", f"{_p95(secs):7.1f}", f"{max(secs):7.1f}")
+        med, high, top = ((f"{statistics.median(secs):7.1f}", f"{p95(secs):7.1f}", f"{max(secs):7.1f}")
                          if secs else (f"{'-':>7}",) * 3)
-        lines.append(f"{kind:<13} {len(rs):>6} {med} {p95} {top} {sum(r.lost for r in rs):>5} "
+        lines.append(f"{kind:<13} {len(rs):>6} {med} {high} {top} {sum(r.lost for r in rs):>5} "
                      f"{sum(r.two_primaries for r in rs):>5} {sum(r.rejoined for r in rs):>4}/{len(rs):<4} "
                      f"{max(r.stall for r in rs):9.1f}")
     lines.append(f"total: {len(rounds)} rounds, lost {sum(r.lost for r in rounds)}, "

@@ -191,6 +191,11 @@ def settled(lab: labkit.Lab, observer: Optional[str] = None) -> Optional[tuple[s
     if try_sql(lab, promoted[0], "SELECT pg_is_in_recovery()") != "f":
         return None
     if PAF:
+        # PAF's primary publishes the standby's promotion score from its
+        # monitor; until then a failover would promote nobody.
+        score = node_attributes(lab, observer).get(unpromoted[0], {}).get(f"master-{RSC}", "")
+        if not score.lstrip("-").isdigit() or int(score) <= 0:
+            return None
         streaming = try_sql(lab, promoted[0], "SELECT string_agg(application_name || ':' || state, ',') "
                             "FROM pg_stat_replication")
         return (promoted[0], unpromoted[0]) if streaming == f"{unpromoted[0]}:streaming" else None

@@ -11,7 +11,6 @@ never the agent's mechanism (clone inside start or a supervised clone job).
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import threading
 import time
@@ -91,11 +90,7 @@ def fill(lab: labkit.Lab, primary: str) -> None:
 def wipe_data(lab: labkit.Lab, node: str) -> None:
     """Empty NODE's data directory (its disk, seen from the host). NODE must be off."""
     with pgkit.offline_data_dir(lab, node) as data:
-        for entry in data.iterdir():
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
+        pgkit.empty_dir(data)
         assert not any(data.iterdir())
 
 

@@ -423,6 +423,15 @@ def restore_settled(lab: labkit.Lab, timeout: float = 150) -> tuple[str, str]:
     return st
 
 
+def empty_dir(path: Path) -> None:
+    """Delete everything inside PATH, keeping PATH itself (owner and mode)."""
+    for entry in path.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
 def _as_postgres() -> list[str]:
     return ["setpriv", "--reuid", "postgres", "--regid", "postgres", "--init-groups"]
 
@@ -460,11 +469,7 @@ def _paf_rebuild_unless_settled(lab: labkit.Lab, timeout: float) -> Optional[tup
     if lab.exec(standby, *pg_ctl, "status", check=False).returncode == 0:
         lab.exec(standby, *pg_ctl, "-m", "immediate", "-w", "stop")
     data = data_dir(lab, standby)
-    for entry in data.iterdir():
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
+    empty_dir(data)
     lab.exec(standby, *_as_postgres(), "env", "PGPASSFILE=/var/lib/pgtwin/vm/pgpass", f"{PGBIN}/pg_basebackup",
              "-h", labkit.ADDRESS[primary], "-U", "replicator", "-D", pgdata(standby), "-X", "stream",
              "-c", "fast", timeout=600)

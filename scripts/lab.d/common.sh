@@ -8,6 +8,7 @@
 LAB_DIR=${PGTWIN_LAB_DIR:-/var/tmp/pgtwin-lab}
 LAB_NODES=(psql1 psql2)
 LAB_MIN_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+LAB_LIBEXEC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Node name -> index (1 or 2); fails for unknown names.
 lab_node_index() {
@@ -119,31 +120,6 @@ self_and_ancestors() {
     [[ -n "${BASHPID:-}" ]] && echo "$BASHPID"
 }
 
-# Print every PID that belongs to NODE: the holder's tree, every process in the
-# node's network namespace and every process in its recorded mount namespace.
-node_pids() {
-    local node=$1 holder="" mntns d ns
-    holder=$(pidfile_live "$(lab_state "$node").holder") && proc_tree "$holder"
-    if [[ -e "/run/netns/$(lab_netns "$node")" ]]; then
-        ip netns pids "$(lab_netns "$node")" 2>/dev/null
-    fi
-    # A mount namespace's inode number is reused once the namespace dies, so
-    # the recorded one identifies the node only while its holder (a member)
-    # is alive. The network namespace is pinned by /run/netns and stays valid.
-    mntns=""
-    [[ -n "$holder" ]] && mntns=$(cat "$(lab_state "$node").mntns" 2>/dev/null)
-    # Never sweep the mount namespace we run in (a broken state file must not
-    # turn into "kill the host").
-    [[ "$mntns" == "$(readlink /proc/$$/ns/mnt)" ]] && mntns=""
-    if [[ -n "$mntns" ]]; then
-        for d in /proc/[0-9]*; do
-            ns=$(readlink "$d/ns/mnt" 2>/dev/null) || continue
-            [[ "$ns" == "$mntns" ]] && echo "${d#/proc/}"
-        done
-    fi
-    return 0
-}
-
 # Filter stdin PIDs: unique, alive, never ourselves or an ancestor.
 pids_filter() {
     local skip
@@ -155,21 +131,9 @@ pids_filter() {
     return 0
 }
 
-# Hard power-off of NODE's processes: freeze the whole set first so nothing can
-# fork away, then SIGKILL it; repeat until nothing of the node is left alive.
+# Hard power-off of NODE's processes (lab.d/poweroff: freeze all, then kill).
 node_kill_all() {
-    local node=$1 round pids
-    for round in $(seq 1 50); do
-        pids=$(node_pids "$node" | pids_filter | tr '\n' ' ')
-        [[ -z "${pids// /}" ]] && return 0
-        # shellcheck disable=SC2086
-        kill -STOP $pids 2>/dev/null
-        # shellcheck disable=SC2086
-        kill -KILL $pids 2>/dev/null
-        sleep 0.2
-    done
-    lab_log "processes of $node survive SIGKILL: $pids"
-    return 1
+    "$LAB_LIBEXEC/poweroff" "$LAB_DIR" "$1"
 }
 
 # Wait until PID is gone (or a zombie); false after TIMEOUT seconds.

@@ -113,6 +113,10 @@ def _lab_diagnostics(lab: labkit.Lab) -> str:
                 or "will be fenced" in ln or "Quorum" in ln]
         out.append(f"--- {node}: last agent and fencing lines of pacemaker.log")
         out.extend(ln[:240] for ln in keep[-25:])
+    fence_log = lab.lab_dir / "log" / "fence.log"
+    if fence_log.exists():
+        out.append("--- lab power-offs (log/fence.log)")
+        out.extend(fence_log.read_text(errors="replace").splitlines()[-10:])
     return "\n".join(out)
 
 

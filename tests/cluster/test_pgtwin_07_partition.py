@@ -10,6 +10,7 @@ def test_partition_is_resolved_by_fencing(pgtwin_lab):
     lab = pgtwin_lab
     primary, standby = pgkit.restore_settled(lab)
     holder = lab.holder_pid(standby)
+    primary_holder = lab.holder_pid(primary)
     seen = len(lab.pacemaker_log(primary))
     try:
         with pgkit.Scenario(lab, "partition") as sc:
@@ -17,7 +18,13 @@ def test_partition_is_resolved_by_fencing(pgtwin_lab):
                 lab.run("partition")
                 labkit.wait_for(f"{standby} fenced", lambda: lab.holder_pid(standby) != holder, timeout=180)
                 assert pgkit.promoted_nodes(lab, primary) == [primary]
-                sc.more_acks(1, timeout=240)
+                try:
+                    sc.more_acks(1, timeout=240)
+                finally:
+                    # The standby's side asks to fence the primary too, delayed
+                    # by priority-fencing-delay; it must die before that.
+                    assert lab.holder_pid(primary) == primary_holder, \
+                        f"{primary} was fenced as well: both nodes went down"
             # The primary stopped waiting in the post-stop notification that
             # follows the fencing, not at a monitor after wal_sender_timeout
             # (the fenced standby's walsender would have looked in sync till then).

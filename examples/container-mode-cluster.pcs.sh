@@ -28,13 +28,16 @@ pcs property set stonith-enabled=true stonith-action=reboot \
 pcs resource defaults update resource-stickiness=100 migration-threshold=1 failure-timeout=60s
 
 # Fencing: one device per node (placeholders; use your BMC addresses and a
-# user that may power-cycle). pcmk_delay_base on one device lets that node win
-# a fence race; priority-fencing-delay above favours the primary's node.
+# user that may power-cycle). priority-fencing-delay above decides a split:
+# fencing of the primary's node waits, so the standby is powered off first and
+# its own request dies with it. No pcmk_delay_base/max here: Pacemaker adds
+# them to that delay and a delay on the standby's device can cancel it out
+# (docs/OPERATIONS.md, "Fencing delays").
 pcs stonith create fence-psql1 fence_ipmilan ip=192.0.2.11 username=admin \
     password=CHANGE-ME lanplus=1 pcmk_host_list=psql1 \
     op monitor interval=60s timeout=20s
 pcs stonith create fence-psql2 fence_ipmilan ip=192.0.2.12 username=admin \
-    password=CHANGE-ME lanplus=1 pcmk_host_list=psql2 pcmk_delay_base=5s \
+    password=CHANGE-ME lanplus=1 pcmk_host_list=psql2 \
     op monitor interval=60s timeout=20s
 
 pcs resource create pgsql ocf:pgtwin:pgtwin \

@@ -27,6 +27,12 @@ Outcome classify_instance(const MonitorFacts& f) {
     if (!f.control_state.has_value()) {
         return Outcome::failure(Status::ErrGeneric, "PostgreSQL is not running and pg_controldata gave no state");
     }
+    // A probe reports what it finds. After a reboot (a fenced node) an
+    // instance that did not shut down cleanly is simply not running, and start
+    // recovers it; a failure here would be counted against
+    // migration-threshold and make Pacemaker demote and stop what is down.
+    // Only a recurring monitor, which saw it run, calls it a crash.
+    if (f.probe && *f.control_state != ClusterState::Unknown) return Outcome::state(Status::NotRunning);
     switch (*f.control_state) {
         case ClusterState::ShutDown:
         case ClusterState::ShutDownInRecovery:

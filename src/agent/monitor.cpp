@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // monitor: reports the real role (0 standby, 8 primary, 7 cleanly stopped,
-// 9 crashed primary, 1 otherwise) and, in recurring monitors, keeps
+// 9 crashed primary, 1 otherwise; a probe reports any stopped instance 7)
+// and, in recurring monitors, keeps
 // replication, scores and synchronous replication in order.
 
 #include <spdlog/spdlog.h>
@@ -194,8 +195,17 @@ Outcome action_monitor(Context& ctx) {
             spdlog::warn("Cannot read control data. [reason: {}]", cd.error().message);
         }
     }
+    facts.probe = ctx.meta.is_probe();
     Outcome outcome = classify_instance(facts);
-    if (ctx.meta.is_probe()) return outcome;
+    if (facts.probe) {
+        if (outcome.status == ocf::Status::NotRunning && facts.control_state &&
+            *facts.control_state != pg::ClusterState::ShutDown &&
+            *facts.control_state != pg::ClusterState::ShutDownInRecovery && !facts.backup_label) {
+            spdlog::warn("PostgreSQL is down without a clean shutdown (node rebooted or instance crashed); "
+                         "reported stopped, start will recover it.");
+        }
+        return outcome;
+    }
     // A full data file system stops a primary and fails a promote: the
     // agent's own snapshots must not be what fills it.
     keep_free_space(ctx);

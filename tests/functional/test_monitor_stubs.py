@@ -4,16 +4,20 @@ the captured control data decides the status."""
 import pytest
 
 
-@pytest.mark.parametrize("capture,code", [
-    ("primary-stopped", 7),
-    ("standby-stopped", 7),
-    ("primary-crashed", 9),
-    ("standby-running", 1),  # "in archive recovery" but nothing runs: a crashed standby
+@pytest.mark.parametrize("capture,probe_code,monitor_code", [
+    ("primary-stopped", 7, 7),
+    ("standby-stopped", 7, 7),
+    # Down without a clean shutdown: a probe (after a fence reboot) reports it
+    # stopped, a recurring monitor (which saw it run) reports the crash.
+    ("primary-crashed", 7, 9),
+    ("standby-running", 7, 1),  # "in archive recovery" but nothing runs: a crashed standby
 ])
-def test_probe_classifies_stopped_instance(fenv, capture, code):
+@pytest.mark.parametrize("interval", ["0", "10000"])
+def test_monitor_classifies_stopped_instance(fenv, capture, probe_code, monitor_code, interval):
     fenv.make_pgdata()
     fenv.controldata(capture)
-    rc, out, err = fenv.run("monitor", OCF_RESKEY_CRM_meta_interval="0")
+    code = probe_code if interval == "0" else monitor_code
+    rc, out, err = fenv.run("monitor", OCF_RESKEY_CRM_meta_interval=interval)
     assert rc == code, err
     assert out == ""
     reasons = [l for l in err.splitlines() if l.startswith("ocf-exit-reason:")]

@@ -49,6 +49,34 @@ TEST(ClassifyInstance, ControlDataDecidesWhenStopped) {
     }
 }
 
+TEST(ClassifyInstance, ProbeReportsAnUncleanStopAsNotRunning) {
+    // After a fence reboot the probe finds the crashed primary or standby
+    // down: not running (start recovers it), not a failure to count.
+    for (ClusterState s : {ClusterState::InProduction, ClusterState::InArchiveRecovery,
+                           ClusterState::InCrashRecovery, ClusterState::ShuttingDown, ClusterState::ShutDown}) {
+        MonitorFacts f = stopped_with(s);
+        f.probe = true;
+        Outcome o = classify_instance(f);
+        EXPECT_EQ(o.status, Status::NotRunning) << static_cast<int>(s);
+        EXPECT_TRUE(o.reason.empty()) << static_cast<int>(s);
+    }
+    // What the probe cannot read stays an error, and running means running.
+    MonitorFacts unknown = stopped_with(ClusterState::Unknown);
+    unknown.probe = true;
+    EXPECT_EQ(classify_instance(unknown).status, Status::ErrGeneric);
+    MonitorFacts no_state;
+    no_state.probe = true;
+    EXPECT_EQ(classify_instance(no_state).status, Status::ErrGeneric);
+    MonitorFacts silent;
+    silent.probe = true;
+    silent.liveness = Liveness::Running;
+    EXPECT_EQ(classify_instance(silent).status, Status::ErrGeneric);
+    MonitorFacts primary;
+    primary.probe = true;
+    primary.in_recovery = false;
+    EXPECT_EQ(classify_instance(primary).status, Status::RunningPromoted);
+}
+
 TEST(ClassifyInstance, MissingDataIsNotRunning) {
     MonitorFacts f;
     f.data_present = false;

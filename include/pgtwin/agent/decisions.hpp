@@ -38,6 +38,7 @@ struct MonitorFacts {
     std::optional<pg::ClusterState> control_state; // set when pg_controldata ran
     bool untrusted = false;    // left by an interrupted clone/rewind, or marked for rebuild
     bool backup_label = false; // a base backup that never started recovery
+    bool probe = false;        // Pacemaker's probe (interval 0), not a recurring monitor
 };
 
 // An action's result: the OCF status and, for failures, the reason.

@@ -198,9 +198,9 @@ Outcome action_monitor(Context& ctx) {
     facts.probe = ctx.meta.is_probe();
     Outcome outcome = classify_instance(facts);
     if (facts.probe) {
-        if (outcome.status == ocf::Status::NotRunning && facts.control_state &&
-            *facts.control_state != pg::ClusterState::ShutDown &&
-            *facts.control_state != pg::ClusterState::ShutDownInRecovery && !facts.backup_label) {
+        MonitorFacts as_recurring = facts;
+        as_recurring.probe = false;
+        if (outcome.status == ocf::Status::NotRunning && classify_instance(as_recurring).status != outcome.status) {
             spdlog::warn("PostgreSQL is down without a clean shutdown (node rebooted or instance crashed); "
                          "reported stopped, start will recover it.");
         }

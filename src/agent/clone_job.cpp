@@ -130,9 +130,7 @@ Result<bool> wait_for_job(Context& ctx) {
 
 }  // namespace
 
-void set_clone_job_launcher(CloneJobLauncher launcher) {
-    launcher_slot() = std::move(launcher);
-}
+void set_clone_job_launcher(CloneJobLauncher launcher) { launcher_slot() = std::move(launcher); }
 
 Result<bool> hand_clone_to_job(Context& ctx) {
     if (!live_clone_job(ctx)) {

@@ -4,7 +4,6 @@
 
 #include <unistd.h>
 
-
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -18,18 +17,12 @@ namespace pgtwin::agent {
 
 namespace {
 
-std::string base_path(const Context& ctx) {
-    return ctx.state_dir + "/" + ctx.resource + "-" + ctx.node + ".clone";
-}
+std::string base_path(const Context& ctx) { return ctx.state_dir + "/" + ctx.resource + "-" + ctx.node + ".clone"; }
 
 }  // namespace
 
-std::string clone_state_path(const Context& ctx) {
-    return base_path(ctx) + ".json";
-}
-std::string clone_log_path(const Context& ctx) {
-    return base_path(ctx) + ".log";
-}
+std::string clone_state_path(const Context& ctx) { return base_path(ctx) + ".json"; }
+std::string clone_log_path(const Context& ctx) { return base_path(ctx) + ".log"; }
 
 std::string format_clone_state(const CloneJobState& s) {
     nlohmann::json j{{"pid", s.pid},         {"start_time", s.start_time}, {"phase", s.phase},

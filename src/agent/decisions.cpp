@@ -35,8 +35,7 @@ Outcome classify_instance(const MonitorFacts& f) {
     if (f.probe && *f.control_state != ClusterState::Unknown) return Outcome::state(Status::NotRunning);
     switch (*f.control_state) {
         case ClusterState::ShutDown:
-        case ClusterState::ShutDownInRecovery:
-            return Outcome::state(Status::NotRunning);
+        case ClusterState::ShutDownInRecovery: return Outcome::state(Status::NotRunning);
         case ClusterState::InProduction:
             // A fresh clone that never ran carries the source's "in production"
             // (PAF checks backup_label the same way): a standby, not stopped.
@@ -82,8 +81,8 @@ std::optional<RepState> parse_rep_state(std::string_view text) {
     return std::nullopt;
 }
 
-StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
-                             pg::Lsn primary_lsn, std::int64_t max_lag_bytes, std::optional<pg::Lsn> sync_floor) {
+StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode, pg::Lsn primary_lsn,
+                             std::int64_t max_lag_bytes, std::optional<pg::Lsn> sync_floor) {
     // pg_basebackup's WAL stream reports a flush position (it uses a slot)
     // but advances it only per closed segment: it is never the standby.
     if (!peer || peer->application_name.rfind(kCloneAppPrefix, 0) == 0) {
@@ -120,9 +119,7 @@ std::optional<RepStateRecord> rep_state_record(const std::optional<std::string>&
     return RepStateRecord{*attribute, parse_rep_state(*attribute)};
 }
 
-RepStateRecord rep_state_record(RepState state) {
-    return {to_string(state), state};
-}
+RepStateRecord rep_state_record(RepState state) { return {to_string(state), state}; }
 
 bool state_allows_promotion(const std::optional<RepStateRecord>& recorded) {
     if (!recorded) return true;
@@ -138,8 +135,7 @@ PromotionDecision decide_promotion(const PromotionFacts& f) {
             return {V::PeerRoleUnknown, "peer " + f.peer + " answers but its role cannot be read (" + f.peer_detail +
                                             "); it may be a running primary"};
         case PeerRole::Absent:
-        case PeerRole::NotPrimary:
-            break;
+        case PeerRole::NotPrimary: break;
     }
     if (f.forced) return {V::PromoteForced, ""};
     if (f.recorded && f.recorded->read_error) {
@@ -165,9 +161,7 @@ std::optional<pg::WalPosition> parse_walpos(const std::string& text) {
     return pg::WalPosition{*tl, *lsn};
 }
 
-std::string format_walpos(const pg::WalPosition& pos) {
-    return std::to_string(pos.timeline) + ":" + pos.lsn.str();
-}
+std::string format_walpos(const pg::WalPosition& pos) { return std::to_string(pos.timeline) + ":" + pos.lsn.str(); }
 
 std::vector<std::string> better_candidates(const pg::WalPosition& mine,
                                            const std::map<std::string, pg::WalPosition>& others) {
@@ -270,7 +264,8 @@ std::vector<std::string> server_prerequisite_problems(const pg::ServerFacts& f, 
         problems.push_back("rep_user " + rep_user +
                            " may not run the functions pg_rewind needs (GRANT EXECUTE ON FUNCTION pg_ls_dir(text, "
                            "boolean, boolean), pg_stat_file(text, boolean), pg_read_binary_file(text), "
-                           "pg_read_binary_file(text, bigint, bigint, boolean) TO " + rep_user + ")");
+                           "pg_read_binary_file(text, bigint, bigint, boolean) TO " +
+                           rep_user + ")");
     }
     return problems;
 }

@@ -27,26 +27,17 @@ struct ActionCode {
 // A switch without default: an action added to the table without code here fails the build.
 ActionCode code_for(ocf::Action action) {
     switch (action) {
-        case ocf::Action::Start:
-            return {.run = action_start, .validate_first = true, .names_full_disk = true};
-        case ocf::Action::Stop:
-            return {.run = action_stop};
-        case ocf::Action::Promote:
-            return {.run = action_promote, .validate_first = true, .names_full_disk = true};
-        case ocf::Action::Demote:
-            return {.run = action_demote, .validate_first = true};
-        case ocf::Action::Notify:
-            return {.run = action_notify};
-        case ocf::Action::Monitor:
-            return {.run = action_monitor, .names_full_disk = true};
-        case ocf::Action::ValidateAll:
-            return {.run = action_validate};
-        case ocf::Action::ReloadAgent:
-            return {.run = action_reload, .validate_first = true};
+        case ocf::Action::Start: return {.run = action_start, .validate_first = true, .names_full_disk = true};
+        case ocf::Action::Stop: return {.run = action_stop};
+        case ocf::Action::Promote: return {.run = action_promote, .validate_first = true, .names_full_disk = true};
+        case ocf::Action::Demote: return {.run = action_demote, .validate_first = true};
+        case ocf::Action::Notify: return {.run = action_notify};
+        case ocf::Action::Monitor: return {.run = action_monitor, .names_full_disk = true};
+        case ocf::Action::ValidateAll: return {.run = action_validate};
+        case ocf::Action::ReloadAgent: return {.run = action_reload, .validate_first = true};
         case ocf::Action::MetaData:
         case ocf::Action::Methods:
-        case ocf::Action::Usage:
-            return {};
+        case ocf::Action::Usage: return {};
     }
     return {};
 }
@@ -64,7 +55,8 @@ std::optional<ActionCode> agent_code(std::string_view name) {
 // the node's subvolume) unless pgdata is a mount point of its own.
 std::string probe_dir(const std::string& pgdata) {
     std::string parent = pgdata.substr(0, pgdata.find_last_of('/'));
-    struct stat data {}, up {};
+    struct stat data {
+    }, up{};
     if (parent.empty() || ::stat(pgdata.c_str(), &data) != 0 || ::stat(parent.c_str(), &up) != 0) return pgdata;
     return data.st_dev == up.st_dev ? parent : pgdata;
 }
@@ -83,9 +75,7 @@ Outcome with_disk_full_reason(Context& ctx, Outcome out) {
 
 }  // namespace
 
-bool is_agent_action(std::string_view name) {
-    return agent_code(name).has_value();
-}
+bool is_agent_action(std::string_view name) { return agent_code(name).has_value(); }
 
 Outcome dispatch(std::string_view name, Context& ctx) {
     auto code = agent_code(name);

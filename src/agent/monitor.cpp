@@ -113,8 +113,7 @@ Outcome act_on_streaming(Context& ctx, const pg::InstanceStatus& status, const S
             spdlog::info("Standby is replaying WAL, catching up. [lsn: {}]", status.position.lsn.str());
             return Outcome::success();
         case StreamingVerdict::NotStreaming:
-        case StreamingVerdict::ThresholdReached:
-            break;
+        case StreamingVerdict::ThresholdReached: break;
     }
     spdlog::warn("Standby is not streaming from the primary. [primary: {}, failures: {}, threshold: {}]", ctx.peer,
                  judged.counted, ctx.cfg.replication_failure_threshold);
@@ -201,8 +200,9 @@ Outcome action_monitor(Context& ctx) {
         MonitorFacts as_recurring = facts;
         as_recurring.probe = false;
         if (outcome.status == ocf::Status::NotRunning && classify_instance(as_recurring).status != outcome.status) {
-            spdlog::warn("PostgreSQL is down without a clean shutdown (node rebooted or instance crashed); "
-                         "reported stopped, start will recover it.");
+            spdlog::warn(
+                "PostgreSQL is down without a clean shutdown (node rebooted or instance crashed); "
+                "reported stopped, start will recover it.");
         }
         return outcome;
     }

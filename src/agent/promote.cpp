@@ -112,8 +112,7 @@ std::optional<Outcome> check_candidate(Context& ctx, const pg::InstanceStatus& s
         decision = decide_promotion(facts);
     }
     switch (decision.verdict) {
-        case PromotionVerdict::Promote:
-            return std::nullopt;
+        case PromotionVerdict::Promote: return std::nullopt;
         case PromotionVerdict::PromoteForced:
             spdlog::warn("force_promotion=true: skipping the staleness and election checks");
             return std::nullopt;
@@ -128,8 +127,7 @@ std::optional<Outcome> check_candidate(Context& ctx, const pg::InstanceStatus& s
         case PromotionVerdict::PeerPrimary:
         case PromotionVerdict::PeerRoleUnknown:
         case PromotionVerdict::StateUnreadable:
-        case PromotionVerdict::NotInSync:
-            return refuse(decision.reason);
+        case PromotionVerdict::NotInSync: return refuse(decision.reason);
     }
     return refuse(decision.reason);
 }

@@ -7,8 +7,8 @@
 
 #include <chrono>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "pgtwin/sys/files.hpp"
 
@@ -17,8 +17,7 @@ namespace pgtwin::agent {
 namespace {
 
 long long wall_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -36,9 +35,7 @@ bool is_current(AgentState& state, const std::string& key, const std::string& va
 
 }  // namespace
 
-std::string state_path(const Context& ctx) {
-    return ctx.state_dir + "/" + ctx.resource + "-" + ctx.node + ".json";
-}
+std::string state_path(const Context& ctx) { return ctx.state_dir + "/" + ctx.resource + "-" + ctx.node + ".json"; }
 
 AgentState load_state(const Context& ctx) {
     AgentState state;
@@ -95,8 +92,8 @@ Result<void> publish_score(Context& ctx, AgentState& state, const std::string& n
     return ok();
 }
 
-Result<void> publish_attribute(Context& ctx, AgentState& state, const std::string& node,
-                               const std::string& name, const std::string& value) {
+Result<void> publish_attribute(Context& ctx, AgentState& state, const std::string& node, const std::string& name,
+                               const std::string& value) {
     std::string key = "attr:" + node + ":" + name;
     if (is_current(state, key, value)) return ok();
     auto res = ctx.cluster.set_attribute(node, name, value, pcmk::Lifetime::Forever, ctx.deadline);
@@ -106,8 +103,8 @@ Result<void> publish_attribute(Context& ctx, AgentState& state, const std::strin
     return ok();
 }
 
-Result<void> reassert_attribute(Context& ctx, AgentState& state, const std::string& node,
-                                const std::string& name, const std::string& value) {
+Result<void> reassert_attribute(Context& ctx, AgentState& state, const std::string& node, const std::string& name,
+                                const std::string& value) {
     auto current = ctx.cluster.attribute(node, name, pcmk::Lifetime::Forever, ctx.deadline);
     if (current && *current == value) {
         state.published["attr:" + node + ":" + name] = value;

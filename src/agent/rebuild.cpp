@@ -57,7 +57,8 @@ Result<void> copy_aside(Context& ctx, const std::string& dir, const std::string&
     fs::permissions(target, fs::perms::owner_all, ec);
     auto res = ctx.runner.run(cp);
     if (!res) return fail(res.error().kind, "cannot copy the old data to " + target + ": " + res.error().message);
-    if (res->timed_out) return fail(ErrorKind::Timeout, "copying the old data to " + target + " did not finish in time");
+    if (res->timed_out)
+        return fail(ErrorKind::Timeout, "copying the old data to " + target + " did not finish in time");
     if (!res->success())
         return fail(ErrorKind::Generic, "cannot copy the old data to " + target + ": " + last_lines(res->err, 2, "; "));
     return empty_directory(dir);

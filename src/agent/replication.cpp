@@ -142,8 +142,7 @@ bool may_drop_standby(Context& ctx) {
 
 }  // namespace
 
-Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::InstanceStatus& self,
-                              AgentState& state) {
+Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::InstanceStatus& self, AgentState& state) {
     auto rows = pg::replication_peers(session, ctx.deadline);
     if (!rows) return rows.error();
     auto row = find_standby_row(*rows, peer_application_name(ctx));
@@ -168,8 +167,10 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
     // Order matters for zero loss: mark the standby not promotable first, and
     // only then let commits stop waiting for it.
     if (auto r = publish_verdict(ctx, state, verdict); !r) {
-        return fail(r.error().kind, "could not publish the standby's state, keeping synchronous "
-                                    "replication as it is: " + r.error().message);
+        return fail(r.error().kind,
+                    "could not publish the standby's state, keeping synchronous "
+                    "replication as it is: " +
+                        r.error().message);
     }
     if (*current != desired) {
         spdlog::info("Changing synchronous standby. [from: '{}', to: '{}', standby_state: {}]", *current, desired,
@@ -201,8 +202,7 @@ Result<void> write_standby_config(Context& ctx) {
     src.application_name = ctx.cfg.application_name;
     src.slot_name = slot_name_for(ctx, ctx.node);
     src.passfile = ctx.backend.passfile_for_server();
-    pg::SettingChanges changes =
-        ctx.peer.empty() ? pg::clear_standby_settings() : pg::standby_settings(src);
+    pg::SettingChanges changes = ctx.peer.empty() ? pg::clear_standby_settings() : pg::standby_settings(src);
     // A copy of the primary's auto.conf (pg_basebackup, pg_rewind) may name a
     // synchronous standby; a fresh primary must never wait for one at promotion.
     changes["synchronous_standby_names"] = std::string{};

@@ -24,7 +24,8 @@ Result<std::optional<std::string>> snapshot_before(Context& ctx, const std::stri
     if (!*sub) return std::optional<std::string>{};
     // The new snapshot will pin the old data while the rewind or clone writes
     // new data: make room first by deleting older snapshots.
-    if (auto pruned = storage::prune_for_space(**sub, {.min_free_share = min_free_share(ctx)}, ctx.runner, ctx.deadline);
+    if (auto pruned =
+            storage::prune_for_space(**sub, {.min_free_share = min_free_share(ctx)}, ctx.runner, ctx.deadline);
         !pruned) {
         spdlog::warn("Cannot delete old snapshots to make room. [reason: {}]", pruned.error().message);
     }

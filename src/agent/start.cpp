@@ -98,8 +98,8 @@ Result<EmptyFilled> initialise_empty(Context& ctx) {
     }
     return fail(ErrorKind::Generic, "data directory " + ctx.backend.host_data_dir() +
                                         " is empty and no peer answered to clone it from (peer: " +
-                                        (ctx.peer.empty() ? std::string("none") : ctx.peer) +
-                                        ": " + source.error().message + ")");
+                                        (ctx.peer.empty() ? std::string("none") : ctx.peer) + ": " +
+                                        source.error().message + ")");
 }
 
 Result<void> rejoin(Context& ctx) {
@@ -178,8 +178,7 @@ Result<PreparedData> prepare_data(Context& ctx) {
         case RejoinAction::Rewind:
             if (auto r = rejoin(ctx); !r) return r.error();
             return prepared;
-        case RejoinAction::StartAsStandby:
-            return prepared;
+        case RejoinAction::StartAsStandby: return prepared;
     }
     return prepared;
 }

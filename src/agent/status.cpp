@@ -79,8 +79,12 @@ json node_json(const NodeFacts& n) {
     json job = nullptr;
     if (n.clone_job) {
         const auto& c = *n.clone_job;
-        job = {{"phase", c.phase}, {"pid", c.pid}, {"alive", c.alive}, {"done_bytes", c.done_bytes},
-               {"total_bytes", c.total_bytes}, {"rate_bytes_per_second", c.rate_bytes_per_second},
+        job = {{"phase", c.phase},
+               {"pid", c.pid},
+               {"alive", c.alive},
+               {"done_bytes", c.done_bytes},
+               {"total_bytes", c.total_bytes},
+               {"rate_bytes_per_second", c.rate_bytes_per_second},
                {"error", c.error.empty() ? json(nullptr) : json(c.error)}};
     }
     return {{"node", n.node},
@@ -111,18 +115,17 @@ std::string node_text(const NodeFacts& n, const std::string& title) {
     std::string out = fmt::format("{} {}: {}\n", title, n.node.empty() ? "?" : n.node, n.role);
     out += fmt::format("  timeline {}  lsn {}\n", or_dash(n.timeline), n.lsn.empty() ? "-" : n.lsn);
     if (n.replay_lag_bytes || n.replay_lag_seconds || n.wal_receiver_streaming) {
-        out += fmt::format("  replay lag {} / {} s  wal receiver {}\n",
-                           n.replay_lag_bytes ? human_bytes(*n.replay_lag_bytes) : "-",
-                           n.replay_lag_seconds ? fmt::format("{:.1f}", *n.replay_lag_seconds) : "-",
-                           n.wal_receiver_streaming ? (*n.wal_receiver_streaming ? "streaming" : "not streaming")
-                                                    : "-");
+        out += fmt::format(
+            "  replay lag {} / {} s  wal receiver {}\n", n.replay_lag_bytes ? human_bytes(*n.replay_lag_bytes) : "-",
+            n.replay_lag_seconds ? fmt::format("{:.1f}", *n.replay_lag_seconds) : "-",
+            n.wal_receiver_streaming ? (*n.wal_receiver_streaming ? "streaming" : "not streaming") : "-");
     }
     if (n.standby) {
         out += fmt::format("  standby: {} {} flush lag {}\n", n.standby->state, n.standby->sync_state,
                            n.standby->flush_lag_bytes ? human_bytes(*n.standby->flush_lag_bytes) : "-");
     }
-    out += fmt::format("  replication state {}  promotion score {}\n", or_dash(n.rep_state),
-                       or_dash(n.promotion_score));
+    out +=
+        fmt::format("  replication state {}  promotion score {}\n", or_dash(n.rep_state), or_dash(n.promotion_score));
     if (!n.in_progress.empty()) {
         out += fmt::format("  in progress: {} (pgdata {})\n", n.in_progress,
                            n.pgdata_bytes ? human_bytes(static_cast<std::int64_t>(*n.pgdata_bytes)) : "-");
@@ -178,7 +181,8 @@ void node_metrics(Families& out, const std::string& rsc, const NodeFacts& n) {
         bool sync = n.standby->sync_state == "sync" || n.standby->sync_state == "quorum";
         sample("standby_streaming", "", n.standby->state == "streaming" ? 1 : 0);
         sample("standby_sync", "", sync ? 1 : 0);
-        if (n.standby->flush_lag_bytes) sample("standby_flush_lag_bytes", "", static_cast<double>(*n.standby->flush_lag_bytes));
+        if (n.standby->flush_lag_bytes)
+            sample("standby_flush_lag_bytes", "", static_cast<double>(*n.standby->flush_lag_bytes));
     }
     if (n.rep_state) sample("replication_state", fmt::format(",state=\"{}\"", label_value(*n.rep_state)), 1);
     if (n.promotion_score) sample("promotion_score", "", *n.promotion_score);
@@ -246,9 +250,12 @@ json status_json(const StatusFacts& f) {
 std::string status_text(const StatusFacts& f) {
     std::string out = fmt::format("resource {} ({} mode, rep_mode {})\n", f.resource, f.mode, f.rep_mode);
     out += node_text(f.local, "local");
-    if (f.local.data_fs_free_share && f.snapshot_min_free > 0 && *f.local.data_fs_free_share * 100 < f.snapshot_min_free) {
-        out += fmt::format("  warning: data file system below snapshot_min_free ({}%): the agent deletes its older "
-                           "snapshots; add space if it stays there\n", f.snapshot_min_free);
+    if (f.local.data_fs_free_share && f.snapshot_min_free > 0 &&
+        *f.local.data_fs_free_share * 100 < f.snapshot_min_free) {
+        out += fmt::format(
+            "  warning: data file system below snapshot_min_free ({}%): the agent deletes its older "
+            "snapshots; add space if it stays there\n",
+            f.snapshot_min_free);
     }
     if (f.peer) out += node_text(*f.peer, "peer");
     out += "next: " + next_step(f) + "\n";

@@ -40,9 +40,10 @@ std::int64_t lsn_diff(pg::Lsn a, pg::Lsn b) {
 
 void read_standby_sql(pg::Session& s, Context& ctx, NodeFacts& n, const std::optional<pg::Lsn>& primary_lsn) {
     auto d = ctx.deadline.capped(kStatusLocalCap);
-    auto r = s.query("SELECT pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,"
-                     " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8::text",
-                     {}, d);
+    auto r = s.query(
+        "SELECT pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,"
+        " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8::text",
+        {}, d);
     if (r && !r->rows.empty() && r->rows[0].size() == 3) {
         const auto& row = r->rows[0];
         auto recv = row[0] ? pg::Lsn::parse(*row[0]) : std::nullopt;
@@ -134,8 +135,9 @@ void read_clone_job(Context& ctx, NodeFacts& n) {
     auto s = load_clone_state(ctx);
     if (!s) return;
     auto probe = [](long pid) { return sys::process_start_time(static_cast<pid_t>(pid)); };
-    n.clone_job = CloneJobFacts{s->phase, s->pid, clone_job_alive(*s, probe), s->done_kb * 1024, s->total_kb * 1024,
-                                s->rate_kbs * 1024, s->error};
+    n.clone_job =
+        CloneJobFacts{s->phase,           s->pid,  clone_job_alive(*s, probe), s->done_kb * 1024, s->total_kb * 1024,
+                      s->rate_kbs * 1024, s->error};
 }
 
 void read_data_dir(Context& ctx, NodeFacts& n) {

@@ -14,8 +14,7 @@
 namespace pgtwin::agent {
 
 AttributeNames attribute_names(const std::string& resource) {
-    return {"pgtwin-" + resource + "-rep-state", "pgtwin-" + resource + "-walpos",
-            "pgtwin-" + resource + "-data-id"};
+    return {"pgtwin-" + resource + "-rep-state", "pgtwin-" + resource + "-walpos", "pgtwin-" + resource + "-data-id"};
 }
 
 Result<std::unique_ptr<pg::Session>> connect_local(Context& ctx, Millis cap) {
@@ -139,8 +138,7 @@ Result<void> write_with_retries(Context& ctx, const std::string& what, const std
     constexpr int kAttempts = 3;
     Result<void> res = write();
     for (int attempt = 1; !res; ++attempt) {
-        spdlog::warn("Attribute write failed. [what: {}, attempt: {}, reason: {}]", what, attempt,
-                     res.error().message);
+        spdlog::warn("Attribute write failed. [what: {}, attempt: {}, reason: {}]", what, attempt, res.error().message);
         if (attempt >= kAttempts || ctx.deadline.remaining() <= kWriteRetryPause) break;
         ctx.clock.sleep_for(kWriteRetryPause);
         res = write();

@@ -74,7 +74,8 @@ void setup_logging(const std::map<std::string, std::string>& env, std::string_vi
     const std::string debug_log = get(env, "HA_DEBUGLOG");
     const bool debug = truthy(get(env, "HA_debug")) || !debug_log.empty();
     const auto normal_level = truthy(get(env, "HA_debug")) ? spdlog::level::debug : spdlog::level::info;
-    const std::string tag = fmt::format("pgtwin({})[{}]", escape_pattern(resource.empty() ? "-" : resource), ::getpid());
+    const std::string tag =
+        fmt::format("pgtwin({})[{}]", escape_pattern(resource.empty() ? "-" : resource), ::getpid());
     const std::string body = fmt::format("%l: {}: %v", escape_pattern(action));
     const std::string file_pattern = "%Y-%m-%d %H:%M:%S.%e " + tag + " " + body;
 

@@ -187,8 +187,8 @@ std::string command_man_page() {
     std::string out = fmt::format(".TH PGTWIN 8 \"\" \"pgtwin {}\" \"System Administration\"\n", PGTWIN_VERSION);
     out += kHeadAndActions;
     storage::LayoutOptions defaults;
-    out += fmt::format(fmt::runtime(kStorage), fmt::arg("root", storage::kDefaultRoot),
-                       fmt::arg("uid", defaults.uid), fmt::arg("gid", defaults.gid));
+    out += fmt::format(fmt::runtime(kStorage), fmt::arg("root", storage::kDefaultRoot), fmt::arg("uid", defaults.uid),
+                       fmt::arg("gid", defaults.gid));
     out += fmt::format(fmt::runtime(kTail), fmt::arg("state", "/run/pgtwin"), fmt::arg("root", storage::kDefaultRoot));
     return out;
 }

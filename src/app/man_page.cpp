@@ -111,11 +111,12 @@ std::string exit_meaning(int code) {
 }
 
 std::string exit_codes_section() {
-    std::string out = ".SH EXIT STATUS\nThe OCF exit codes; a failure also prints one \\fBocf\\-exit\\-reason:\\fR line.\n";
+    std::string out =
+        ".SH EXIT STATUS\nThe OCF exit codes; a failure also prints one \\fBocf\\-exit\\-reason:\\fR line.\n";
     for (int code = 0; code <= 9; ++code) {
         auto status = static_cast<ocf::Status>(code);
         out += fmt::format(".TP\n\\fB{}\\fR ({})\n{}\n", code, roff_escape(ocf::status_name(status)),
-                          roff_escape(exit_meaning(code)));
+                           roff_escape(exit_meaning(code)));
     }
     return out;
 }
@@ -165,13 +166,16 @@ std::string agent_man_page() {
     pugi::xml_document meta;
     meta.load_string(ocf::metadata_xml().c_str());
     pugi::xml_node agent = meta.child("resource-agent");
-    std::string out = fmt::format(".TH OCF_PGTWIN_PGTWIN 7 \"\" \"pgtwin {}\" \"OCF resource agents\"\n", PGTWIN_VERSION);
+    std::string out =
+        fmt::format(".TH OCF_PGTWIN_PGTWIN 7 \"\" \"pgtwin {}\" \"OCF resource agents\"\n", PGTWIN_VERSION);
     out += ".SH NAME\nocf_pgtwin_pgtwin \\- " + roff_escape(agent.child("shortdesc").text().get()) + "\n";
-    out += ".SH SYNOPSIS\n\\fBpgtwin\\fR [start | stop | monitor | promote | demote | notify | validate\\-all |"
-           " meta\\-data | methods]\n";
+    out +=
+        ".SH SYNOPSIS\n\\fBpgtwin\\fR [start | stop | monitor | promote | demote | notify | validate\\-all |"
+        " meta\\-data | methods]\n";
     out += ".SH DESCRIPTION\n" + roff_escape(agent.child("longdesc").text().get()) + "\n";
-    out += ".PP\nPacemaker passes the parameters below as OCF_RESKEY_<name> environment variables. "
-           "The resource must be a promotable clone with notify=true, promoted\\-max=1 and clone\\-max=2.\n";
+    out +=
+        ".PP\nPacemaker passes the parameters below as OCF_RESKEY_<name> environment variables. "
+        "The resource must be a promotable clone with notify=true, promoted\\-max=1 and clone\\-max=2.\n";
     out += parameters_section();
     out += actions_section(meta);
     out += exit_codes_section();

@@ -90,8 +90,8 @@ Result<void> fill_node_list(ocf::Config& cfg, const ocf::MetaEnv& meta, const st
     }
     bool peer_matters = action != "monitor" && action != "stop";
     if (!meta.on_node.empty() && peer_matters) {
-        return fail(ErrorKind::Generic, "node_list is empty and the cluster's node list cannot be read: " +
-                                            nodes.error().message);
+        return fail(ErrorKind::Generic,
+                    "node_list is empty and the cluster's node list cannot be read: " + nodes.error().message);
     }
     spdlog::info("No cluster node list: running without a peer. [reason: {}]", nodes.error().message);
     return ok();
@@ -153,8 +153,8 @@ int run_action(const std::string& action, const ocf::EnvMap& env) {
                        *connector,
                        *cluster,
                        deadline};
-    spdlog::debug("Action starting. [action: {}, node: {}, peer: {}, mode: {}, timeout_ms: {}]", action, node,
-                  ctx.peer, (*backend)->mode_name(), meta.timeout.count());
+    spdlog::debug("Action starting. [action: {}, node: {}, peer: {}, mode: {}, timeout_ms: {}]", action, node, ctx.peer,
+                  (*backend)->mode_name(), meta.timeout.count());
     if (clone_job) return finish(agent::run_clone_job(ctx, sys::signal_ready), action);
     return finish(agent::dispatch(action, ctx), action);
 }

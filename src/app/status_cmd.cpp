@@ -35,9 +35,8 @@ bool valid_resource_name(const std::string& name) {
 // The CIB's primitive(s): cibadmin takes argv, so the name is validated above
 // only to keep the XPath well-formed.
 Result<ocf::EnvMap> env_from_cib(sys::CommandRunner& runner, const std::string& resource) {
-    std::string xpath = resource.empty()
-                            ? "//primitive[@class='ocf' and @provider='pgtwin' and @type='pgtwin']"
-                            : "//primitive[@id='" + resource + "']";
+    std::string xpath = resource.empty() ? "//primitive[@class='ocf' and @provider='pgtwin' and @type='pgtwin']"
+                                         : "//primitive[@id='" + resource + "']";
     auto r = runner.run(sys::Command{{"cibadmin", "-Q", "--xpath", xpath}, {}, {}, {}, {}, agent::kStatusCibCap});
     if (!r) return fail(r.error().kind, "cannot run cibadmin: " + r.error().message);
     if (!r->success()) return fail(ErrorKind::InvalidConfig, "cibadmin found no pgtwin resource: " + r->err);
@@ -58,8 +57,7 @@ std::string strip_clone_suffix(std::string r) {
 
 // Under Pacemaker (or a test) the OCF_RESKEY_* environment is the
 // configuration; at an admin's shell it comes from the CIB.
-Result<ocf::EnvMap> configuration_env(sys::CommandRunner& runner, const ocf::EnvMap& env,
-                                      const std::string& resource) {
+Result<ocf::EnvMap> configuration_env(sys::CommandRunner& runner, const ocf::EnvMap& env, const std::string& resource) {
     ocf::EnvMap cfg_env = env;
     if (!env.contains("OCF_RESKEY_pgdata")) {
         auto cib = env_from_cib(runner, resource);
@@ -115,7 +113,7 @@ int run_status_command(const std::vector<std::string>& args, const ocf::EnvMap& 
     if (!env_r) return config_error(env_r.error().message);
     ocf::EnvMap& cfg_env = *env_r;
     std::string rsc = strip_clone_suffix(cfg_env.contains("OCF_RESOURCE_INSTANCE") ? cfg_env["OCF_RESOURCE_INSTANCE"]
-                                                                                    : std::string("pgtwin"));
+                                                                                   : std::string("pgtwin"));
     SystemClock clock;
     Deadline deadline(clock, agent::kStatusBudget);
     auto cluster = pcmk::make_cli_cluster(runner, rsc);
@@ -134,8 +132,8 @@ int run_status_command(const std::vector<std::string>& args, const ocf::EnvMap& 
     for (const auto& n : cfg->node_list) {
         if (n != node) peer = n;
     }
-    agent::Context ctx{*cfg,     meta,     {},        node,       peer,      rsc,     "/run/pgtwin",
-                       runner,   clock,    **backend, *connector, *cluster, deadline};
+    agent::Context ctx{*cfg,   meta,  {},        node,       peer,     rsc,     "/run/pgtwin",
+                       runner, clock, **backend, *connector, *cluster, deadline};
     auto facts = agent::collect_status(ctx);
     if (as_prometheus) std::cout << agent::status_prometheus(facts);
     else if (as_json) std::cout << agent::status_json(facts).dump(2) << "\n";

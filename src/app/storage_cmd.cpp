@@ -88,11 +88,11 @@ int run_chosen(CLI::App& app, const StorageArgs& a, sys::CommandRunner& runner, 
         return 0;
     }
     if (chosen == "prune") {
-        auto deleted = a.min_free ? storage::prune_for_space(a.layout.subvolume(),
-                                                             {.min_free_share = *a.min_free / 100.0,
-                                                              .keep_newest = a.keep.value_or(1)},
-                                                             runner, d)
-                                  : storage::prune_snapshots(a.layout.subvolume(), a.keep.value_or(3), runner, d);
+        auto deleted = a.min_free
+                           ? storage::prune_for_space(
+                                 a.layout.subvolume(),
+                                 {.min_free_share = *a.min_free / 100.0, .keep_newest = a.keep.value_or(1)}, runner, d)
+                           : storage::prune_snapshots(a.layout.subvolume(), a.keep.value_or(3), runner, d);
         if (!deleted) return report(deleted.error());
         for (const auto& path : *deleted) std::cout << "deleted " << path << "\n";
         return 0;
@@ -124,10 +124,12 @@ int run_storage_command(const std::vector<std::string>& args) {
     snap->add_option("--label", a.label, "Snapshot label, e.g. before-upgrade")->required();
     restore_cmd->add_option("snapshot", a.snapshot, "Snapshot label (see list) or path")->required();
     restore_cmd->add_option("--to", a.to, "New directory (default: <root>/@postgres-<node>-restored.<label>)");
-    prune->add_option("--keep", a.keep, "How many of the agent's snapshots remain (default 3; with --min-free: at least 1)");
-    prune->add_option("--min-free", a.min_free,
-                      "Instead: delete the oldest only while the file system has less than this % free "
-                      "(what the agent does with snapshot_min_free)")
+    prune->add_option("--keep", a.keep,
+                      "How many of the agent's snapshots remain (default 3; with --min-free: at least 1)");
+    prune
+        ->add_option("--min-free", a.min_free,
+                     "Instead: delete the oldest only while the file system has less than this % free "
+                     "(what the agent does with snapshot_min_free)")
         ->check(CLI::Range(1, 90));
 
     // CLI11 takes the arguments reversed, without the program name and "storage".

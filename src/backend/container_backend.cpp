@@ -19,8 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr Millis kInspectCap{10000};     // hard cap for one inspect (monitor path)
-constexpr Millis kShortCap{30000};       // rm -f, image probe, id lookup
+constexpr Millis kInspectCap{10000};  // hard cap for one inspect (monitor path)
+constexpr Millis kShortCap{30000};    // rm -f, image probe, id lookup
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string agent_path() {
@@ -36,14 +36,13 @@ std::string parent_dir(std::string path) {
 
 }  // namespace
 
-ContainerBackend::ContainerBackend(const ocf::Config& cfg, std::string node_name,
-                                   sys::CommandRunner& runner, Clock& clock)
-    : ContainerBackend(cfg, node_name, runner, clock,
-                       detect_runtime(cfg.container_runtime, agent_path()), runtime_passthrough_env()) {}
+ContainerBackend::ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner,
+                                   Clock& clock)
+    : ContainerBackend(cfg, node_name, runner, clock, detect_runtime(cfg.container_runtime, agent_path()),
+                       runtime_passthrough_env()) {}
 
-ContainerBackend::ContainerBackend(const ocf::Config& cfg, std::string node_name,
-                                   sys::CommandRunner& runner, Clock& clock,
-                                   Result<RuntimeKind> runtime_kind,
+ContainerBackend::ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner,
+                                   Clock& clock, Result<RuntimeKind> runtime_kind,
                                    std::map<std::string, std::string> runtime_env)
     : m_cfg(cfg), m_node(std::move(node_name)), m_runner(runner), m_clock(clock) {
     if (runtime_kind) m_runtime.emplace(*runtime_kind, std::move(runtime_env));
@@ -132,8 +131,8 @@ Result<std::optional<ContainerState>> ContainerBackend::query_state(const Deadli
     auto r = m_runner.run((*rt)->inspect(m_name, d.remaining_capped(kInspectCap)));
     if (!r) return r.error();
     if (r->timed_out) {
-        spdlog::warn("Container runtime did not answer inspect in time. [runtime: {}, container: {}]",
-                     (*rt)->binary(), m_name);
+        spdlog::warn("Container runtime did not answer inspect in time. [runtime: {}, container: {}]", (*rt)->binary(),
+                     m_name);
         return std::optional<ContainerState>{};
     }
     if (r->exit_code != 0) {
@@ -169,8 +168,8 @@ Result<UserIds> ContainerBackend::user_ids(const Deadline& d, IdSource source) {
     auto r = m_runner.run((*rt)->run(spec, d.remaining_capped(kShortCap)));
     if (!r) return r.error();
     if (!r->success()) {
-        return runtime_command_failed(fmt::format("cannot look up user {} in image {}", m_cfg.container_user,
-                                          m_cfg.container_image), *r);
+        return runtime_command_failed(
+            fmt::format("cannot look up user {} in image {}", m_cfg.container_user, m_cfg.container_image), *r);
     }
     auto ids = parse_id_output(r->out);
     if (!ids) return fail(ErrorKind::Generic, "unexpected id output from image " + m_cfg.container_image);
@@ -185,10 +184,9 @@ Result<bool> ContainerBackend::image_present(const Deadline& d) {
     if (!r) return r.error();
     if (r->success()) return true;
     // podman `image exists` answers 1 for "absent"; docker says "No such image".
-    bool absent = (*rt)->traits().has_image_exists
-                      ? (r->exit_code == 1 && !r->timed_out)
-                      : r->err.find("No such image") != std::string::npos ||
-                            r->err.find("no such image") != std::string::npos;
+    bool absent = (*rt)->traits().has_image_exists ? (r->exit_code == 1 && !r->timed_out)
+                                                   : r->err.find("No such image") != std::string::npos ||
+                                                         r->err.find("no such image") != std::string::npos;
     if (absent) return false;
     return runtime_command_failed("cannot check image " + m_cfg.container_image, *r);
 }
@@ -198,8 +196,8 @@ Result<void> ContainerBackend::ensure_image(const Deadline& d) {
     if (!present) return present.error();
     if (*present) return ok();
     if (!m_cfg.container_pull) {
-        return fail(ErrorKind::NotInstalled, fmt::format("image {} not present; pull it or set container_pull=true",
-                                                         m_cfg.container_image));
+        return fail(ErrorKind::NotInstalled,
+                    fmt::format("image {} not present; pull it or set container_pull=true", m_cfg.container_image));
     }
     spdlog::info("Pulling container image. [image: {}]", m_cfg.container_image);
     auto rt = runtime();
@@ -272,8 +270,7 @@ Result<void> ContainerBackend::initdb(const Deadline& d) {
     if (!ids) return ids.error();
     if (auto r = make_data_dir(*ids); !r) return r;
     RunSpec spec = temp_run(*ids, {"initdb", "-D", kContainerDataDir, "-E", "UTF8", "--data-checksums",
-                                   "--username=" + m_cfg.pguser, "--auth-local=trust",
-                                   "--auth-host=scram-sha-256"});
+                                   "--username=" + m_cfg.pguser, "--auth-local=trust", "--auth-host=scram-sha-256"});
     spec.network = "none";
     auto rt = runtime();
     auto r = m_runner.run((*rt)->run(spec, d.remaining()));
@@ -282,8 +279,8 @@ Result<void> ContainerBackend::initdb(const Deadline& d) {
     if (!sys::file_exists(m_cfg.pgdata + "/PG_VERSION")) {
         return fail(ErrorKind::Generic, "initdb finished but " + m_cfg.pgdata + "/PG_VERSION is missing");
     }
-    spdlog::info("Initialised the data directory in a temporary container. [dir: {}, image: {}]",
-                 m_cfg.pgdata, m_cfg.container_image);
+    spdlog::info("Initialised the data directory in a temporary container. [dir: {}, image: {}]", m_cfg.pgdata,
+                 m_cfg.container_image);
     return ok();
 }
 
@@ -297,7 +294,8 @@ Result<void> ContainerBackend::validate(const Deadline& d) {
     if (!*present) {
         if (!m_cfg.container_pull) {
             return fail(ErrorKind::NotInstalled, fmt::format("image {} not present; pull it or set "
-                                                             "container_pull=true", m_cfg.container_image));
+                                                             "container_pull=true",
+                                                             m_cfg.container_image));
         }
         if (!numeric) return ok();  // the user's uid can only be learnt from the image
     }
@@ -309,8 +307,7 @@ Result<void> ContainerBackend::validate(const Deadline& d) {
         auto perms = fs::status(m_cfg.pgdata, ec).permissions();
         auto forbidden = fs::perms::group_write | fs::perms::others_all;
         if (!ec && (perms & forbidden) != fs::perms::none) {
-            return fail(ErrorKind::InvalidArgs, "data directory " + m_cfg.pgdata +
-                                                    " must have mode 0700 or 0750");
+            return fail(ErrorKind::InvalidArgs, "data directory " + m_cfg.pgdata + " must have mode 0700 or 0750");
         }
     }
     if (sys::is_directory(socket_dir())) {

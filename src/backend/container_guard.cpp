@@ -97,8 +97,7 @@ std::vector<pid_t> postmasters_using(const std::string& pgdata, const std::strin
     struct stat data {};
     if (::stat(pgdata.c_str(), &data) != 0) return found;
     std::error_code ec;
-    for (auto it = fs::directory_iterator(proc_root, ec); !ec && it != fs::directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::directory_iterator(proc_root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
         std::string name = it->path().filename().string();
         auto pid = parse_number<pid_t>(name);
         if (!pid || *pid < 0) continue;

@@ -23,7 +23,7 @@ namespace {
 
 constexpr Millis kLogsCap{5000};
 constexpr Millis kPollInterval{250};
-constexpr Millis kStopReserve{10000};    // kept back from pg_ctl for runtime stop + rm
+constexpr Millis kStopReserve{10000};  // kept back from pg_ctl for runtime stop + rm
 
 long long whole_seconds(Millis m) { return std::max<long long>(1, m.count() / 1000); }
 
@@ -85,7 +85,8 @@ Result<void> ContainerBackend::ensure_no_other_postmaster() const {
     if (unix_socket_accepts(sock)) {
         return fail(ErrorKind::Generic,
                     fmt::format("a server accepts connections on {} although container {} is not running; "
-                                "not starting, postmaster.pid left in place", sock, m_name));
+                                "not starting, postmaster.pid left in place",
+                                sock, m_name));
     }
     return ok();
 }
@@ -100,8 +101,9 @@ Result<void> ContainerBackend::clear_stale_files() {
     if (sys::file_exists(pidfile)) {
         std::string aside = pidfile + ".pgtwin-stale";
         if (auto r = sys::rename_path(pidfile, aside); !r) return r.error();
-        spdlog::warn("Moved a stale postmaster.pid aside; no postmaster runs on the data directory. [file: {}, moved_to: {}]",
-                     pidfile, aside);
+        spdlog::warn(
+            "Moved a stale postmaster.pid aside; no postmaster runs on the data directory. [file: {}, moved_to: {}]",
+            pidfile, aside);
     }
     std::string sock = fmt::format("{}/.s.PGSQL.{}", socket_dir(), m_cfg.pgport);
     for (const std::string& f : {sock, sock + ".lock"}) {
@@ -117,9 +119,8 @@ Result<void> ContainerBackend::check_dir_owner(const std::string& what, const st
     auto own = sys::owner_of(path);
     if (!own) return own.error();
     if (own->first == ids.uid) return ok();
-    return fail(ErrorKind::InvalidArgs,
-                fmt::format("{} {} is owned by uid {} but the container user runs as uid {}", what, path,
-                            own->first, ids.uid));
+    return fail(ErrorKind::InvalidArgs, fmt::format("{} {} is owned by uid {} but the container user runs as uid {}",
+                                                    what, path, own->first, ids.uid));
 }
 
 Result<void> ContainerBackend::ensure_socket_dir(const UserIds& ids) {
@@ -146,9 +147,9 @@ Result<void> ContainerBackend::wait_ready(const Deadline& d) {
     while (true) {
         if (sys::file_exists(sock) && postmaster_ready(m_cfg.pgdata)) return ok();
         if (d.expired()) {
-            return fail(ErrorKind::Timeout,
-                        fmt::format("PostgreSQL in container {} did not accept connections on {} "
-                                    "before the start timeout", m_name, sock));
+            return fail(ErrorKind::Timeout, fmt::format("PostgreSQL in container {} did not accept connections on {} "
+                                                        "before the start timeout",
+                                                        m_name, sock));
         }
         auto st = query_state(d);
         if (!st) return st.error();
@@ -159,8 +160,7 @@ Result<void> ContainerBackend::wait_ready(const Deadline& d) {
             // Once the logging collector runs, the server's messages go to the log directory.
             std::string file_tail = newest_log_tail(log_dir(), m_launched_at, 5);
             if (!file_tail.empty()) tail += (tail.empty() ? "" : " | ") + file_tail;
-            return fail(ErrorKind::Generic,
-                        fmt::format("container {} exited during start: {}", m_name, tail));
+            return fail(ErrorKind::Generic, fmt::format("container {} exited during start: {}", m_name, tail));
         }
         m_clock.sleep_for(std::min(kPollInterval, d.remaining()));
     }
@@ -176,13 +176,12 @@ Result<void> ContainerBackend::launch(const UserIds& ids, const Deadline& d) {
     spec.hostname = m_node;
     spec.mounts = mounts(true);
     if (sys::file_exists(config_dir() + "/postgresql.conf")) {
-        spec.cmd.insert(spec.cmd.end(), {"-c", std::string("config_file=") + kContainerConfigDir +
-                                                   "/postgresql.conf"});
+        spec.cmd.insert(spec.cmd.end(), {"-c", std::string("config_file=") + kContainerConfigDir + "/postgresql.conf"});
     }
     // The log goes to the mounted host directory, so it outlives the container
     // (see the header). Before start_opts: an administrator may override them.
-    spec.cmd.insert(spec.cmd.end(), {"-c", "logging_collector=on", "-c",
-                                     std::string("log_directory=") + kContainerLogDir});
+    spec.cmd.insert(spec.cmd.end(),
+                    {"-c", "logging_collector=on", "-c", std::string("log_directory=") + kContainerLogDir});
     for (auto& w : split_words(m_cfg.start_opts)) spec.cmd.push_back(std::move(w));
     // unix_socket_permissions=0700, last: the socket trusts local connections,
     // so it stays closed to other host users even if something opens the
@@ -211,13 +210,11 @@ Result<void> ContainerBackend::start(const Deadline& d) {
         return wait_ready(d);
     }
     if ((*st)->exists) {
-        spdlog::info("Removing a stopped container before start. [container: {}, status: {}]", m_name,
-                     (*st)->status);
+        spdlog::info("Removing a stopped container before start. [container: {}, status: {}]", m_name, (*st)->status);
         if (auto r = remove_container(d); !r) return r;
     }
     if (!sys::file_exists(m_cfg.pgdata + "/PG_VERSION")) {
-        return fail(ErrorKind::Generic, "no PostgreSQL data directory at " + m_cfg.pgdata +
-                                            " (PG_VERSION missing)");
+        return fail(ErrorKind::Generic, "no PostgreSQL data directory at " + m_cfg.pgdata + " (PG_VERSION missing)");
     }
     if (auto r = ensure_image(d); !r) return r;
     auto ids = user_ids(d, IdSource::DataOwnerFirst);
@@ -236,9 +233,11 @@ Result<void> ContainerBackend::stop_running(StopMode mode, const Deadline& d) {
     std::string user = ids ? ids->spec() : m_cfg.container_user;
     Millis reserve = std::min(kStopReserve, d.remaining() / 3);
     Millis ctl_budget = d.remaining() - reserve;
+    // clang-format off
     std::vector<std::string> ctl{"pg_ctl", "stop", "-D", kContainerDataDir, "-m",
                                  mode == StopMode::Fast ? "fast" : "immediate", "-w", "-t",
                                  std::to_string(whole_seconds(ctl_budget - Millis{1000}))};
+    // clang-format on
     auto r = m_runner.run((*rt)->exec(m_name, user, {}, ctl, ctl_budget));
     if (!r || !r->success()) {
         // Not fatal: the container may already be gone; `stop` below finishes the job.
@@ -275,13 +274,12 @@ Result<void> ContainerBackend::stop(StopMode mode, const Deadline& d) {
     return ok();
 }
 
-Result<sys::Command> ContainerBackend::tool_command(Tool tool, std::vector<std::string> args,
-                                                   const Deadline& d) {
+Result<sys::Command> ContainerBackend::tool_command(Tool tool, std::vector<std::string> args, const Deadline& d) {
     auto st = query_state(d);
     if (!st) return st.error();
     if (!st->has_value()) {
-        return fail(ErrorKind::Timeout, "container runtime did not answer; cannot run " +
-                                            std::string(tool_program(tool)));
+        return fail(ErrorKind::Timeout,
+                    "container runtime did not answer; cannot run " + std::string(tool_program(tool)));
     }
     auto ids = user_ids(d, IdSource::DataOwnerFirst);
     if (!ids) return ids.error();

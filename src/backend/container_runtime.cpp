@@ -43,16 +43,13 @@ bool on_path(const char* name, const std::string& path_env) {
 }
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
 }  // namespace
 
-const RuntimeTraits& traits_for(RuntimeKind kind) {
-    return kind == RuntimeKind::Podman ? kTraits[0] : kTraits[1];
-}
+const RuntimeTraits& traits_for(RuntimeKind kind) { return kind == RuntimeKind::Podman ? kTraits[0] : kTraits[1]; }
 
 Result<RuntimeKind> detect_runtime(ocf::ContainerRuntime wanted, const std::string& path_env) {
     std::vector<RuntimeKind> candidates;
@@ -64,8 +61,7 @@ Result<RuntimeKind> detect_runtime(ocf::ContainerRuntime wanted, const std::stri
     }
     if (candidates.size() == 1) {
         return fail(ErrorKind::NotInstalled,
-                    std::string("container runtime ") + traits_for(candidates[0]).binary +
-                        " not found in PATH");
+                    std::string("container runtime ") + traits_for(candidates[0]).binary + " not found in PATH");
     }
     return fail(ErrorKind::NotInstalled, "no container runtime found (podman or docker)");
 }
@@ -96,14 +92,13 @@ Result<ContainerState> parse_inspect(const std::string& json) {
 
 bool is_no_such_container(const std::string& err) {
     std::string e = lower(err);
-    return e.find("no such container") != std::string::npos ||
-           e.find("no such object") != std::string::npos;
+    return e.find("no such container") != std::string::npos || e.find("no such object") != std::string::npos;
 }
 
 std::map<std::string, std::string> runtime_passthrough_env() {
     std::map<std::string, std::string> env;
-    for (const char* name : {"CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "CONTAINER_HOST",
-                             "DOCKER_HOST", "DOCKER_CONFIG"}) {
+    for (const char* name :
+         {"CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "CONTAINER_HOST", "DOCKER_HOST", "DOCKER_CONFIG"}) {
         const char* v = std::getenv(name);
         if (v != nullptr && *v != '\0') env[name] = v;
     }
@@ -173,8 +168,8 @@ sys::Command ContainerRuntime::run(const RunSpec& spec, Millis timeout) const {
 }
 
 sys::Command ContainerRuntime::exec(const std::string& name, const std::string& user,
-                                    const std::map<std::string, std::string>& env,
-                                    std::vector<std::string> cmd, Millis timeout) const {
+                                    const std::map<std::string, std::string>& env, std::vector<std::string> cmd,
+                                    Millis timeout) const {
     std::vector<std::string> a{"exec", "-u", user};
     for (const auto& [k, v] : env) a.insert(a.end(), {"-e", k + "=" + v});
     a.push_back(name);

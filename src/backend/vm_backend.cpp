@@ -37,26 +37,18 @@ constexpr const char* kDefaultSocketDir = "/var/run/postgresql";
 
 const char* tool_name(Tool t) {
     switch (t) {
-        case Tool::PgCtl:
-            return "pg_ctl";
-        case Tool::PgControldata:
-            return "pg_controldata";
-        case Tool::PgBasebackup:
-            return "pg_basebackup";
-        case Tool::PgRewind:
-            return "pg_rewind";
-        case Tool::Initdb:
-            return "initdb";
-        case Tool::Postgres:
-            return "postgres";
+        case Tool::PgCtl: return "pg_ctl";
+        case Tool::PgControldata: return "pg_controldata";
+        case Tool::PgBasebackup: return "pg_basebackup";
+        case Tool::PgRewind: return "pg_rewind";
+        case Tool::Initdb: return "initdb";
+        case Tool::Postgres: return "postgres";
     }
     return "pg_ctl";
 }
 
 // Whole seconds for pg_ctl -t, at least 1.
-std::string seconds_arg(Millis m) {
-    return std::to_string(std::max<long long>(1, m.count() / 1000));
-}
+std::string seconds_arg(Millis m) { return std::to_string(std::max<long long>(1, m.count() / 1000)); }
 
 // The last lines of the server log, for an exit reason (the log holds no
 // passwords: PostgreSQL never logs them, and connection strings are not logged).
@@ -88,13 +80,9 @@ VmBackend::VmBackend(const ocf::Config& cfg, sys::CommandRunner& runner, Clock& 
     if (!m_opts.postmaster_pid) m_opts.postmaster_pid = default_postmaster_pid;
 }
 
-bool VmBackend::running() const {
-    return m_opts.postmaster_running(m_cfg.pgdata);
-}
+bool VmBackend::running() const { return m_opts.postmaster_running(m_cfg.pgdata); }
 
-std::string VmBackend::socket_dir() const {
-    return m_cfg.pghost.empty() ? kDefaultSocketDir : m_cfg.pghost;
-}
+std::string VmBackend::socket_dir() const { return m_cfg.pghost.empty() ? kDefaultSocketDir : m_cfg.pghost; }
 
 std::string VmBackend::server_log() const {
     return m_cfg.logfile.empty() ? m_cfg.pgdata + "/log/pgtwin-postgresql.log" : m_cfg.logfile;

@@ -35,9 +35,7 @@ std::optional<std::pair<int, int>> parse_version(const std::string& s) {
     return std::pair{*major, *minor};
 }
 
-bool has_pg_ctl(const std::string& dir) {
-    return !dir.empty() && sys::file_exists(dir + "/pg_ctl");
-}
+bool has_pg_ctl(const std::string& dir) { return !dir.empty() && sys::file_exists(dir + "/pg_ctl"); }
 
 // A pg_ctl on PATH that resolves into another major's versioned directory
 // (alternatives symlinks on RPM systems) must not serve this data directory.

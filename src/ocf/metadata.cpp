@@ -135,8 +135,9 @@ std::string md_parameter(const ParamSpec& spec) {
     out += fmt::format("- Type: {}\n", md_type(spec));
     out += spec.default_value.empty() ? "- Default: none\n" : fmt::format("- Default: `{}`\n", spec.default_value);
     out += fmt::format("- Required: {}\n", spec.required ? "yes" : "no");
-    out += fmt::format("- Reloadable: {}\n\n", spec.reloadable ? "yes (reload-agent applies it; PostgreSQL keeps running)"
-                                                                 : "no (a change restarts the resource)");
+    out +=
+        fmt::format("- Reloadable: {}\n\n", spec.reloadable ? "yes (reload-agent applies it; PostgreSQL keeps running)"
+                                                            : "no (a change restarts the resource)");
     out += fmt::format("{}\n\n", md_escape(spec.longdesc));
     return out;
 }

@@ -15,9 +15,7 @@ namespace {
 
 constexpr std::size_t kMaxNameLen = 63;  // PostgreSQL NAMEDATALEN - 1
 
-bool is_alnum(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -27,9 +25,8 @@ bool is_control(char c) {
 }
 
 bool all_of_set(std::string_view value, std::string_view extra) {
-    return std::all_of(value.begin(), value.end(), [extra](char c) {
-        return is_alnum(c) || extra.find(c) != std::string_view::npos;
-    });
+    return std::all_of(value.begin(), value.end(),
+                       [extra](char c) { return is_alnum(c) || extra.find(c) != std::string_view::npos; });
 }
 
 }  // namespace
@@ -66,9 +63,8 @@ Result<void> check_absolute_path(std::string_view value) {
 
 Result<void> check_slot_name(std::string_view value) {
     if (value.size() > kMaxNameLen) return invalid("longer than 63 characters");
-    const bool good = std::all_of(value.begin(), value.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
+    const bool good = std::all_of(value.begin(), value.end(),
+                                  [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
     if (!good) return invalid(fmt::format("'{}' may contain only [a-z0-9_]", value));
     return ok();
 }

@@ -23,9 +23,8 @@ constexpr std::string_view kMeta = "CRM_meta_";
 
 std::string lowercase(std::string_view text) {
     std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
     return out;
 }
 
@@ -206,7 +205,8 @@ std::vector<std::string> unknown_parameters(const EnvMap& env) {
         const std::string_view name = std::string_view(key).substr(kReskey.size());
         // Pacemaker passes these with every action; they are not parameters.
         if (name.starts_with(kMeta) || name == "crm_feature_set") continue;
-        const bool known = std::any_of(table.begin(), table.end(), [name](const ParamSpec& s) { return s.name == name; });
+        const bool known =
+            std::any_of(table.begin(), table.end(), [name](const ParamSpec& s) { return s.name == name; });
         if (!known) names.emplace_back(name);
     }
     return names;

@@ -78,6 +78,8 @@ Result<void> check_max_rate(std::string_view v) {
     return ok();
 }
 
+// The table keeps several short fields on one line: formatted by hand.
+// clang-format off
 constexpr std::string_view kInstance = "PostgreSQL instance";
 constexpr std::string_view kReplication = "Replication";
 constexpr std::string_view kRebuild = "Rebuild and rejoin";
@@ -381,13 +383,14 @@ std::vector<ParamSpec> deprecated_params() {
     };
 }
 
+// clang-format on
 }  // namespace
 
 std::span<const ParamSpec> parameter_table() {
     static const std::vector<ParamSpec> kTable = [] {
         std::vector<ParamSpec> all;
-        for (auto part : {instance_params(), replication_params(), rebuild_params(), container_params(),
-                          deprecated_params()}) {
+        for (auto part :
+             {instance_params(), replication_params(), rebuild_params(), container_params(), deprecated_params()}) {
             for (auto& spec : part) all.push_back(std::move(spec));
         }
         return all;

@@ -22,8 +22,7 @@ std::map<std::string, std::string, std::less<>> split_fields(std::string_view te
         if (colon == std::string_view::npos) {
             continue;
         }
-        fields.emplace(std::string(trim(line.substr(0, colon))),
-                       std::string(trim(line.substr(colon + 1))));
+        fields.emplace(std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
     }
     return fields;
 }
@@ -35,9 +34,7 @@ std::string_view field(const Fields& f, std::string_view label) {
     return it == f.end() ? std::string_view{} : std::string_view{it->second};
 }
 
-Lsn lsn_field(const Fields& f, std::string_view label) {
-    return Lsn::parse(field(f, label)).value_or(Lsn{});
-}
+Lsn lsn_field(const Fields& f, std::string_view label) { return Lsn::parse(field(f, label)).value_or(Lsn{}); }
 
 Timeline tli_field(const Fields& f, std::string_view label) {
     return parse_number<Timeline>(field(f, label)).value_or(0);

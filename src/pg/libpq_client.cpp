@@ -78,8 +78,7 @@ class LibpqSession final : public Session {
 public:
     LibpqSession(ConnPtr conn, bool local) : m_conn(std::move(conn)), m_local(local) {}
 
-    Result<QueryResult> query(const std::string& sql,
-                              const std::vector<std::optional<std::string>>& params,
+    Result<QueryResult> query(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                               const Deadline& deadline) override;
     Result<std::string> quote_literal(const std::string& value) override;
 
@@ -123,8 +122,7 @@ Error LibpqSession::cancel_and_close(const std::string& sql) {
     return fail(ErrorKind::Timeout, "Query timed out: " + sql.substr(0, 60));
 }
 
-Result<void> LibpqSession::send(const std::string& sql,
-                                const std::vector<std::optional<std::string>>& params,
+Result<void> LibpqSession::send(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                                 const Deadline& deadline) {
     std::vector<const char*> values;
     values.reserve(params.size());
@@ -132,8 +130,8 @@ Result<void> LibpqSession::send(const std::string& sql,
         values.push_back(p ? p->c_str() : nullptr);
     }
     // Text parameters and text results; PostgreSQL infers the parameter types.
-    if (PQsendQueryParams(m_conn.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0) == 0) {
+    if (PQsendQueryParams(m_conn.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                          nullptr, 0) == 0) {
         return lost_or_failed("Sending query failed");
     }
     for (;;) {
@@ -176,8 +174,8 @@ Result<QueryResult> LibpqSession::collect() {
         if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
             if (!error) {
                 const char* primary = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
-                error = primary != nullptr ? fail(ErrorKind::Generic, one_line(primary))
-                                           : lost_or_failed("Query failed");
+                error =
+                    primary != nullptr ? fail(ErrorKind::Generic, one_line(primary)) : lost_or_failed("Query failed");
             }
             continue;
         }
@@ -194,8 +192,8 @@ Result<QueryResult> LibpqSession::collect() {
                 if (PQgetisnull(r.get(), i, c) != 0) {
                     row.emplace_back(std::nullopt);
                 } else {
-                    row.emplace_back(std::string(PQgetvalue(r.get(), i, c),
-                                                 static_cast<std::size_t>(PQgetlength(r.get(), i, c))));
+                    row.emplace_back(
+                        std::string(PQgetvalue(r.get(), i, c), static_cast<std::size_t>(PQgetlength(r.get(), i, c))));
                 }
             }
             out.rows.push_back(std::move(row));
@@ -207,8 +205,7 @@ Result<QueryResult> LibpqSession::collect() {
     return out;
 }
 
-Result<QueryResult> LibpqSession::query(const std::string& sql,
-                                        const std::vector<std::optional<std::string>>& params,
+Result<QueryResult> LibpqSession::query(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                                         const Deadline& deadline) {
     if (!m_conn) {
         return fail(ErrorKind::NotRunning, "Connection closed after an earlier timeout");
@@ -265,9 +262,8 @@ private:
         auto timeout_s = std::to_string(std::max<long long>(2, (positive_ms(deadline) + 999) / 1000));
         // The server cancels any statement that outlives this operation's
         // budget even if the client is gone.
-        long long statement_ms = params.statement_timeout
-                                     ? std::max<long long>(params.statement_timeout->count(), 1)
-                                     : positive_ms(deadline);
+        long long statement_ms = params.statement_timeout ? std::max<long long>(params.statement_timeout->count(), 1)
+                                                          : positive_ms(deadline);
         auto options = fmt::format("-c statement_timeout={}", statement_ms);
         auto port = std::to_string(params.port);
         std::vector<std::pair<const char*, const char*>> kv = {
@@ -328,9 +324,9 @@ ErrorKind connect_error_kind(std::string_view message) {
     // yet (57P03 cannot_connect_now, 53300 too_many_connections). A message
     // translated by lc_messages is not recognised: it counts as not running
     // (start keeps waiting), as before.
-    constexpr std::string_view kNotReady[] = {"starting up", "shutting down", "not yet accepting connections",
-                                              "not accepting connections", "in recovery mode", "too many clients",
-                                              "connection slots are reserved", "terminating connection"};
+    constexpr std::string_view kNotReady[] = {
+        "starting up",      "shutting down",    "not yet accepting connections", "not accepting connections",
+        "in recovery mode", "too many clients", "connection slots are reserved", "terminating connection"};
     const bool server_said = message.find("FATAL:") != std::string_view::npos;
     const bool client_auth = message.find("fe_sendauth") != std::string_view::npos;
     if (!server_said && !client_auth) return ErrorKind::NotRunning;
@@ -359,11 +355,10 @@ std::string conninfo_quote(const std::string& value) {
 }
 
 std::string conninfo_string(const ConnParams& p, int connect_timeout_s) {
-    std::string out = fmt::format("host={} port={} user={} dbname={} application_name={} connect_timeout={}",
-                                  conninfo_quote(p.host), conninfo_quote(std::to_string(p.port)),
-                                  conninfo_quote(p.user), conninfo_quote(p.dbname),
-                                  conninfo_quote(p.application_name),
-                                  conninfo_quote(std::to_string(connect_timeout_s)));
+    std::string out =
+        fmt::format("host={} port={} user={} dbname={} application_name={} connect_timeout={}", conninfo_quote(p.host),
+                    conninfo_quote(std::to_string(p.port)), conninfo_quote(p.user), conninfo_quote(p.dbname),
+                    conninfo_quote(p.application_name), conninfo_quote(std::to_string(connect_timeout_s)));
     if (!p.passfile.empty()) {
         out += " passfile=" + conninfo_quote(p.passfile);
     }

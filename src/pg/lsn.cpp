@@ -4,7 +4,6 @@
 #include "pgtwin/pg/lsn.hpp"
 #include "pgtwin/core/text.hpp"
 
-
 #include <fmt/format.h>
 
 namespace pgtwin::pg {

@@ -207,8 +207,7 @@ Result<std::vector<SlotInfo>> replication_slots(Session& s, const Deadline& d) {
     }
     std::vector<SlotInfo> slots;
     for (const Row& row : r->rows) {
-        slots.push_back(SlotInfo{cell_or_empty(row, 0), bool_cell(row, 1), lsn_cell(row, 2),
-                                 cell_or_empty(row, 3)});
+        slots.push_back(SlotInfo{cell_or_empty(row, 0), bool_cell(row, 1), lsn_cell(row, 2), cell_or_empty(row, 3)});
     }
     return slots;
 }
@@ -317,8 +316,7 @@ Result<std::string> setting(Session& s, const std::string& name, const Deadline&
     return cell_or_empty(*row, 0);
 }
 
-Result<void> alter_system_set(Session& s, const std::string& name, const std::string& value,
-                              const Deadline& d) {
+Result<void> alter_system_set(Session& s, const std::string& name, const std::string& value, const Deadline& d) {
     if (!valid_setting_name(name)) {
         return fail(ErrorKind::Generic, "Invalid setting name: " + name);
     }

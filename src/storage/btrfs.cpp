@@ -24,9 +24,7 @@ struct Dir {
     mode_t mode;
 };
 
-std::vector<Dir> layout_dirs(const Layout& l) {
-    return {{l.data(), 0700}, {l.config(), 0750}, {l.archive(), 0700}};
-}
+std::vector<Dir> layout_dirs(const Layout& l) { return {{l.data(), 0700}, {l.config(), 0750}, {l.archive(), 0700}}; }
 
 // Why 0750 on the subvolume: the container user must traverse it to reach
 // data/config/archive; nobody else needs to.
@@ -87,8 +85,7 @@ Result<bool> is_subvolume(const std::string& path, sys::CommandRunner& runner, c
     return r->exit_code == 0;
 }
 
-Result<void> create_layout(const Layout& l, const LayoutOptions& o, sys::CommandRunner& runner,
-                           const Deadline& d) {
+Result<void> create_layout(const Layout& l, const LayoutOptions& o, sys::CommandRunner& runner, const Deadline& d) {
     const std::string sub = l.subvolume();
     if (sys::file_exists(sub)) {
         auto is_sub = is_subvolume(sub, runner, d);

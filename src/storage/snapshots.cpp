@@ -112,17 +112,20 @@ Result<std::vector<std::string>> prune_for_space(const std::string& subvolume, c
         auto r = detail::run_step("cannot delete snapshot " + oldest.path,
                                   {"btrfs", "subvolume", "delete", "--commit-after", oldest.path}, runner, d);
         if (!r) return r.error();
-        spdlog::warn("Free space on the data file system is below snapshot_min_free: deleted the oldest automatic "
-                     "snapshot. [snapshot: {}, min_free: {:.0f}%]",
-                     oldest.path, policy.min_free_share * 100);
+        spdlog::warn(
+            "Free space on the data file system is below snapshot_min_free: deleted the oldest automatic "
+            "snapshot. [snapshot: {}, min_free: {:.0f}%]",
+            oldest.path, policy.min_free_share * 100);
         deleted.push_back(oldest.path);
         // Wait until the cleaner has given the space back, or the next check
         // would delete another snapshot for space that is already on its way.
         auto synced = detail::run_step("cannot wait for the freed space",
                                        {"btrfs", "subvolume", "sync", fs::path(sub).parent_path().string()}, runner, d);
         if (!synced) {
-            spdlog::info("Space of a deleted snapshot not yet reclaimed; pruning continues at the next check. "
-                         "[reason: {}]", synced.error().message);
+            spdlog::info(
+                "Space of a deleted snapshot not yet reclaimed; pruning continues at the next check. "
+                "[reason: {}]",
+                synced.error().message);
             break;
         }
     }

@@ -102,8 +102,7 @@ Result<pid_t> start_detached(const DetachedCommand& cmd, Millis wait) {
 
 void signal_ready() {
     char byte = 'r';
-    while (::write(kReadyFd, &byte, 1) < 0 && errno == EINTR) {
-    }
+    while (::write(kReadyFd, &byte, 1) < 0 && errno == EINTR) {}
     ::close(kReadyFd);
 }
 

@@ -115,7 +115,8 @@ Result<void> write_file_atomic(const std::string& path, const std::string& conte
     std::string tmp(name.data());
     Result<void> filled = fill_temp_file(fd.get(), tmp, content, mode, uid, gid);
     if (filled.ok() && fd.reset() != 0) filled = errno_error("cannot close", tmp, errno);
-    if (filled.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) filled = errno_error("cannot rename into", path, errno);
+    if (filled.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
+        filled = errno_error("cannot rename into", path, errno);
     if (!filled.ok()) {
         (void)::unlink(tmp.c_str());
         return filled;

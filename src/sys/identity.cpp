@@ -20,8 +20,8 @@ namespace pgtwin::sys {
 namespace {
 
 Error errno_error(const char* what, const UserInfo& user) {
-    return fail(ErrorKind::Permission, fmt::format("cannot act as OS user {}: {} failed: {}", user.name, what,
-                                                   std::strerror(errno)));
+    return fail(ErrorKind::Permission,
+                fmt::format("cannot act as OS user {}: {} failed: {}", user.name, what, std::strerror(errno)));
 }
 
 // The user's supplementary groups (getgrouplist), including its primary group.
@@ -56,8 +56,8 @@ Result<EffectiveUser> EffectiveUser::assume(const UserInfo& user) {
     EffectiveUser out;
     if (::geteuid() != 0 || user.uid == 0) return out;
     if (thread_count() > 1) {
-        return fail(ErrorKind::Generic, fmt::format("cannot act as OS user {}: the agent has {} threads", user.name,
-                                                    thread_count()));
+        return fail(ErrorKind::Generic,
+                    fmt::format("cannot act as OS user {}: the agent has {} threads", user.name, thread_count()));
     }
     auto groups = groups_of(user);
     if (!groups) return groups.error();

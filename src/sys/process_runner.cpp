@@ -150,8 +150,7 @@ public:
     ~Watchdog() {
         if (m_pid <= 0) return;
         (void)::kill(m_pid, SIGKILL);
-        while (::waitpid(m_pid, nullptr, 0) < 0 && errno == EINTR) {
-        }
+        while (::waitpid(m_pid, nullptr, 0) < 0 && errno == EINTR) {}
     }
 
 private:
@@ -212,8 +211,14 @@ class Session {
 public:
     Session(pid_t pid, Pipes& p, const std::optional<std::string>& input, SteadyClock::time_point end,
             std::function<void(std::string_view)> on_err = {})
-        : m_on_err(std::move(on_err)), m_pid(pid), m_pidfd(open_pidfd(pid)), m_in(std::move(p.in.write)), m_out(std::move(p.out.read)),
-          m_err(std::move(p.err.read)), m_input(input ? std::string_view(*input) : std::string_view{}), m_end(end) {
+        : m_on_err(std::move(on_err)),
+          m_pid(pid),
+          m_pidfd(open_pidfd(pid)),
+          m_in(std::move(p.in.write)),
+          m_out(std::move(p.out.read)),
+          m_err(std::move(p.err.read)),
+          m_input(input ? std::string_view(*input) : std::string_view{}),
+          m_end(end) {
         if (m_input.empty()) m_in.reset();
     }
 
@@ -329,8 +334,7 @@ public:
     // Discards the SIGPIPE our own EPIPE left pending.
     void consume_pending() {
         timespec zero{0, 0};
-        while (::sigtimedwait(&m_pipe, nullptr, &zero) == SIGPIPE) {
-        }
+        while (::sigtimedwait(&m_pipe, nullptr, &zero) == SIGPIPE) {}
     }
 
 private:

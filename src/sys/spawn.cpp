@@ -191,8 +191,10 @@ Error report_to_error(const SpawnPlan& plan, const ChildReport& report) {
     const char* reason = std::strerror(report.err);
     auto stage = static_cast<ChildStage>(report.stage);
     if (stage == ChildStage::Exec) {
-        if (report.err == ENOENT || report.err == ENOTDIR) return fail(ErrorKind::NotInstalled, plan.program + ": command not found");
-        if (report.err == EACCES) return fail(ErrorKind::NotInstalled, plan.program + ": command not found (permission denied)");
+        if (report.err == ENOENT || report.err == ENOTDIR)
+            return fail(ErrorKind::NotInstalled, plan.program + ": command not found");
+        if (report.err == EACCES)
+            return fail(ErrorKind::NotInstalled, plan.program + ": command not found (permission denied)");
         return fail(ErrorKind::Generic, fmt::format("{}: cannot execute: {}", plan.program, reason));
     }
     if (stage == ChildStage::Setgid || stage == ChildStage::Setgroups || stage == ChildStage::Setuid) {
@@ -201,9 +203,11 @@ Error report_to_error(const SpawnPlan& plan, const ChildReport& report) {
                                       stage_name(report.stage), reason));
     }
     if (stage == ChildStage::Chdir) {
-        return fail(ErrorKind::Generic, fmt::format("cannot run {}: cannot change directory to {}: {}", plan.program, plan.cwd, reason));
+        return fail(ErrorKind::Generic,
+                    fmt::format("cannot run {}: cannot change directory to {}: {}", plan.program, plan.cwd, reason));
     }
-    return fail(ErrorKind::Generic, fmt::format("cannot run {}: {} failed: {}", plan.program, stage_name(report.stage), reason));
+    return fail(ErrorKind::Generic,
+                fmt::format("cannot run {}: {} failed: {}", plan.program, stage_name(report.stage), reason));
 }
 
 }  // namespace pgtwin::sys::detail

@@ -66,17 +66,17 @@ struct SpawnPlan {
     std::string program;                  // argv[0] as given, for messages
     std::vector<std::string> candidates;  // paths to try with execve, in PATH order
     std::vector<std::string> args;
-    std::vector<std::string> env;         // "KEY=value"
-    std::vector<char*> argv_ptrs;         // null-terminated views into args
-    std::vector<char*> env_ptrs;          // null-terminated views into env
-    std::string cwd;                      // empty: inherit
-    std::string user;                     // empty: no privilege drop
+    std::vector<std::string> env;  // "KEY=value"
+    std::vector<char*> argv_ptrs;  // null-terminated views into args
+    std::vector<char*> env_ptrs;   // null-terminated views into env
+    std::string cwd;               // empty: inherit
+    std::string user;              // empty: no privilege drop
     bool drop_privileges = false;
     uid_t uid = 0;
     gid_t gid = 0;
-    std::vector<gid_t> groups;            // supplementary groups of `user`
-    int max_fd = 1024;                    // fallback bound when close_range is missing
-    pid_t parent = 0;                     // the agent: the child dies with it
+    std::vector<gid_t> groups;  // supplementary groups of `user`
+    int max_fd = 1024;          // fallback bound when close_range is missing
+    pid_t parent = 0;           // the agent: the child dies with it
 };
 
 // Fills `plan` in place (it holds pointers into itself: do not move it).

@@ -25,7 +25,8 @@ TEST(ActionTable, MethodsAndUsageListEveryAction) {
 }
 
 TEST(ActionTable, TheAgentDispatchesAllButTheInformationalActions) {
-    for (const char* name : {"start", "stop", "monitor", "promote", "demote", "notify", "validate-all", "reload-agent"}) {
+    for (const char* name :
+         {"start", "stop", "monitor", "promote", "demote", "notify", "validate-all", "reload-agent"}) {
         EXPECT_TRUE(agent::is_agent_action(name)) << name;
     }
     for (const char* name : {"meta-data", "methods", "usage", "clone-job", "bogus"}) {

@@ -49,8 +49,7 @@ TEST(ConnectErrorKind, ServerNotUpYetIsNotRunning) {
     EXPECT_EQ(pg::connect_error_kind("... failed: FATAL: the database system is not yet accepting connections "
                                      "DETAIL: Consistent recovery state has not been yet reached."),
               ErrorKind::NotRunning);
-    EXPECT_EQ(pg::connect_error_kind("... failed: FATAL: the database system is shutting down"),
-              ErrorKind::NotRunning);
+    EXPECT_EQ(pg::connect_error_kind("... failed: FATAL: the database system is shutting down"), ErrorKind::NotRunning);
     EXPECT_EQ(pg::connect_error_kind("... failed: FATAL: sorry, too many clients already"), ErrorKind::NotRunning);
     EXPECT_EQ(pg::connect_error_kind("... failed: Connection refused Is the server running on that host?"),
               ErrorKind::NotRunning);
@@ -77,8 +76,7 @@ TEST(EffectiveUser, ActsAsTheUserAndRestores) {
 TEST(CrmNodeList, ParsesIdNameStateLinesSortedByName) {
     EXPECT_EQ(pcmk::parse_crm_node_list("2 psql2 member\n1 psql1 lost\n"),
               (std::vector<std::string>{"psql1", "psql2"}));
-    EXPECT_EQ(pcmk::parse_crm_node_list("1 psql1 member\n\n3 (null) member\n4\n"),
-              (std::vector<std::string>{"psql1"}));
+    EXPECT_EQ(pcmk::parse_crm_node_list("1 psql1 member\n\n3 (null) member\n4\n"), (std::vector<std::string>{"psql1"}));
     EXPECT_EQ(pcmk::parse_crm_node_list(""), std::vector<std::string>{});
 }
 
@@ -177,11 +175,13 @@ TEST(ReloadAgent, ReloadableParametersAreThoseAppliedWithoutARestart) {
     for (const auto& spec : ocf::parameter_table()) {
         if (spec.reloadable) reloadable.emplace_back(spec.name);
     }
+    // clang-format off
     const std::vector<std::string> expected{
         "max_slot_wal_keep_size", "rep_mode",        "replication_failure_threshold", "max_promotion_lag_bytes",
         "force_promotion",        "backup_before_basebackup", "backup_dir",           "basebackup_timeout", "clone_max_rate",
         "auto_rewind",            "auto_basebackup", "snapshot_keep", "snapshot_min_free", "container_pull",                "monitor_timeout_promoted",
         "monitor_timeout_unpromoted"};
+    // clang-format on
     EXPECT_EQ(reloadable, expected);
     const std::string xml = ocf::metadata_xml();
     EXPECT_NE(xml.find("<parameter name=\"rep_mode\" unique=\"0\" required=\"0\" reloadable=\"1\">"),

@@ -95,9 +95,11 @@ TEST_F(AgentActions, StartOnEmptyDataWithoutAPeerFailsWithoutWaiting) {
     cfg.node_list = {"psql2", "psql1"};  // psql1 is not the node that initialises
     meta.timeout = Millis{120000};
     const auto before = clock.now();
+    // clang-format off
     agent::Context c{cfg,      meta,      notify,         "psql1",  "",
                      "pgsql",  (m_dir / "state").string(), runner,  clock,
                      *backend, connector, cluster_seam(), Deadline(clock, meta.timeout)};
+    // clang-format on
     Outcome o = agent::action_start(c);
     EXPECT_EQ(o.status, Status::ErrGeneric) << o.reason;
     EXPECT_NE(o.reason.find("no peer"), std::string::npos) << o.reason;

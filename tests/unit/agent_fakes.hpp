@@ -28,11 +28,10 @@ struct FakePg {
     bool in_recovery = false;
     std::string lsn = "0/3000000";
     int timeline = 1;
-    std::vector<pg::Row> replication;            // pg_stat_replication rows (8 columns)
-    std::optional<pg::Row> receiver;             // pg_stat_wal_receiver row (4 columns)
-    std::optional<pg::Row> slot_check;           // slot_lacks_wal row: wal_status, lacks ("t"/"f")
-    std::map<std::string, std::string> settings{{"synchronous_standby_names", ""},
-                                                {"max_slot_wal_keep_size", "4GB"}};
+    std::vector<pg::Row> replication;   // pg_stat_replication rows (8 columns)
+    std::optional<pg::Row> receiver;    // pg_stat_wal_receiver row (4 columns)
+    std::optional<pg::Row> slot_check;  // slot_lacks_wal row: wal_status, lacks ("t"/"f")
+    std::map<std::string, std::string> settings{{"synchronous_standby_names", ""}, {"max_slot_wal_keep_size", "4GB"}};
     bool no_pg_monitor = false;  // the connecting role lacks pg_monitor: pg_ls_waldir is refused
     bool status_fails = false;   // role/status queries time out (the instance answers otherwise)
     Events* events = nullptr;

@@ -49,9 +49,11 @@ protected:
 
     // A fresh context for one action on psql1, its deadline from meta.timeout.
     agent::Context ctx() {
+        // clang-format off
         return agent::Context{cfg,     meta,      notify,          "psql1",   "psql2",
                               "pgsql", (m_dir / "state").string(), runner,    clock,
                               *backend, connector, cluster_seam(), Deadline(clock, meta.timeout)};
+        // clang-format on
     }
 
     // Position of `e` in the event log, -1 when absent.

@@ -18,9 +18,8 @@ using Argv = std::vector<std::string>;
 class BtrfsLayout : public ::testing::Test {
 protected:
     void SetUp() override {
-        m_root = fs::temp_directory_path() /
-                 ("pgtwin-btrfs-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        m_root = fs::temp_directory_path() / ("pgtwin-btrfs-" + std::to_string(::getpid()) + "-" +
+                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(m_root);
         fs::create_directories(m_root);
         m_layout = Layout{m_root.string(), "psql1"};

@@ -55,7 +55,8 @@ protected:
     void SetUp() override {
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
         std::string tag = std::string(info->name());
-        for (char& c : tag) if (c == '/') c = '_';
+        for (char& c : tag)
+            if (c == '/') c = '_';
         m_root = fs::temp_directory_path() / ("pgtwin-ctr-" + std::to_string(::getpid()) + "-" + tag);
         fs::remove_all(m_root);
         fs::create_directories(m_root / "data");
@@ -70,9 +71,7 @@ protected:
     }
     void TearDown() override { fs::remove_all(m_root); }
 
-    ContainerBackend backend() {
-        return ContainerBackend(m_cfg, "psql1", m_marking, m_clock, GetParam(), {});
-    }
+    ContainerBackend backend() { return ContainerBackend(m_cfg, "psql1", m_marking, m_clock, GetParam(), {}); }
     std::string rt() const { return traits_for(GetParam()).binary; }
     Argv inspect() const { return {rt(), "inspect", "--type", "container", "pgtwin-postgres-psql1"}; }
     Argv image_probe() const {
@@ -91,10 +90,12 @@ protected:
     void become_ready() {
         fs::create_directories(m_cfg.pghost);
         write(fs::path(m_cfg.pghost) / ".s.PGSQL.5433", "");
-        write(m_root / "data" / "postmaster.pid", "1\n/var/lib/postgresql/data\n1700000000\n5433\n"
-                                                   "/var/run/postgresql\n\n  5433001   0\nstandby \n");
+        write(m_root / "data" / "postmaster.pid",
+              "1\n/var/lib/postgresql/data\n1700000000\n5433\n"
+              "/var/run/postgresql\n\n  5433001   0\nstandby \n");
     }
     Argv start_run() const {
+        // clang-format off
         return {rt(), "run", "-d", "--name", "pgtwin-postgres-psql1", "--hostname", "psql1", "--network", "host",
                 "--user", m_ids, "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
                 "-v", log_dir() + ":/var/lib/postgresql/log:Z",
@@ -102,6 +103,7 @@ protected:
                 "--entrypoint", "postgres", m_cfg.container_image, "-D", "/var/lib/postgresql/data", "-p", "5433",
                 "-c", "unix_socket_directories=/var/run/postgresql", "-c", "logging_collector=on",
                 "-c", "log_directory=/var/lib/postgresql/log", "-c", "unix_socket_permissions=0700"};
+        // clang-format on
     }
     // The host log directory: container_log_dir, else "log" beside pgdata.
     std::string log_dir() const {
@@ -163,10 +165,12 @@ TEST_P(ContainerBackendPerRuntime, StartRunsTheContainerAndWaitsForTheSocket) {
     expect_running();  // first poll: not ready yet
     auto r = [&] {
         // The server becomes ready while the backend sleeps between polls.
-        m_fake.expect_match([&](const sys::Command& c) {
-            become_ready();
-            return c.argv == inspect();
-        }, 0, read_data("podman-inspect-running.json"));
+        m_fake.expect_match(
+            [&](const sys::Command& c) {
+                become_ready();
+                return c.argv == inspect();
+            },
+            0, read_data("podman-inspect-running.json"));
         return b.start(d);
     }();
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -188,6 +192,7 @@ TEST_P(ContainerBackendPerRuntime, StartMountsConfigArchiveAndPassfile) {
     expect_exited();  // a stale stopped container is removed first
     m_fake.expect({rt(), "rm", "-f", "pgtwin-postgres-psql1"});
     m_fake.expect(image_probe());
+    // clang-format off
     Argv want{rt(), "run", "-d", "--name", "pgtwin-postgres-psql1", "--hostname", "psql1", "--network", "host",
               "--user", m_ids, "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
               "-v", (m_root / "config").string() + ":/etc/postgresql:ro,Z",
@@ -201,6 +206,7 @@ TEST_P(ContainerBackendPerRuntime, StartMountsConfigArchiveAndPassfile) {
               "config_file=/etc/postgresql/postgresql.conf", "-c", "logging_collector=on", "-c",
               "log_directory=/var/lib/postgresql/log", "-c", "shared_buffers=64MB",
               "-c", "unix_socket_permissions=0700"};
+    // clang-format on
     m_fake.expect_match([&](const sys::Command& c) {
         become_ready();
         return c.argv == want;
@@ -220,8 +226,9 @@ TEST_P(ContainerBackendPerRuntime, StartWithoutImageIsNotInstalledAndNeverPulls)
     auto r = b.start(d);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::NotInstalled);
-    EXPECT_EQ(r.error().message, "image localhost/pgtwin-test/postgres:15 not present; pull it or set "
-                                 "container_pull=true");
+    EXPECT_EQ(r.error().message,
+              "image localhost/pgtwin-test/postgres:15 not present; pull it or set "
+              "container_pull=true");
     EXPECT_TRUE(m_fake.done());
 }
 
@@ -230,7 +237,8 @@ TEST_P(ContainerBackendPerRuntime, StartReportsTheLogsOfAContainerThatExits) {
     // What the server's logging collector wrote before it died, in the host log directory.
     fs::create_directories(m_root / "log");
     write(m_root / "log" / "postgresql-old.log", "LOG:  an older start\n");
-    fs::last_write_time(m_root / "log" / "postgresql-old.log", fs::file_time_type::clock::now() - std::chrono::hours(1));
+    fs::last_write_time(m_root / "log" / "postgresql-old.log",
+                        fs::file_time_type::clock::now() - std::chrono::hours(1));
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     expect_absent();
@@ -247,8 +255,7 @@ TEST_P(ContainerBackendPerRuntime, StartReportsTheLogsOfAContainerThatExits) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::Generic);
     EXPECT_NE(r.error().message.find("FATAL:  could not load pg_hba.conf"), std::string::npos);
-    EXPECT_NE(r.error().message.find("FATAL:  could not map shared memory"), std::string::npos)
-        << r.error().message;
+    EXPECT_NE(r.error().message.find("FATAL:  could not map shared memory"), std::string::npos) << r.error().message;
     EXPECT_EQ(r.error().message.find("an older start"), std::string::npos) << r.error().message;
 }
 
@@ -271,7 +278,7 @@ TEST_P(ContainerBackendPerRuntime, StartKeepsTheServerLogInAHostDirectory) {
     auto r = b.start(d);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_TRUE(m_fake.done());
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(m_cfg.container_log_dir.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0700U);
     EXPECT_EQ(st.st_uid, ::getuid());
@@ -325,7 +332,8 @@ TEST_P(ContainerBackendPerRuntime, ImmediateStopStillRemovesWhenPgCtlFails) {
     expect_running();
     expect_tool_removed();
     m_fake.expect({rt(), "exec", "-u", m_ids, "pgtwin-postgres-psql1", "pg_ctl", "stop", "-D",
-                   "/var/lib/postgresql/data", "-m", "immediate", "-w", "-t", "49"}, 1, "", "pg_ctl: error");
+                   "/var/lib/postgresql/data", "-m", "immediate", "-w", "-t", "49"},
+                  1, "", "pg_ctl: error");
     m_fake.expect({rt(), "stop", "-t", "53", "pgtwin-postgres-psql1"});
     m_fake.expect({rt(), "rm", "-f", "pgtwin-postgres-psql1"});
     expect_running();  // still there: the stop must fail loudly
@@ -354,19 +362,21 @@ TEST_P(ContainerBackendPerRuntime, ToolCommandExecsOrRunsATemporaryContainer) {
     expect_running();
     auto exec = b.tool_command(Tool::PgControldata, {b.data_dir_for_tools()}, d);
     ASSERT_TRUE(exec.ok());
-    EXPECT_EQ(exec->argv, (Argv{rt(), "exec", "-u", m_ids, "-e", "PGDATA=/var/lib/postgresql/data",
-                                "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin",
-                                "pgtwin-postgres-psql1", "pg_controldata", "/var/lib/postgresql/data"}));
+    EXPECT_EQ(exec->argv, (Argv{rt(), "exec", "-u", m_ids, "-e", "PGDATA=/var/lib/postgresql/data", "-e",
+                                "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin", "pgtwin-postgres-psql1",
+                                "pg_controldata", "/var/lib/postgresql/data"}));
     expect_absent();
     expect_tool_removed();  // an orphan of a killed agent must stop writing first
     auto run = b.tool_command(Tool::PgBasebackup, {"-h", "10.231.0.2", "-D", b.data_dir_for_tools()}, d);
     ASSERT_TRUE(run.ok());
+    // clang-format off
     EXPECT_EQ(run->argv, (Argv{rt(), "run", "--rm", "--name", "pgtwin-postgres-psql1-tool", "--network", "host", "--user", m_ids,
                                "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z",
                                "-v", m_cfg.pgpassfile + ":/var/lib/postgresql/.pgpass-pgtwin:ro,Z",
                                "-e", "PGDATA=/var/lib/postgresql/data",
                                "-e", "PGPASSFILE=/var/lib/postgresql/.pgpass-pgtwin", "--entrypoint", "pg_basebackup",
                                m_cfg.container_image, "-h", "10.231.0.2", "-D", "/var/lib/postgresql/data"}));
+    // clang-format on
     EXPECT_EQ(run->timeout, Millis{30000});
     m_fake.expect(inspect(), kTimedOut);
     auto hung = b.tool_command(Tool::PgRewind, {}, d);
@@ -379,11 +389,13 @@ TEST_P(ContainerBackendPerRuntime, InitdbRunsInATemporaryContainer) {
     auto b = backend();
     Deadline d(m_clock, Millis{60000});
     m_fake.expect(image_probe());
+    // clang-format off
     Argv want{rt(), "run", "--rm", "--network", "none", "--user", m_ids,
               "-v", m_cfg.pgdata + ":/var/lib/postgresql/data:Z", "-e", "PGDATA=/var/lib/postgresql/data",
               "--entrypoint", "initdb", m_cfg.container_image, "-D", "/var/lib/postgresql/data", "-E", "UTF8",
               "--data-checksums",
               "--username=postgres", "--auth-local=trust", "--auth-host=scram-sha-256"};
+    // clang-format on
     m_fake.expect_match([&](const sys::Command& c) {
         EXPECT_TRUE(fs::is_directory(m_root / "data"));  // created before the run
         write(m_root / "data" / "PG_VERSION", "15\n");
@@ -475,8 +487,8 @@ TEST_P(ContainerBackendPerRuntime, ValidateLooksUpANamedUserInTheImage) {
     auto b = backend();
     Deadline d(m_clock, Millis{20000});
     m_fake.expect(image_probe());
-    m_fake.expect({rt(), "run", "--rm", "--network", "none", "--entrypoint", "id", m_cfg.container_image,
-                   "postgres"}, 0,
+    m_fake.expect({rt(), "run", "--rm", "--network", "none", "--entrypoint", "id", m_cfg.container_image, "postgres"},
+                  0,
                   "uid=" + std::to_string(::getuid()) + "(postgres) gid=" + std::to_string(::getgid()) +
                       "(postgres) groups=999(postgres)\n");
     auto r = b.validate(d);

@@ -57,9 +57,7 @@ protected:
         (void)m_runner.run(rt.remove(m_cfg.container_name, Millis{30000}));
         fs::remove_all(m_root);
     }
-    std::string socket_file() const {
-        return m_cfg.pghost + "/.s.PGSQL." + std::to_string(m_cfg.pgport);
-    }
+    std::string socket_file() const { return m_cfg.pghost + "/.s.PGSQL." + std::to_string(m_cfg.pgport); }
 
     sys::ProcessRunner m_runner;
     SystemClock m_clock;
@@ -124,8 +122,8 @@ TEST_F(ContainerLive, InitdbStartInspectStopRoundTrip) {
     EXPECT_NE(cd2_run->out.find("shut down"), std::string::npos) << cd2_run->out << cd2_run->err;
 
     std::cout << "[ container timings ] start-to-ready " << start_ms << " ms, inspect median "
-              << inspect_ms[inspect_ms.size() / 2] << " ms (min " << inspect_ms.front() << ", max "
-              << inspect_ms.back() << "), stop " << stop_ms << " ms\n";
+              << inspect_ms[inspect_ms.size() / 2] << " ms (min " << inspect_ms.front() << ", max " << inspect_ms.back()
+              << "), stop " << stop_ms << " ms\n";
 }
 
 TEST_F(ContainerLive, StalePostmasterPidDoesNotBlockStart) {
@@ -134,9 +132,9 @@ TEST_F(ContainerLive, StalePostmasterPidDoesNotBlockStart) {
     ASSERT_TRUE(b.initdb(init_d).ok());
     // A pid file as an old container would leave it: PID 1 is alive in any new
     // container's PID namespace.
-    std::ofstream(m_root / "data" / "postmaster.pid")
-        << "1\n/var/lib/postgresql/data\n1700000000\n" << m_cfg.pgport << "\n/var/run/postgresql\n\n"
-        << "  5433001   0\nready   \n";
+    std::ofstream(m_root / "data" / "postmaster.pid") << "1\n/var/lib/postgresql/data\n1700000000\n"
+                                                      << m_cfg.pgport << "\n/var/run/postgresql\n\n"
+                                                      << "  5433001   0\nready   \n";
     Deadline start_d(m_clock, Millis{60000});
     auto st = b.start(start_d);
     ASSERT_TRUE(st.ok()) << st.error().message;

@@ -26,8 +26,9 @@ std::string read_data(const std::string& name) {
 class ContainerRuntimeDetect : public ::testing::Test {
 protected:
     void SetUp() override {
-        m_root = fs::temp_directory_path() / ("pgtwin-rt-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                                              "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        m_root = fs::temp_directory_path() /
+                 ("pgtwin-rt-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(m_root / "bin1");
         fs::create_directories(m_root / "bin2");
     }
@@ -140,16 +141,26 @@ TEST(ContainerRuntimeArgv, RunAndExecKeepAFixedOrder) {
     spec.extra_options = {"--memory", "1g"};
     spec.image = "img";
     spec.cmd = {"postgres", "-p", "5432"};
-    Argv expected{"run", "-d", "--name", "c1", "--hostname", "psql1", "--network", "host", "--user", "999:999",
-                  "-v", "/d:/var/lib/postgresql/data:Z", "-v", "/c:/etc/postgresql:ro,Z", "-e", "PGPASSFILE=/p",
-                  "--memory", "1g", "--entrypoint", "postgres", "img", "-p", "5432"};
+    Argv expected{"run",          "-d",
+                  "--name",       "c1",
+                  "--hostname",   "psql1",
+                  "--network",    "host",
+                  "--user",       "999:999",
+                  "-v",           "/d:/var/lib/postgresql/data:Z",
+                  "-v",           "/c:/etc/postgresql:ro,Z",
+                  "-e",           "PGPASSFILE=/p",
+                  "--memory",     "1g",
+                  "--entrypoint", "postgres",
+                  "img",          "-p",
+                  "5432"};
     for (RuntimeKind k : {RuntimeKind::Podman, RuntimeKind::Docker}) {
         ContainerRuntime rt(k);
         Argv want = expected;
         want.insert(want.begin(), traits_for(k).binary);
         EXPECT_EQ(rt.run(spec, Millis{1}).argv, want);
-        EXPECT_EQ(rt.exec("c1", "999:999", {{"PGPASSFILE", "/p"}}, {"pg_ctl", "status"}, Millis{1}).argv,
-                  (Argv{traits_for(k).binary, "exec", "-u", "999:999", "-e", "PGPASSFILE=/p", "c1", "pg_ctl", "status"}));
+        EXPECT_EQ(
+            rt.exec("c1", "999:999", {{"PGPASSFILE", "/p"}}, {"pg_ctl", "status"}, Millis{1}).argv,
+            (Argv{traits_for(k).binary, "exec", "-u", "999:999", "-e", "PGPASSFILE=/p", "c1", "pg_ctl", "status"}));
     }
 }
 

@@ -34,12 +34,9 @@ TEST(ClassifyInstance, ControlDataDecidesWhenStopped) {
         Status expected;
     };
     const Row rows[] = {
-        {ClusterState::ShutDown, Status::NotRunning},
-        {ClusterState::ShutDownInRecovery, Status::NotRunning},
-        {ClusterState::InProduction, Status::FailedPromoted},
-        {ClusterState::InArchiveRecovery, Status::ErrGeneric},
-        {ClusterState::InCrashRecovery, Status::ErrGeneric},
-        {ClusterState::ShuttingDown, Status::ErrGeneric},
+        {ClusterState::ShutDown, Status::NotRunning},         {ClusterState::ShutDownInRecovery, Status::NotRunning},
+        {ClusterState::InProduction, Status::FailedPromoted}, {ClusterState::InArchiveRecovery, Status::ErrGeneric},
+        {ClusterState::InCrashRecovery, Status::ErrGeneric},  {ClusterState::ShuttingDown, Status::ErrGeneric},
         {ClusterState::Unknown, Status::ErrGeneric},
     };
     for (const auto& r : rows) {
@@ -52,8 +49,8 @@ TEST(ClassifyInstance, ControlDataDecidesWhenStopped) {
 TEST(ClassifyInstance, ProbeReportsAnUncleanStopAsNotRunning) {
     // After a fence reboot the probe finds the crashed primary or standby
     // down: not running (start recovers it), not a failure to count.
-    for (ClusterState s : {ClusterState::InProduction, ClusterState::InArchiveRecovery,
-                           ClusterState::InCrashRecovery, ClusterState::ShuttingDown, ClusterState::ShutDown}) {
+    for (ClusterState s : {ClusterState::InProduction, ClusterState::InArchiveRecovery, ClusterState::InCrashRecovery,
+                           ClusterState::ShuttingDown, ClusterState::ShutDown}) {
         MonitorFacts f = stopped_with(s);
         f.probe = true;
         Outcome o = classify_instance(f);
@@ -121,12 +118,10 @@ TEST(JudgeStandby, SyncModeOnlyTheSyncStandbyIsPromotable) {
 
 TEST(JudgeStandby, AsyncModeUsesTheLagWindow) {
     pg::Lsn primary{10000};
-    EXPECT_EQ(judge_standby(peer("streaming", "async", 9000), ocf::RepMode::Async, primary, 1000).score,
-              kStandbyScore);
+    EXPECT_EQ(judge_standby(peer("streaming", "async", 9000), ocf::RepMode::Async, primary, 1000).score, kStandbyScore);
     EXPECT_LT(judge_standby(peer("streaming", "async", 8999), ocf::RepMode::Async, primary, 1000).score, 0);
     // A standby ahead of the sampled primary LSN is not lagging.
-    EXPECT_EQ(judge_standby(peer("streaming", "async", 20000), ocf::RepMode::Async, primary, 0).score,
-              kStandbyScore);
+    EXPECT_EQ(judge_standby(peer("streaming", "async", 20000), ocf::RepMode::Async, primary, 0).score, kStandbyScore);
 }
 
 TEST(DesiredSyncNames, NamesOnlyAStreamingStandbyInSyncMode) {
@@ -205,8 +200,7 @@ TEST(DecideRejoin, FormerPrimaryIsAlwaysRewound) {
 
 TEST(DecideRejoin, StandbyOnOlderTimelineIsRewoundElseStarts) {
     EXPECT_EQ(decide_rejoin(control(ClusterState::ShutDownInRecovery, 1), primary_on(2)), RejoinAction::Rewind);
-    EXPECT_EQ(decide_rejoin(control(ClusterState::ShutDownInRecovery, 2), primary_on(2)),
-              RejoinAction::StartAsStandby);
+    EXPECT_EQ(decide_rejoin(control(ClusterState::ShutDownInRecovery, 2), primary_on(2)), RejoinAction::StartAsStandby);
 }
 
 TEST(DecideRejoin, NoPrimaryMeansPlainStandbyAndForeignDataIsRefused) {

@@ -10,9 +10,7 @@
 namespace pgtwin::agent {
 namespace {
 
-pg::WalPosition pos(pg::Timeline tl, std::uint64_t lsn) {
-    return {tl, pg::Lsn{lsn}};
-}
+pg::WalPosition pos(pg::Timeline tl, std::uint64_t lsn) { return {tl, pg::Lsn{lsn}}; }
 
 TEST(ElectionMembers, ActiveAndStartedMinusStopped) {
     pcmk::NotifyData n;

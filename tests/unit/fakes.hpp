@@ -30,21 +30,23 @@ private:
 class FakeCommandRunner final : public sys::CommandRunner {
 public:
     struct Expectation {
-        std::vector<std::string> argv;                             // exact match unless matcher set
-        std::function<bool(const sys::Command&)> matcher;          // optional custom match
+        std::vector<std::string> argv;                     // exact match unless matcher set
+        std::function<bool(const sys::Command&)> matcher;  // optional custom match
         Result<sys::CommandResult> result = sys::CommandResult{0, 0, false, "", ""};
     };
 
     // Expects exactly `argv` next, answering with exit code / stdout / stderr.
-    FakeCommandRunner& expect(std::vector<std::string> argv, int exit_code = 0,
-                              std::string out = "", std::string err = "") {
-        m_queue.push_back({std::move(argv), nullptr, sys::CommandResult{exit_code, 0, false, std::move(out), std::move(err)}});
+    FakeCommandRunner& expect(std::vector<std::string> argv, int exit_code = 0, std::string out = "",
+                              std::string err = "") {
+        m_queue.push_back(
+            {std::move(argv), nullptr, sys::CommandResult{exit_code, 0, false, std::move(out), std::move(err)}});
         return *this;
     }
     // Expects a call matching `matcher` next.
     FakeCommandRunner& expect_match(std::function<bool(const sys::Command&)> matcher, int exit_code = 0,
                                     std::string out = "", std::string err = "") {
-        m_queue.push_back({{}, std::move(matcher), sys::CommandResult{exit_code, 0, false, std::move(out), std::move(err)}});
+        m_queue.push_back(
+            {{}, std::move(matcher), sys::CommandResult{exit_code, 0, false, std::move(out), std::move(err)}});
         return *this;
     }
     // Expects `argv` next and fails to run it with `error`.

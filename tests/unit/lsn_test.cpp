@@ -21,8 +21,8 @@ TEST(Lsn, ParsesZeroAndLowerCase) {
 }
 
 TEST(Lsn, RejectsMalformed) {
-    for (const char* bad : {"", "/", "0/", "/0", "12", "0x1/0", "1/2/3", "G/0", "-1/0", "1/ 2",
-                            "123456789/0", "0/100000000", "1/2 "}) {
+    for (const char* bad :
+         {"", "/", "0/", "/0", "12", "0x1/0", "1/2/3", "G/0", "-1/0", "1/ 2", "123456789/0", "0/100000000", "1/2 "}) {
         EXPECT_FALSE(Lsn::parse(bad).has_value()) << bad;
     }
 }

@@ -81,8 +81,7 @@ protected:
             return -1;
         }
         int status = 0;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
         m_stderr = read_text(err_path);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
@@ -104,7 +103,8 @@ std::string without_ocf11(const std::string& xml) {
         .set_value("resource-agent SYSTEM \"ra-api-1.dtd\"");
     pugi::xml_node agent = doc.child("resource-agent");
     for (pugi::xml_node p : agent.child("parameters").children("parameter")) p.remove_attribute("reloadable");
-    agent.child("actions").remove_child(agent.child("actions").find_child_by_attribute("action", "name", "reload-agent"));
+    agent.child("actions").remove_child(
+        agent.child("actions").find_child_by_attribute("action", "name", "reload-agent"));
     std::ostringstream out;
     doc.save(out);
     return out.str();
@@ -135,16 +135,19 @@ TEST(MetadataXml, DeclaresEveryParameterFromTheTable) {
     EXPECT_STREQ(agent.attribute("version").value(), PGTWIN_VERSION);
     EXPECT_STREQ(agent.child_value("version"), "1.1");
     const auto table = parameter_table();
-    EXPECT_EQ(static_cast<std::size_t>(std::distance(agent.child("parameters").begin(),
-                                                     agent.child("parameters").end())),
-              table.size());
+    EXPECT_EQ(
+        static_cast<std::size_t>(std::distance(agent.child("parameters").begin(), agent.child("parameters").end())),
+        table.size());
     for (const auto& spec : table) {
         const std::string name(spec.name);
-        const pugi::xml_node param = agent.child("parameters").find_child_by_attribute("parameter", "name", name.c_str());
+        const pugi::xml_node param =
+            agent.child("parameters").find_child_by_attribute("parameter", "name", name.c_str());
         ASSERT_TRUE(param) << name;
         EXPECT_EQ(param.attribute("required").as_bool(), spec.required) << name;
         const pugi::xml_node content = param.child("content");
-        const char* type = spec.type == ParamType::Integer ? "integer" : spec.type == ParamType::Boolean ? "boolean" : "string";
+        const char* type = spec.type == ParamType::Integer   ? "integer"
+                           : spec.type == ParamType::Boolean ? "boolean"
+                                                             : "string";
         EXPECT_STREQ(content.attribute("type").value(), type) << name;
         EXPECT_EQ(std::string(content.attribute("default").value()), spec.default_value) << name;
         const std::string shortdesc = param.child_value("shortdesc");
@@ -160,13 +163,15 @@ TEST(MetadataXml, DeclaresTheActions) {
     std::vector<std::string> actions;
     for (const pugi::xml_node action : doc.child("resource-agent").child("actions").children("action")) {
         actions.push_back(std::string(action.attribute("name").value()) + " " + action.attribute("timeout").value() +
-                          " " + action.attribute("interval").value() + " " + action.attribute("depth").value() +
-                          " " + action.attribute("role").value());
+                          " " + action.attribute("interval").value() + " " + action.attribute("depth").value() + " " +
+                          action.attribute("role").value());
     }
+    // clang-format off
     const std::vector<std::string> expected{
         "start 120s   ",   "stop 120s   ",          "promote 120s   ", "demote 120s   ",
         "notify 60s   ",   "monitor 30s 15s 0 Unpromoted", "monitor 30s 16s 0 Promoted",
         "validate-all 30s   ", "reload-agent 60s   ", "meta-data 5s   ", "methods 5s   "};
+    // clang-format on
     EXPECT_EQ(actions, expected);
 }
 
@@ -178,9 +183,7 @@ TEST_F(MetadataSchema, ValidatesAgainstBundledDtd) {
         << m_stderr;
 }
 
-TEST_F(MetadataSchema, ValidatesTheWayOcfTesterDoes) {
-    EXPECT_EQ(xmllint({"--valid"}, metadata_xml()), 0) << m_stderr;
-}
+TEST_F(MetadataSchema, ValidatesTheWayOcfTesterDoes) { EXPECT_EQ(xmllint({"--valid"}, metadata_xml()), 0) << m_stderr; }
 
 TEST_F(MetadataSchema, ValidatesAgainstOcf11Rng) {
     EXPECT_EQ(xmllint({"--relaxng", (kSourceDir / "metadata/ocf-1.1.rng").string()}, metadata_xml()), 0) << m_stderr;
@@ -209,9 +212,8 @@ TEST_F(MetadataSchema, InternalSubsetStillRejectsUnknownActions) {
 }
 
 TEST_F(MetadataSchema, BothSchemasRejectAParameterWithoutName) {
-    const std::string broken = edited_metadata([](pugi::xml_node agent) {
-        agent.child("parameters").child("parameter").remove_attribute("name");
-    });
+    const std::string broken = edited_metadata(
+        [](pugi::xml_node agent) { agent.child("parameters").child("parameter").remove_attribute("name"); });
     EXPECT_NE(xmllint({"--dtdvalid", (kSourceDir / "metadata/ra-api-1.dtd").string()}, broken), 0);
     EXPECT_NE(xmllint({"--relaxng", (kSourceDir / "metadata/ocf-1.1.rng").string()}, broken), 0);
     if (fs::exists(kInstalledDtd)) {

@@ -44,6 +44,7 @@ TEST(ParamsTable, HoldsTheCompatibilityNamesOnceEach) {
         EXPECT_FALSE(spec.section.empty()) << spec.name;
         EXPECT_EQ(spec.type == ParamType::Select, !spec.choices.empty()) << spec.name;
     }
+    // clang-format off
     for (const char* name :
          {"pgdata", "pg_bindir", "pgport", "pghost", "pguser", "pgdatabase", "pgpassfile", "start_opts",
           "logfile", "rep_user", "application_name", "slot_name", "max_slot_wal_keep_size", "rep_mode",
@@ -53,6 +54,7 @@ TEST(ParamsTable, HoldsTheCompatibilityNamesOnceEach) {
           "container_name", "container_user", "container_run_options", "container_config_dir",
           "container_archive_dir", "container_log_dir", "container_pull", "monitor_timeout_promoted",
           "monitor_timeout_unpromoted"}) {
+        // clang-format on
         EXPECT_EQ(names.count(name), 1U) << name;
     }
     EXPECT_EQ(names.size(), 39U);
@@ -127,8 +129,8 @@ TEST(ParamsParse, ShellPathsMustBeAbsoluteAndPlain) {
 }
 
 TEST(ParamsParse, OtherPathsMustBeAbsolute) {
-    for (const char* name : {"pg_bindir", "pgpassfile", "backup_dir", "container_config_dir",
-                             "container_archive_dir"}) {
+    for (const char* name :
+         {"pg_bindir", "pgpassfile", "backup_dir", "container_config_dir", "container_archive_dir"}) {
         expect_invalid(name, "relative");
         expect_invalid(name, std::string("/a\nb"));
     }
@@ -219,7 +221,8 @@ TEST(ParamsParse, StartOptsRejectShellMetacharacters) {
 TEST(ParamsParse, NodeListNamesExactlyTwoNodes) {
     EXPECT_EQ(parse_ok("node_list", "psql1 psql2").node_list, (std::vector<std::string>{"psql1", "psql2"}));
     EXPECT_EQ(parse_ok("node_list", "  psql1   psql2 ").node_list, (std::vector<std::string>{"psql1", "psql2"}));
-    for (const char* bad : {"psql1", "psql1 psql2 psql3", "psql1 psql1", "psql1 ps;ql2"}) expect_invalid("node_list", bad);
+    for (const char* bad : {"psql1", "psql1 psql2 psql3", "psql1 psql1", "psql1 ps;ql2"})
+        expect_invalid("node_list", bad);
 }
 
 TEST(ParamsParse, NodeAddressesMapNamesToHosts) {

@@ -62,8 +62,7 @@ TEST_F(PeerAuthLive, DebianDefaultRefusesRootButAcceptsPguser) {
     auto as_root = connect_until_refused("");
     ASSERT_FALSE(as_root.ok());
     EXPECT_EQ(as_root.error().kind, ErrorKind::Permission) << as_root.error().message;
-    EXPECT_NE(as_root.error().message.find("Peer authentication failed"), std::string::npos)
-        << as_root.error().message;
+    EXPECT_NE(as_root.error().message.find("Peer authentication failed"), std::string::npos) << as_root.error().message;
     auto as_pguser = connect("postgres");
     ASSERT_TRUE(as_pguser.ok()) << as_pguser.error().message;
     auto r = (*as_pguser)->query("SELECT current_user", {}, Deadline(m_clock, Millis{20000}));

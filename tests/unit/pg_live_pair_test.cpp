@@ -111,8 +111,8 @@ TEST_F(PgLivePair, StandbyStatusCatchesUpWithPrimary) {
     auto primary = connect(s_primary);
     auto standby = connect(s_standby);
     ASSERT_TRUE(primary && standby);
-    ASSERT_TRUE(primary->query("CREATE TABLE IF NOT EXISTS t AS SELECT generate_series(1, 1000) AS i", {},
-                               deadline()).ok());
+    ASSERT_TRUE(
+        primary->query("CREATE TABLE IF NOT EXISTS t AS SELECT generate_series(1, 1000) AS i", {}, deadline()).ok());
     auto p = instance_status(*primary, deadline());
     ASSERT_TRUE(p.ok()) << p.error().message;
     ASSERT_TRUE(eventually([&] {

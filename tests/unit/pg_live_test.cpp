@@ -22,8 +22,7 @@ protected:
             return;
         }
         s_tried = true;
-        s_ready = s_primary.create_primary(50000 + static_cast<int>(getpid() % 10000)) &&
-                  s_primary.pg_ctl("start");
+        s_ready = s_primary.create_primary(50000 + static_cast<int>(getpid() % 10000)) && s_primary.pg_ctl("start");
     }
     static void TearDownTestSuite() { s_primary.destroy(); }
     void SetUp() override {
@@ -46,8 +45,7 @@ protected:
 };
 
 TEST_F(PgLive, QueryReturnsTextRowsAndNulls) {
-    auto r = m_session->query("SELECT $1::int + 1 AS n, NULL::text AS z, $2::text AS s", {"41", "a'b"},
-                              deadline());
+    auto r = m_session->query("SELECT $1::int + 1 AS n, NULL::text AS z, $2::text AS s", {"41", "a'b"}, deadline());
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->columns, (std::vector<std::string>{"n", "z", "s"}));
     ASSERT_EQ(r->rows.size(), 1U);
@@ -88,8 +86,10 @@ TEST_F(PgLive, SlowQueryTimesOutAndIsCancelled) {
     ASSERT_TRUE(other.ok());
     std::string left = "1";
     for (int i = 0; i < 200 && left != "0"; ++i) {
-        auto n = (*other)->query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'"
-                                 " AND state = 'active'", {}, deadline());
+        auto n = (*other)->query(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'"
+            " AND state = 'active'",
+            {}, deadline());
         ASSERT_TRUE(n.ok());
         left = *n->rows[0][0];
         m_clock.sleep_for(Millis{50});
@@ -171,8 +171,7 @@ TEST_F(PgLive, AlterSystemRejectsUnsafeNames) {
     auto r = alter_system_set(*m_session, "work_mem = '1MB'; --", "x", deadline());
     ASSERT_FALSE(r.ok());
     EXPECT_FALSE(alter_system_reset(*m_session, "WORK_MEM", deadline()).ok());
-    EXPECT_EQ(read_auto_conf_value(slurp(s_primary.data() / "postgresql.auto.conf"), "work_mem"),
-              std::nullopt);
+    EXPECT_EQ(read_auto_conf_value(slurp(s_primary.data() / "postgresql.auto.conf"), "work_mem"), std::nullopt);
 }
 
 TEST_F(PgLive, CheckpointRuns) { EXPECT_TRUE(checkpoint(*m_session, deadline()).ok()); }

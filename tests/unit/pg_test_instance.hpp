@@ -34,8 +34,8 @@ inline int run_as_postgres(const std::vector<std::string>& argv, const std::stri
     pid_t pid = fork();
     if (pid == 0) {
         int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || setgid(gid) != 0 ||
-            initgroups("postgres", gid) != 0 || setuid(uid) != 0) {
+        if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || setgid(gid) != 0 || initgroups("postgres", gid) != 0 ||
+            setuid(uid) != 0) {
             _exit(126);
         }
         std::vector<char*> args;
@@ -103,9 +103,9 @@ struct Instance {
         dir = make_owned_tempdir();
         port = port_number;
         return !dir.empty() &&
-               run_as_postgres({kBindir + "/initdb", "-D", data().string(), "-U", "postgres", "--auth=trust",
-                                "--no-sync"},
-                               log()) == 0 &&
+               run_as_postgres(
+                   {kBindir + "/initdb", "-D", data().string(), "-U", "postgres", "--auth=trust", "--no-sync"},
+                   log()) == 0 &&
                configure();
     }
     // pg_basebackup from `primary` (not started; the caller makes it a standby).
@@ -113,10 +113,10 @@ struct Instance {
         dir = make_owned_tempdir();
         port = port_number;
         return !dir.empty() &&
-               run_as_postgres({kBindir + "/pg_basebackup", "-h", primary.dir.string(), "-p",
-                                std::to_string(primary.port), "-U", "postgres", "-D", data().string(),
-                                "-X", "stream", "--no-sync"},
-                               log()) == 0 &&
+               run_as_postgres(
+                   {kBindir + "/pg_basebackup", "-h", primary.dir.string(), "-p", std::to_string(primary.port), "-U",
+                    "postgres", "-D", data().string(), "-X", "stream", "--no-sync"},
+                   log()) == 0 &&
                configure();
     }
     bool pg_ctl(const std::string& verb, const std::string& mode = "fast") const {

@@ -38,9 +38,9 @@ struct Node {
 class PrimaryView : public ::testing::Test {
 protected:
     void SetUp() override {
-        m_dir = std::filesystem::temp_directory_path() /
-                ("pgtwin-view-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        m_dir =
+            std::filesystem::temp_directory_path() / ("pgtwin-view-test-" + std::to_string(::getpid()) + "-" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
         setup_node(primary, "psql1", "psql2");
         setup_node(standby, "psql2", "psql1");
         standby.pg.in_recovery = true;
@@ -72,9 +72,19 @@ protected:
 
     agent::Context ctx(Node& n) {
         connect_nodes();
-        return agent::Context{n.cfg,  meta,       notify,      n.name,  n.peer,
-                              "pgsql", n.state_dir, runner,     clock,   *n.backend,
-                              n.connector, cluster, Deadline(clock, meta.timeout)};
+        return agent::Context{n.cfg,
+                              meta,
+                              notify,
+                              n.name,
+                              n.peer,
+                              "pgsql",
+                              n.state_dir,
+                              runner,
+                              clock,
+                              *n.backend,
+                              n.connector,
+                              cluster,
+                              Deadline(clock, meta.timeout)};
     }
     Status monitor(Node& n) {
         auto c = ctx(n);

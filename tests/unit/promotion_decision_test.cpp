@@ -79,8 +79,9 @@ TEST(DecidePromotion, ReasonsNameTheFacts) {
               "peer psql2 answers but its role cannot be read (query timed out); it may be a running primary");
     f.peer_role = PeerRole::Absent;
     f.recorded = recorded(RepState::Lagging);
-    EXPECT_EQ(decide_promotion(f).reason, "this standby was not in sync when last seen by the primary (state: "
-                                          "lagging); set force_promotion=true to accept losing data");
+    EXPECT_EQ(decide_promotion(f).reason,
+              "this standby was not in sync when last seen by the primary (state: "
+              "lagging); set force_promotion=true to accept losing data");
     f.recorded = recorded(RepState::InSync);
     f.lost_election = kLost;
     EXPECT_EQ(decide_promotion(f).reason, "peer psql2 has newer data (2:0/6000000) than this node (2:0/5000000)");

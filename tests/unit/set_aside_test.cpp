@@ -47,8 +47,10 @@ protected:
     // Runs set_aside_data_dir on `pgdata` with a real runner (cp).
     Result<void> set_aside(const std::string& pgdata) {
         FakeBackend backend(pgdata);
+        // clang-format off
         agent::Context ctx{cfg,     meta,    notify,    "psql1",   "psql2", "pgsql", (m_dir / "state").string(),
                            runner,  clock,   backend,   connector, cluster, Deadline(clock, meta.timeout)};
+        // clang-format on
         return agent::set_aside_data_dir(ctx);
     }
 

@@ -32,9 +32,7 @@ TEST(Space, MoreThanTheFreeSpaceIsNoSpaceLeft) {
     EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
-TEST(Space, UncheckableDirectoryIsNoShortage) {
-    EXPECT_EQ(space_shortage("/nonexistent/pgtwin/dir"), "");
-}
+TEST(Space, UncheckableDirectoryIsNoShortage) { EXPECT_EQ(space_shortage("/nonexistent/pgtwin/dir"), ""); }
 
 }  // namespace
 }  // namespace pgtwin::sys

@@ -18,12 +18,9 @@ TEST(DecideInitialise, OnlyTheFirstNodeWithNoRecordedDataInAModeThatMay) {
         V expected;
     };
     const Row rows[] = {
-        {false, "psql1", false, V::NotAllowedHere},
-        {true, "", false, V::NotFirstNode},
-        {true, "psql2", false, V::NotFirstNode},
-        {true, "psql1", std::nullopt, V::RecordsUnread},
-        {true, "psql1", true, V::DataRecorded},
-        {true, "psql1", false, V::Initialise},
+        {false, "psql1", false, V::NotAllowedHere}, {true, "", false, V::NotFirstNode},
+        {true, "psql2", false, V::NotFirstNode},    {true, "psql1", std::nullopt, V::RecordsUnread},
+        {true, "psql1", true, V::DataRecorded},     {true, "psql1", false, V::Initialise},
     };
     for (const auto& r : rows) {
         InitialiseFacts f{.mode_allows = r.mode_allows,
@@ -70,11 +67,8 @@ TEST(JudgeStreaming, FailsOnTheThresholdsConsecutiveMonitor) {
 }
 
 TEST(JudgeStreaming, AThresholdOfOneFailsTheFirstMonitor) {
-    StreamingFacts f{.streaming = false,
-                     .primary_possible = true,
-                     .replay_progressed = false,
-                     .failures = 0,
-                     .threshold = 1};
+    StreamingFacts f{
+        .streaming = false, .primary_possible = true, .replay_progressed = false, .failures = 0, .threshold = 1};
     EXPECT_EQ(judge_streaming(f).verdict, StreamingVerdict::ThresholdReached);
 }
 

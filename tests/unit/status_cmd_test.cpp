@@ -168,8 +168,7 @@ TEST(StatusCib, ReadsTheOnePrimitive) {
 }
 
 TEST(StatusCib, SeveralPrimitivesNeedAName) {
-    auto env = app::env_from_cib_xml(
-        "<xpath-query><primitive id=\"a\"/><primitive id=\"b\"/></xpath-query>", "");
+    auto env = app::env_from_cib_xml("<xpath-query><primitive id=\"a\"/><primitive id=\"b\"/></xpath-query>", "");
     ASSERT_FALSE(env);
     EXPECT_NE(env.error().message.find("--resource"), std::string::npos);
     EXPECT_FALSE(app::env_from_cib_xml("not xml <", ""));

@@ -12,9 +12,9 @@ namespace {
 
 TEST(OcfStatus, MapsEveryErrorKindToItsExitCode) {
     const std::pair<ErrorKind, int> table[] = {
-        {ErrorKind::Generic, 1},       {ErrorKind::InvalidArgs, 2},  {ErrorKind::Unimplemented, 3},
-        {ErrorKind::Permission, 4},    {ErrorKind::NotInstalled, 5}, {ErrorKind::InvalidConfig, 6},
-        {ErrorKind::NotRunning, 7},    {ErrorKind::Timeout, 1},
+        {ErrorKind::Generic, 1},    {ErrorKind::InvalidArgs, 2},  {ErrorKind::Unimplemented, 3},
+        {ErrorKind::Permission, 4}, {ErrorKind::NotInstalled, 5}, {ErrorKind::InvalidConfig, 6},
+        {ErrorKind::NotRunning, 7}, {ErrorKind::Timeout, 1},
     };
     for (const auto& [kind, code] : table) {
         EXPECT_EQ(to_int(status_for(kind)), code) << static_cast<int>(kind);

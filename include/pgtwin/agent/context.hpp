@@ -21,10 +21,10 @@ struct Context {
     ocf::Config cfg;
     ocf::MetaEnv meta;
     pcmk::NotifyData notify;
-    std::string node;                 // this node's name
-    std::string peer;                 // the other node of node_list ("" if unknown)
-    std::string resource;             // OCF_RESOURCE_INSTANCE without the clone suffix
-    std::string state_dir;            // where the per-node state cache lives
+    std::string node;       // this node's name
+    std::string peer;       // the other node of node_list ("" if unknown)
+    std::string resource;   // OCF_RESOURCE_INSTANCE without the clone suffix
+    std::string state_dir;  // where the per-node state cache lives
     sys::CommandRunner& runner;
     Clock& clock;
     backend::Backend& backend;

@@ -33,12 +33,12 @@ inline constexpr int kNotPromotableScore = -1000;
 // What the local instance looks like to monitor.
 struct MonitorFacts {
     backend::Liveness liveness = backend::Liveness::Stopped;
-    bool data_present = true;                      // PG_VERSION exists
-    std::optional<bool> in_recovery;               // set when SQL answered
-    std::optional<pg::ClusterState> control_state; // set when pg_controldata ran
-    bool untrusted = false;    // left by an interrupted clone/rewind, or marked for rebuild
-    bool backup_label = false; // a base backup that never started recovery
-    bool probe = false;        // Pacemaker's probe (interval 0), not a recurring monitor
+    bool data_present = true;                       // PG_VERSION exists
+    std::optional<bool> in_recovery;                // set when SQL answered
+    std::optional<pg::ClusterState> control_state;  // set when pg_controldata ran
+    bool untrusted = false;                         // left by an interrupted clone/rewind, or marked for rebuild
+    bool backup_label = false;                      // a base backup that never started recovery
+    bool probe = false;                             // Pacemaker's probe (interval 0), not a recurring monitor
 };
 
 // An action's result: the OCF status and, for failures, the reason.
@@ -103,9 +103,8 @@ inline constexpr const char* kCloneAppPrefix = "pgtwin-clone-";
 // is the synchronous standby and, when `sync_floor` is set (the primary's LSN
 // right after it named the standby synchronous), has flushed up to it; async
 // mode: promotable while streaming within max_promotion_lag_bytes of `primary_lsn`.
-StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode,
-                             pg::Lsn primary_lsn, std::int64_t max_lag_bytes,
-                             std::optional<pg::Lsn> sync_floor = std::nullopt);
+StandbyVerdict judge_standby(const std::optional<pg::ReplicationPeer>& peer, ocf::RepMode mode, pg::Lsn primary_lsn,
+                             std::int64_t max_lag_bytes, std::optional<pg::Lsn> sync_floor = std::nullopt);
 
 // synchronous_standby_names the primary should have: the standby's
 // application_name while it streams, otherwise '' so writes never block.
@@ -145,8 +144,8 @@ RejoinAction decide_rejoin(const pg::ControlData& local, const std::optional<pg:
 // What a standby with no reachable primary knows when it scores itself.
 struct BootstrapFacts {
     std::optional<RepStateRecord> rep_state;  // its recorded replication state
-    bool was_clean_primary = false;        // its control data at start: a cleanly shut down primary
-    bool forced = false;                   // force_promotion=true
+    bool was_clean_primary = false;           // its control data at start: a cleanly shut down primary
+    bool forced = false;                      // force_promotion=true
 };
 
 // Score for a standby with no reachable primary, from its recorded state and
@@ -223,7 +222,7 @@ struct LostElection {
 // refuses nothing: promote reads each one only while the facts before it
 // allow promotion, so the reads keep the order of the refusals.
 struct PromotionFacts {
-    std::string peer;                           // the peer's node name
+    std::string peer;  // the peer's node name
     PeerRole peer_role = PeerRole::Absent;
     std::string peer_detail;                    // why its role is unknown
     bool forced = false;                        // force_promotion=true

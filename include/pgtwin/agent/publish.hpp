@@ -45,13 +45,13 @@ inline constexpr long long kRepublishSeconds = 300;
 Result<void> publish_score(Context& ctx, AgentState& state, const std::string& node, int score);
 
 // Publishes a forever node attribute unless the cache says it is current.
-Result<void> publish_attribute(Context& ctx, AgentState& state, const std::string& node,
-                               const std::string& name, const std::string& value);
+Result<void> publish_attribute(Context& ctx, AgentState& state, const std::string& node, const std::string& name,
+                               const std::string& value);
 
 // Publishes a forever node attribute after reading it back from Pacemaker,
 // bypassing the cache: for values another writer may have overwritten.
-Result<void> reassert_attribute(Context& ctx, AgentState& state, const std::string& node,
-                                const std::string& name, const std::string& value);
+Result<void> reassert_attribute(Context& ctx, AgentState& state, const std::string& node, const std::string& name,
+                                const std::string& value);
 
 // Publishes the promotion score of `node` after reading it back, bypassing the cache.
 Result<void> reassert_score(Context& ctx, AgentState& state, const std::string& node, int score);

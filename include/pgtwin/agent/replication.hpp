@@ -29,8 +29,7 @@ std::string slot_name_for(const Context& ctx, const std::string& node);
 // its score and state, adapt synchronous_standby_names (publishing a
 // not-promotable verdict BEFORE degrading, so a stale standby can never be
 // promoted with acknowledged writes missing), keep slots and WAL cap in order.
-Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::InstanceStatus& self,
-                              AgentState& state);
+Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::InstanceStatus& self, AgentState& state);
 
 // Ensures the peer's slot and the WAL retention cap on a primary.
 Result<void> ensure_slots_and_cap(Context& ctx, pg::Session& session);

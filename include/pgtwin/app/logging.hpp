@@ -13,7 +13,6 @@ namespace pgtwin::app {
 // HA_LOGFACILITY (syslog facility, "none" disables syslog; default daemon),
 // HA_LOGFILE (appended), HA_debug=1 or HA_DEBUGLOG (debug level; the latter
 // also a debug file), PGTWIN_LOG_STDERR=1 (stderr, for tests).
-void setup_logging(const std::map<std::string, std::string>& env, std::string_view action,
-                   std::string_view resource);
+void setup_logging(const std::map<std::string, std::string>& env, std::string_view action, std::string_view resource);
 
 }  // namespace pgtwin::app

@@ -16,9 +16,9 @@ namespace pgtwin::backend {
 
 // Whether the instance's processes exist (not whether they answer SQL).
 enum class Liveness {
-    Running,        // postmaster (or container) alive
-    Stopped,        // nothing running
-    RuntimeHung,    // container runtime did not answer in time (container mode only)
+    Running,      // postmaster (or container) alive
+    Stopped,      // nothing running
+    RuntimeHung,  // container runtime did not answer in time (container mode only)
 };
 
 // The PostgreSQL programs the agent runs.
@@ -46,8 +46,7 @@ public:
     virtual Result<void> stop(StopMode mode, const Deadline& d) = 0;
     // The Command running `tool` with `args`. Paths in args that refer to the
     // data directory must use data_dir_for_tools().
-    virtual Result<sys::Command> tool_command(Tool tool, std::vector<std::string> args,
-                                              const Deadline& d) = 0;
+    virtual Result<sys::Command> tool_command(Tool tool, std::vector<std::string> args, const Deadline& d) = 0;
     // The data directory as tools see it (host path in VM mode, the
     // in-container path in container mode).
     virtual std::string data_dir_for_tools() const = 0;

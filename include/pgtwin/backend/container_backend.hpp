@@ -62,20 +62,17 @@ class ContainerBackend final : public Backend {
 public:
     // Detects the runtime from PATH (podman first) and passes CONTAINERS_CONF
     // and friends through to it.
-    ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner,
-                     Clock& clock);
+    ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner, Clock& clock);
     // With a given runtime (or detection error) and runtime environment; for tests.
-    ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner,
-                     Clock& clock, Result<RuntimeKind> runtime,
-                     std::map<std::string, std::string> runtime_env);
+    ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner, Clock& clock,
+                     Result<RuntimeKind> runtime, std::map<std::string, std::string> runtime_env);
 
     std::string mode_name() const override { return "container"; }
     Result<void> validate(const Deadline& d) override;
     Result<Liveness> liveness(const Deadline& d) override;
     Result<void> start(const Deadline& d) override;
     Result<void> stop(StopMode mode, const Deadline& d) override;
-    Result<sys::Command> tool_command(Tool tool, std::vector<std::string> args,
-                                      const Deadline& d) override;
+    Result<sys::Command> tool_command(Tool tool, std::vector<std::string> args, const Deadline& d) override;
     std::string data_dir_for_tools() const override { return kContainerDataDir; }
     std::string host_data_dir() const override { return m_cfg.pgdata; }
     pg::ConnParams local_conn() const override;
@@ -113,8 +110,7 @@ private:
     Result<void> ensure_log_dir(const UserIds& ids);
     Result<void> wait_ready(const Deadline& d);
     Result<void> launch(const UserIds& ids, const Deadline& d);
-    Result<void> check_dir_owner(const std::string& what, const std::string& path,
-                                 const UserIds& ids) const;
+    Result<void> check_dir_owner(const std::string& what, const std::string& path, const UserIds& ids) const;
     std::string config_dir() const;
     std::string archive_dir() const;
     std::vector<Mount> mounts(bool with_config) const;

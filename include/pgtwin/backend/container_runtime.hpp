@@ -36,9 +36,9 @@ enum class RuntimeKind { Podman, Docker };
 // How one runtime differs from the other.
 struct RuntimeTraits {
     RuntimeKind kind;
-    const char* binary;         // program name looked up in PATH
-    bool has_image_exists;      // `image exists` (podman) instead of `image inspect`
-    bool supports_replace;      // `run --replace`; informational, never relied upon
+    const char* binary;     // program name looked up in PATH
+    bool has_image_exists;  // `image exists` (podman) instead of `image inspect`
+    bool supports_replace;  // `run --replace`; informational, never relied upon
 };
 
 // The traits row for `kind`.
@@ -50,11 +50,11 @@ Result<RuntimeKind> detect_runtime(ocf::ContainerRuntime wanted, const std::stri
 
 // A container's state as `inspect` reports it.
 struct ContainerState {
-    bool exists = false;        // false: no container of that name
-    bool running = false;       // State.Running
-    std::string status;         // State.Status: running, exited, created, paused...
-    long long pid = 0;          // State.Pid (host PID of the container's init), 0 if none
-    std::string started_at;     // State.StartedAt (RFC 3339)
+    bool exists = false;     // false: no container of that name
+    bool running = false;    // State.Running
+    std::string status;      // State.Status: running, exited, created, paused...
+    long long pid = 0;       // State.Pid (host PID of the container's init), 0 if none
+    std::string started_at;  // State.StartedAt (RFC 3339)
 };
 
 // Parses the JSON array printed by `<rt> inspect --type container NAME`.
@@ -79,17 +79,17 @@ struct Mount {
 
 // What `<rt> run` should do; turned into argv in a fixed order.
 struct RunSpec {
-    bool detach = false;                        // -d (long-running) ...
-    bool remove = false;                        // ... or --rm (one-off tool run)
-    std::string name;                           // --name, empty: none
-    std::string hostname;                       // --hostname, empty: none
-    std::string network = "host";               // --network
-    std::string user;                           // --user uid:gid
-    std::vector<Mount> mounts;                  // -v host:container[:ro],Z
-    std::map<std::string, std::string> env;     // -e NAME=VALUE (never secrets)
-    std::vector<std::string> extra_options;     // administrator's run options
+    bool detach = false;                     // -d (long-running) ...
+    bool remove = false;                     // ... or --rm (one-off tool run)
+    std::string name;                        // --name, empty: none
+    std::string hostname;                    // --hostname, empty: none
+    std::string network = "host";            // --network
+    std::string user;                        // --user uid:gid
+    std::vector<Mount> mounts;               // -v host:container[:ro],Z
+    std::map<std::string, std::string> env;  // -e NAME=VALUE (never secrets)
+    std::vector<std::string> extra_options;  // administrator's run options
     std::string image;
-    std::vector<std::string> cmd;               // program (run as --entrypoint) and its arguments
+    std::vector<std::string> cmd;  // program (run as --entrypoint) and its arguments
 };
 
 // Builds runtime Commands for one runtime kind.
@@ -118,9 +118,8 @@ public:
     // image's own entrypoint never runs.
     sys::Command run(const RunSpec& spec, Millis timeout) const;
     // `<rt> exec -u USER [-e NAME=VALUE...] NAME cmd...`.
-    sys::Command exec(const std::string& name, const std::string& user,
-                      const std::map<std::string, std::string>& env, std::vector<std::string> cmd,
-                      Millis timeout) const;
+    sys::Command exec(const std::string& name, const std::string& user, const std::map<std::string, std::string>& env,
+                      std::vector<std::string> cmd, Millis timeout) const;
     // `<rt> logs --tail N NAME`.
     sys::Command logs_tail(const std::string& name, int lines, Millis timeout) const;
 

@@ -20,9 +20,9 @@ enum class ParamType { String, Integer, Boolean, Select };
 
 // A value from the environment after the generic type check of its ParamSpec.
 struct ParamValue {
-    std::string text;            // the raw value (never empty: empty means unset)
-    bool boolean = false;        // for ParamType::Boolean
-    std::int64_t integer = 0;    // for ParamType::Integer, range-checked
+    std::string text;          // the raw value (never empty: empty means unset)
+    bool boolean = false;      // for ParamType::Boolean
+    std::int64_t integer = 0;  // for ParamType::Integer, range-checked
 };
 
 // Stores a type-checked value into the Config; parameter-specific checks fail here.
@@ -33,12 +33,12 @@ using ParamApply = Result<void> (*)(Config& config, const ParamValue& value);
 struct ParamSpec {
     std::string_view name{};
     ParamType type = ParamType::String;
-    std::string_view default_value{};    // "" = no default
+    std::string_view default_value{};  // "" = no default
     bool required = false;
     bool unique = false;
     bool reloadable = false;
-    bool deprecated = false;             // accepted, logged as deprecated
-    std::vector<std::string_view> choices{}; // for Select
+    bool deprecated = false;                  // accepted, logged as deprecated
+    std::vector<std::string_view> choices{};  // for Select
     std::string_view shortdesc{};
     std::string_view longdesc{};
     std::string_view section{};          // documentation group heading

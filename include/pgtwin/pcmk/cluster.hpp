@@ -40,8 +40,8 @@ public:
     // Deletes it.
     virtual Result<void> delete_promotion_score(const std::string& node, const Deadline& d) = 0;
     // Sets a node attribute.
-    virtual Result<void> set_attribute(const std::string& node, const std::string& name,
-                                       const std::string& value, Lifetime lifetime, const Deadline& d) = 0;
+    virtual Result<void> set_attribute(const std::string& node, const std::string& name, const std::string& value,
+                                       Lifetime lifetime, const Deadline& d) = 0;
     // Reads a node attribute; nullopt when unset.
     virtual Result<std::optional<std::string>> attribute(const std::string& node, const std::string& name,
                                                          Lifetime lifetime, const Deadline& d) = 0;
@@ -50,8 +50,7 @@ public:
     virtual Result<void> set_private_attribute(const std::string& node, const std::string& name,
                                                const std::string& value, const Deadline& d) = 0;
     // Reads a private attribute; nullopt when unset.
-    virtual Result<std::optional<std::string>> private_attribute(const std::string& node,
-                                                                 const std::string& name,
+    virtual Result<std::optional<std::string>> private_attribute(const std::string& node, const std::string& name,
                                                                  const Deadline& d) = 0;
     // Deletes a private attribute.
     virtual Result<void> delete_private_attribute(const std::string& node, const std::string& name,

@@ -21,7 +21,7 @@ struct MonNode {
     bool standby = false;
     bool unclean = false;  // lost without being fenced yet
     bool maintenance = false;
-    bool pending = false;  // in the membership, not yet joined the controller
+    bool pending = false;                           // in the membership, not yet joined the controller
     std::map<std::string, std::string> attributes;  // node_attributes section
 };
 

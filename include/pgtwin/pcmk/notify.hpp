@@ -12,8 +12,8 @@ namespace pgtwin::pcmk {
 
 // One notify invocation's variables, node name lists split on spaces.
 struct NotifyData {
-    std::string type;       // "pre" or "post"
-    std::string operation;  // "start", "stop", "promote", "demote"
+    std::string type;                                       // "pre" or "post"
+    std::string operation;                                  // "start", "stop", "promote", "demote"
     std::vector<std::string> start, stop, promote, demote;  // *_uname lists
     std::vector<std::string> active, promoted, unpromoted, inactive, all;
     bool empty() const { return type.empty(); }

@@ -17,13 +17,13 @@ namespace pgtwin::pg {
 // Where and how to connect. Never holds a password: passwords come from
 // the passfile named here.
 struct ConnParams {
-    std::string host;            // socket directory or address
+    std::string host;  // socket directory or address
     int port = 5432;
     std::string user;
     std::string dbname = "postgres";
     std::string application_name = "pgtwin";
-    std::string passfile;        // PGPASSFILE for this connection, may be empty
-    std::string replication;     // "" or "database"/"true" for a replication connection
+    std::string passfile;     // PGPASSFILE for this connection, may be empty
+    std::string replication;  // "" or "database"/"true" for a replication connection
     // Unix socket only: connect with this OS user's effective identity (peer
     // authentication); "" = the agent's own. Ignored for TCP hosts.
     std::string os_user;
@@ -59,8 +59,7 @@ class Session {
 public:
     virtual ~Session() = default;
     // Runs `sql` with text parameters $1..$n, bounded by the deadline.
-    virtual Result<QueryResult> query(const std::string& sql,
-                                      const std::vector<std::optional<std::string>>& params,
+    virtual Result<QueryResult> query(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                                       const Deadline& deadline) = 0;
     // Quotes a string as an SQL literal (for utility statements like ALTER SYSTEM
     // that cannot take parameters).
@@ -73,8 +72,7 @@ public:
     virtual ~Connector() = default;
     // Connects; failure is NotRunning (not reachable or not ready), Permission
     // (the server refused us) or Timeout, with the server's message.
-    virtual Result<std::unique_ptr<Session>> connect(const ConnParams& params,
-                                                     const Deadline& deadline) = 0;
+    virtual Result<std::unique_ptr<Session>> connect(const ConnParams& params, const Deadline& deadline) = 0;
 };
 
 // The libpq implementation.

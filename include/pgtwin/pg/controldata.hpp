@@ -27,11 +27,11 @@ enum class ClusterState {
 struct ControlData {
     ClusterState state = ClusterState::Unknown;
     std::string system_identifier;
-    Lsn checkpoint_lsn;                 // "Latest checkpoint location"
-    Lsn redo_lsn;                       // "Latest checkpoint's REDO location"
-    Timeline checkpoint_timeline = 0;   // "Latest checkpoint's TimeLineID"
-    Lsn min_recovery_lsn;               // "Minimum recovery ending location"
-    Timeline min_recovery_timeline = 0; // "Min recovery ending loc's timeline"
+    Lsn checkpoint_lsn;                  // "Latest checkpoint location"
+    Lsn redo_lsn;                        // "Latest checkpoint's REDO location"
+    Timeline checkpoint_timeline = 0;    // "Latest checkpoint's TimeLineID"
+    Lsn min_recovery_lsn;                // "Minimum recovery ending location"
+    Timeline min_recovery_timeline = 0;  // "Min recovery ending loc's timeline"
     int pg_control_version = 0;
 };
 

@@ -16,13 +16,13 @@ namespace pgtwin::pg {
 // Role and WAL position of a running instance.
 struct InstanceStatus {
     bool in_recovery = false;
-    WalPosition position;        // primary: current insert LSN; standby: max(receive, replay)
+    WalPosition position;  // primary: current insert LSN; standby: max(receive, replay)
     std::string system_identifier;
 };
 
 // The standby's WAL receiver (pg_stat_wal_receiver); nullopt when none runs.
 struct WalReceiver {
-    std::string status;          // "streaming", "starting", ...
+    std::string status;  // "streaming", "starting", ...
     Timeline received_tli = 0;
     Lsn flushed_lsn;
     std::string sender_host;
@@ -31,8 +31,8 @@ struct WalReceiver {
 // One row of pg_stat_replication.
 struct ReplicationPeer {
     std::string application_name;
-    std::string state;           // "streaming", "catchup", "startup", "backup"
-    std::string sync_state;      // "sync", "async", "potential", "quorum"
+    std::string state;       // "streaming", "catchup", "startup", "backup"
+    std::string sync_state;  // "sync", "async", "potential", "quorum"
     Lsn sent_lsn, write_lsn, flush_lsn, replay_lsn;
     std::string client_addr;
 };
@@ -42,7 +42,7 @@ struct SlotInfo {
     std::string name;
     bool active = false;
     std::optional<Lsn> restart_lsn;
-    std::string wal_status;      // "reserved", "extended", "unreserved", "lost"
+    std::string wal_status;  // "reserved", "extended", "unreserved", "lost"
 };
 
 // Role and position of the instance (needs pg_monitor for a standby's timeline history).
@@ -78,8 +78,7 @@ std::optional<long long> size_setting_mb(const std::string& text);
 // Current value of a setting (SHOW).
 Result<std::string> setting(Session& s, const std::string& name, const Deadline& d);
 // ALTER SYSTEM SET name = value (value quoted), then pg_reload_conf().
-Result<void> alter_system_set(Session& s, const std::string& name, const std::string& value,
-                              const Deadline& d);
+Result<void> alter_system_set(Session& s, const std::string& name, const std::string& value, const Deadline& d);
 // ALTER SYSTEM RESET name, then pg_reload_conf().
 Result<void> alter_system_reset(Session& s, const std::string& name, const Deadline& d);
 // CHECKPOINT.
@@ -87,14 +86,14 @@ Result<void> checkpoint(Session& s, const Deadline& d);
 
 // Settings and the replication role's grants, as validate-all checks them.
 struct ServerFacts {
-    int version_num = 0;                            // server_version_num
-    std::string hot_standby;                        // "on"/"off"
+    int version_num = 0;      // server_version_num
+    std::string hot_standby;  // "on"/"off"
     std::string synchronous_commit;
     std::optional<std::string> allow_alter_system;  // PostgreSQL >= 17 only
     bool rep_user_exists = false;
-    bool rep_user_replication = false;              // REPLICATION attribute (or superuser)
-    bool rep_user_pg_monitor = false;               // member of pg_monitor (or superuser)
-    bool rep_user_rewind_functions = false;         // may run the functions pg_rewind calls
+    bool rep_user_replication = false;       // REPLICATION attribute (or superuser)
+    bool rep_user_pg_monitor = false;        // member of pg_monitor (or superuser)
+    bool rep_user_rewind_functions = false;  // may run the functions pg_rewind calls
 };
 
 // Reads them for role `rep_user` (settings and pg_roles: no grant needed).

@@ -11,12 +11,12 @@ namespace pgtwin::pg {
 
 // Where and as whom a standby streams from its primary.
 struct StandbySource {
-    std::string peer_host;          // the primary's address (or socket directory)
+    std::string peer_host;  // the primary's address (or socket directory)
     int port = 5432;
-    std::string rep_user;           // replication role
-    std::string application_name;   // this standby's name in pg_stat_replication
-    std::string slot_name;          // primary_slot_name; empty means no slot
-    std::string passfile;           // PGPASSFILE for the WAL receiver; may be empty
+    std::string rep_user;          // replication role
+    std::string application_name;  // this standby's name in pg_stat_replication
+    std::string slot_name;         // primary_slot_name; empty means no slot
+    std::string passfile;          // PGPASSFILE for the WAL receiver; may be empty
 };
 
 // The primary_conninfo value for `src` (libpq conninfo, values quoted).

@@ -20,8 +20,8 @@ inline constexpr const char* kDefaultRoot = "/var/lib/pgtwin";
 
 // The paths of one node's layout.
 struct Layout {
-    std::string root;   // a directory on a Btrfs file system
-    std::string node;   // node name
+    std::string root;  // a directory on a Btrfs file system
+    std::string node;  // node name
     std::string subvolume() const { return root + "/@postgres-" + node; }
     std::string data() const { return subvolume() + "/data"; }
     std::string config() const { return subvolume() + "/config"; }
@@ -32,7 +32,7 @@ struct Layout {
 struct LayoutOptions {
     unsigned uid = 999;
     unsigned gid = 999;
-    bool selinux = false;   // relabel with container_file_t (see selinux_enabled)
+    bool selinux = false;  // relabel with container_file_t (see selinux_enabled)
 };
 
 // True when SELinux is enabled on this host (selinuxfs is mounted).
@@ -53,8 +53,7 @@ Result<void> create_layout(const Layout& layout, const LayoutOptions& opts, sys:
 
 // Read-only snapshot of the node's subvolume at `dest` (the copy kept before
 // data is deleted); `dest` must not exist.
-Result<void> snapshot(const Layout& layout, const std::string& dest, sys::CommandRunner& runner,
-                      const Deadline& d);
+Result<void> snapshot(const Layout& layout, const std::string& dest, sys::CommandRunner& runner, const Deadline& d);
 
 // A snapshot path next to the subvolume: <root>/@postgres-<node>.<label>.
 std::string snapshot_path(const Layout& layout, const std::string& label);

@@ -17,12 +17,12 @@ namespace pgtwin::sys {
 
 // One program invocation. No shell is ever involved.
 struct Command {
-    std::vector<std::string> argv;               // argv[0] is a path or a name looked up in PATH
-    std::map<std::string, std::string> env;      // added to the minimal child environment
-    std::optional<std::string> run_as_user;      // drop privileges to this user in the child
-    std::optional<std::string> cwd;              // working directory of the child
-    std::optional<std::string> stdin_data;       // written to the child's stdin, then closed
-    Millis timeout{30000};                       // the whole process group is killed on expiry
+    std::vector<std::string> argv;           // argv[0] is a path or a name looked up in PATH
+    std::map<std::string, std::string> env;  // added to the minimal child environment
+    std::optional<std::string> run_as_user;  // drop privileges to this user in the child
+    std::optional<std::string> cwd;          // working directory of the child
+    std::optional<std::string> stdin_data;   // written to the child's stdin, then closed
+    Millis timeout{30000};                   // the whole process group is killed on expiry
     // Called with each piece of stderr as it arrives (long tools' progress);
     // the whole of stderr is still returned in CommandResult::err.
     std::function<void(std::string_view)> on_stderr{};
@@ -30,11 +30,11 @@ struct Command {
 
 // What a finished (or killed) program produced. Its exit code is data.
 struct CommandResult {
-    int exit_code = -1;     // exit status, or -1 when killed by a signal
-    int term_signal = 0;    // the signal that ended it, 0 if it exited
-    bool timed_out = false; // killed because the timeout expired
-    std::string out;        // captured stdout
-    std::string err;        // captured stderr
+    int exit_code = -1;      // exit status, or -1 when killed by a signal
+    int term_signal = 0;     // the signal that ended it, 0 if it exited
+    bool timed_out = false;  // killed because the timeout expired
+    std::string out;         // captured stdout
+    std::string err;         // captured stderr
 
     bool success() const { return exit_code == 0 && !timed_out; }
 };

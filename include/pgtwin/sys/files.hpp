@@ -33,8 +33,7 @@ bool is_symlink(const std::string& path);
 // Replaces `path` atomically: temp file in the same directory, fsync, rename,
 // fsync of the directory. Owner is changed only for the ids given.
 Result<void> write_file_atomic(const std::string& path, const std::string& content, mode_t mode,
-                               std::optional<uid_t> uid = std::nullopt,
-                               std::optional<gid_t> gid = std::nullopt);
+                               std::optional<uid_t> uid = std::nullopt, std::optional<gid_t> gid = std::nullopt);
 
 // True when `path` exists (symlinks followed); false on any error.
 bool file_exists(const std::string& path);

@@ -15,13 +15,13 @@ namespace pgtwin::sys {
 
 // The contents of PGDATA/postmaster.pid (fields PostgreSQL has not written yet are empty).
 struct PostmasterPid {
-    pid_t pid = 0;              // line 1
-    std::string data_dir;       // line 2
-    long long start_time = 0;   // line 3, seconds since the epoch
-    int port = 0;               // line 4
-    std::string socket_dir;     // line 5, first unix socket directory
-    std::string listen_addr;    // line 6, first listen address
-    std::string status;         // line 8: "starting", "stopping", "ready", "standby"
+    pid_t pid = 0;             // line 1
+    std::string data_dir;      // line 2
+    long long start_time = 0;  // line 3, seconds since the epoch
+    int port = 0;              // line 4
+    std::string socket_dir;    // line 5, first unix socket directory
+    std::string listen_addr;   // line 6, first listen address
+    std::string status;        // line 8: "starting", "stopping", "ready", "standby"
 };
 
 // True when `pid` exists and is not a zombie.

@@ -14,6 +14,7 @@ TEST_PACKAGES=(
   postgresql-15 postgresql-client-15 libxml2-utils iproute2 procps util-linux mount
   python3 python3-pytest python3-psycopg2
   resource-agents pacemaker pacemaker-cli-utils corosync crmsh pcs nftables strace
+  clang-format
 )
 # docker.io: the container-docker tier starts its own dockerd per lab host.
 CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs docker.io)

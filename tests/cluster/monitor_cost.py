@@ -7,12 +7,15 @@ row. Per role: median and p95 wall time, median CPU (user + system of the
 agent and everything it started, from getrusage(RUSAGE_CHILDREN)), and the
 CPU one node spends per hour at the configured interval. Every run must
 return the role's code (8 promoted, 0 unpromoted): a monitor that failed is
-not a measurement.
+not a measurement. One more run per role under `strace -f` lists the
+programs the monitor started (a forked Pacemaker tool costs tens of
+milliseconds of CPU) and the connections it opened.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import statistics
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -48,6 +51,8 @@ class Cost:
     wall_ms_median: float
     wall_ms_p95: float
     cpu_ms_median: float
+    started: list[str] = dataclasses.field(default_factory=list)     # programs the monitor ran
+    connections: list[str] = dataclasses.field(default_factory=list)  # sockets it connected to
 
     @property
     def cpu_s_per_hour(self) -> float:
@@ -86,6 +91,27 @@ def monitor_env(lab: labkit.Lab, node: str, role: str) -> tuple[list[str], dict[
     raise AssertionError(f"{pgkit.RSC} has no {role} monitor")
 
 
+def trace(lab: labkit.Lab, node: str, argv: list[str], env: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(programs started, sockets connected to) by one monitor on NODE, from strace -f."""
+    out_file = f"/tmp/pgtwin-monitor-{node}.strace"
+    cmd = ["env", "-i"] + [f"{k}={v}" for k, v in env.items()] + \
+        ["strace", "-f", "-qq", "-s", "200", "-e", "trace=execve,connect", "-o", out_file] + argv
+    lab.exec(node, *cmd, timeout=60, check=False)
+    text = lab.exec(node, "cat", out_file, check=False).stdout
+    lab.exec(node, "rm", "-f", out_file, check=False)
+    started, connections = [], []
+    for line in text.splitlines():
+        m = re.search(r'execve\("([^"]+)", \[(.*?)\]', line)
+        if m and line.rstrip().endswith("= 0"):
+            args = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))
+            started.append(" ".join([Path(m.group(1)).name] + args[1:3]))
+            continue
+        m = re.search(r'connect\(\d+, \{sa_family=AF_(UNIX|INET6?), (?:sun_path=@?"([^"]+)"|sin6?_port=htons\((\d+)\))', line)
+        if m:
+            connections.append(m.group(2) or f"tcp:{m.group(3)}")
+    return started[1:], connections  # minus the agent's own exec
+
+
 def measure(lab: labkit.Lab, runs: int) -> list[Cost]:
     """Monitor cost per role on the settled cluster (primary, then standby)."""
     primary, standby = pgkit.wait_settled(lab, timeout=300)
@@ -102,8 +128,9 @@ def measure(lab: labkit.Lab, runs: int) -> list[Cost]:
         if bad:
             raise AssertionError(f"{role} monitor on {node} returned {bad[:5]}, not {ROLE_RC[role]}")
         walls = [w for _, w, _ in rows]
+        started, connections = trace(lab, node, argv, env)
         costs.append(Cost(role, interval, statistics.median(walls), soak.p95(walls),
-                          statistics.median(c for _, _, c in rows)))
+                          statistics.median(c for _, _, c in rows), started, connections))
     return costs
 
 
@@ -113,4 +140,7 @@ def report(costs: list[Cost]) -> list[str]:
         lines.append(f"{c.role:<11} {c.interval_s:>10.0f} {c.wall_ms_median:>8.1f} {c.wall_ms_p95:>7.1f} "
                      f"{c.cpu_ms_median:>7.1f} {c.cpu_s_per_hour:>8.1f}")
     lines.append(f"monitoring CPU per hour, both nodes: {sum(c.cpu_s_per_hour for c in costs):.1f} s")
+    for c in costs:
+        lines.append(f"{c.role} monitor started {len(c.started)} programs: {'; '.join(c.started) or '-'}")
+        lines.append(f"{c.role} monitor connected to: {', '.join(c.connections) or '-'}")
     return lines

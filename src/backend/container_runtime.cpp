@@ -177,18 +177,6 @@ sys::Command ContainerRuntime::exec(const std::string& name, const std::string& 
     return command(std::move(a), timeout);
 }
 
-const char* tool_program(Tool tool) {
-    switch (tool) {
-        case Tool::PgCtl: return "pg_ctl";
-        case Tool::PgControldata: return "pg_controldata";
-        case Tool::PgBasebackup: return "pg_basebackup";
-        case Tool::PgRewind: return "pg_rewind";
-        case Tool::Initdb: return "initdb";
-        case Tool::Postgres: return "postgres";
-    }
-    return "postgres";
-}
-
 Error runtime_command_failed(const std::string& what, const sys::CommandResult& r) {
     if (r.timed_out) return fail(ErrorKind::Timeout, what + ": timed out");
     std::string detail = last_lines(r.err.empty() ? r.out : r.err, 3, " | ");

@@ -35,18 +35,6 @@ constexpr std::size_t kLogTailLines = 8;
 constexpr std::size_t kLogTailChars = 1500;
 constexpr const char* kDefaultSocketDir = "/var/run/postgresql";
 
-const char* tool_name(Tool t) {
-    switch (t) {
-        case Tool::PgCtl: return "pg_ctl";
-        case Tool::PgControldata: return "pg_controldata";
-        case Tool::PgBasebackup: return "pg_basebackup";
-        case Tool::PgRewind: return "pg_rewind";
-        case Tool::Initdb: return "initdb";
-        case Tool::Postgres: return "postgres";
-    }
-    return "pg_ctl";
-}
-
 // Whole seconds for pg_ctl -t, at least 1.
 std::string seconds_arg(Millis m) { return std::to_string(std::max<long long>(1, m.count() / 1000)); }
 
@@ -239,10 +227,10 @@ Result<void> VmBackend::kill_postmaster(const Deadline& d) {
 Result<sys::Command> VmBackend::tool_command(Tool tool, std::vector<std::string> args, const Deadline& d) {
     auto bindir = find_pg_bindir(m_cfg, m_opts.paths);
     if (!bindir) return bindir.error();
-    if (d.expired()) return fail(ErrorKind::Timeout, fmt::format("No time left to run {}", tool_name(tool)));
+    if (d.expired()) return fail(ErrorKind::Timeout, fmt::format("No time left to run {}", tool_program(tool)));
     sys::Command cmd;
     cmd.argv.reserve(args.size() + 1);
-    cmd.argv.push_back(*bindir + "/" + tool_name(tool));
+    cmd.argv.push_back(*bindir + "/" + tool_program(tool));
     for (auto& a : args) cmd.argv.push_back(std::move(a));
     cmd.run_as_user = m_cfg.pguser;
     // PostgreSQL tools resolve their own path via getcwd(), which fails in a

@@ -24,6 +24,19 @@ enum class Liveness {
 // The PostgreSQL programs the agent runs.
 enum class Tool { PgCtl, PgControldata, PgBasebackup, PgRewind, Initdb, Postgres };
 
+// The program file name of `tool`: in pg_bindir (VM mode), on PATH in the images.
+constexpr const char* tool_program(Tool tool) {
+    switch (tool) {
+        case Tool::PgCtl: return "pg_ctl";
+        case Tool::PgControldata: return "pg_controldata";
+        case Tool::PgBasebackup: return "pg_basebackup";
+        case Tool::PgRewind: return "pg_rewind";
+        case Tool::Initdb: return "initdb";
+        case Tool::Postgres: return "postgres";
+    }
+    return "postgres";
+}
+
 // How to stop.
 enum class StopMode { Fast, Immediate };
 

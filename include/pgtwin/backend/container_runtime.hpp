@@ -141,9 +141,6 @@ std::optional<UserIds> parse_numeric_user(const std::string& text);
 // Parses the output of id(1) ("uid=999(postgres) gid=999(postgres) ...").
 std::optional<UserIds> parse_id_output(const std::string& text);
 
-// The program name of `tool` (all are on PATH in the postgres images).
-const char* tool_program(Tool tool);
-
 // An Error for a runtime command that ran but failed (Timeout when it timed
 // out), with the last lines of its stderr.
 Error runtime_command_failed(const std::string& what, const sys::CommandResult& r);

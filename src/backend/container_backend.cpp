@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/backend/container_guard.hpp"
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 
 namespace pgtwin::backend {
@@ -165,16 +166,26 @@ Result<UserIds> ContainerBackend::user_ids(const Deadline& d, IdSource source) {
     spec.network = "none";
     spec.image = m_cfg.container_image;
     spec.cmd = {"id", m_cfg.container_user};
-    auto r = m_runner.run((*rt)->run(spec, d.remaining_capped(kShortCap)));
-    if (!r) return r.error();
-    if (!r->success()) {
-        return runtime_command_failed(
-            fmt::format("cannot look up user {} in image {}", m_cfg.container_user, m_cfg.container_image), *r);
+    // Why a second try: the integration tier saw podman 4.3 exit 0 from this
+    // one-second container with no output at all, once, right after a
+    // `podman kill` + rm on the same host; the next run answered. A second
+    // empty answer is an error that shows what came back.
+    std::string out;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto r = m_runner.run((*rt)->run(spec, d.remaining_capped(kShortCap)));
+        if (!r) return r.error();
+        if (!r->success()) {
+            return runtime_command_failed(
+                fmt::format("cannot look up user {} in image {}", m_cfg.container_user, m_cfg.container_image), *r);
+        }
+        if (auto ids = parse_id_output(r->out)) {
+            m_image_ids = *ids;
+            return *ids;
+        }
+        out = last_lines(r->out + r->err, 2, "; ");
     }
-    auto ids = parse_id_output(r->out);
-    if (!ids) return fail(ErrorKind::Generic, "unexpected id output from image " + m_cfg.container_image);
-    m_image_ids = *ids;
-    return *ids;
+    return fail(ErrorKind::Generic, fmt::format("unexpected output of `id {}` in image {}: '{}'", m_cfg.container_user,
+                                                m_cfg.container_image, out));
 }
 
 Result<bool> ContainerBackend::image_present(const Deadline& d) {

@@ -496,6 +496,38 @@ TEST_P(ContainerBackendPerRuntime, ValidateLooksUpANamedUserInTheImage) {
     EXPECT_TRUE(m_fake.done());
 }
 
+TEST_P(ContainerBackendPerRuntime, AnEmptyIdAnswerIsAskedOnceMore) {
+    m_cfg.container_user = "postgres";
+    auto b = backend();
+    Deadline d(m_clock, Millis{20000});
+    const std::vector<std::string> id_run{rt(), "run", "--rm", "--network", "none", "--entrypoint", "id",
+                                          m_cfg.container_image, "postgres"};
+    m_fake.expect(image_probe());
+    m_fake.expect(id_run, 0, "");
+    m_fake.expect(id_run, 0,
+                  "uid=" + std::to_string(::getuid()) + "(postgres) gid=" + std::to_string(::getgid()) + "(postgres)\n");
+    auto r = b.validate(d);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(m_fake.done());
+}
+
+TEST_P(ContainerBackendPerRuntime, TwoUnreadableIdAnswersFailWithWhatCameBack) {
+    m_cfg.container_user = "postgres";
+    auto b = backend();
+    Deadline d(m_clock, Millis{20000});
+    const std::vector<std::string> id_run{rt(), "run", "--rm", "--network", "none", "--entrypoint", "id",
+                                          m_cfg.container_image, "postgres"};
+    m_fake.expect(image_probe());
+    m_fake.expect(id_run, 0, "");
+    m_fake.expect(id_run, 0, "id: 'postgres': no such user\n");
+    auto r = b.validate(d);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Generic);
+    EXPECT_NE(r.error().message.find("unexpected output of `id postgres`"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("no such user"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(m_fake.done());
+}
+
 TEST(ContainerBackendNoRuntime, EveryActionReportsNotInstalled) {
     testing::FakeClock clock;
     testing::FakeCommandRunner runner;

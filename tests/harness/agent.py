@@ -2,14 +2,16 @@
 """Driving the pgtwin binary the way Pacemaker does, inside a lab host.
 
 run_agent() builds the OCF environment from scratch (env -i) and runs the
-binary in the host's namespace. The pcmk_* helpers replay the sequences a
+binary on the host the way its mode needs (Host.agent_prefix and
+Host.agent_env: `ip netns exec` in VM mode; ./in-node, which mounts the
+cgroups podman needs, and CONTAINERS_CONF in container mode). The pcmk_* helpers replay the sequences a
 promotable clone with notify=true goes through (pre/post notifications on
 every active instance around start, stop, promote, demote).
 """
 
 import time
 
-from lab import PG_BINDIR, PORT, RESOURCE, agent_binary, run, wait_for
+from .lab import PG_BINDIR, PORT, RESOURCE, agent_binary, run, wait_for
 
 # Default operation timeouts (ms), like a sensible crm configuration.
 TIMEOUTS = {"start": 120000, "stop": 60000, "promote": 60000, "demote": 60000,
@@ -51,6 +53,7 @@ def agent_env(host, action, params=None, meta=None, extra=None):
         "PGTWIN_STUB_STATE": str(lab.state_file),
         "PGTWIN_STUB_NODE": host.name,
     }
+    env.update(host.agent_env())
     merged = dict(base_params(host))
     merged.update(lab.overrides.get(host.name, {}))
     merged.update(params or {})
@@ -80,8 +83,8 @@ def run_agent(host, action, params=None, meta=None, extra=None, env_override=Non
     """
     env = env_override if env_override is not None else agent_env(host, action, params, meta, extra)
     timeout_s = int(env.get("OCF_RESKEY_CRM_meta_timeout", "30000")) / 1000 + 15
-    argv = ["ip", "netns", "exec", host.ns, "env", "-i"] + \
-        [f"{k}={v}" for k, v in sorted(env.items())] + [agent_binary(), action]
+    argv = host.agent_prefix() + ["env", "-i"] + [f"{k}={v}" for k, v in sorted(env.items())] + \
+        [agent_binary(), action]
     res = run(argv, timeout=timeout_s)
     res.argv = [agent_binary(), action, f"(on {host.name})"]
     with open(host.dir / "agent-calls.log", "a") as f:
@@ -197,7 +200,7 @@ def wait_row(host, table, value, tries=60):
 
 def settle(primary, standby, tries=10):
     """Steady state: the primary's recurring monitor (as Pacemaker runs it every
-    interval) has seen the standby in sync; test_vm_sync checks how fast."""
+    interval) has seen the standby in sync; test_sync.py checks how fast."""
     lab = primary.lab
     for _ in range(tries):
         expect_rc(monitor(primary, "Promoted"), 8, primary, f"monitor {primary.name}")

@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Two-host lab for the container-mode integration tier.
+"""Two-host lab of the integration tier, container mode.
 
-Reuses the VM tier's harness (tests/integration/lab.py, agent.py): the same
-network namespaces pgtw1/pgtw2 (psql1 10.231.0.1, psql2 10.231.0.2), the
-Pacemaker test double and the notify replay (agent.Cluster). What differs:
+Builds on the VM mode's lab (lab.py): its network namespaces are pgtk1/pgtk2
+instead of pgtw1/pgtw2 (psql1 10.231.0.1, psql2 10.231.0.2), so the two
+modes can run at the same time; the Pacemaker test double and the notify
+replay (agent.Cluster) are the same. What differs:
 
-* PostgreSQL runs in podman containers started by the agent
+* PostgreSQL runs in podman (or docker) containers started by the agent
   (container_mode=true, image localhost/pgtwin-test/postgres:15, runc via
   scripts/containers.conf), so every agent call goes through ./in-node,
-  which re-creates the cgroup mounts that `ip netns exec` hides.
+  which re-creates the cgroup mounts that `ip netns exec` hides
+  (CtHost.agent_prefix, CtHost.agent_env).
 * Per host, laid out as docs/CONTAINER_MODE_SETUP.md tells administrators:
 
       /tmp/pgtwin-ctest-XXXX/psqlN/data     uid 999, 0700 (PGDATA in the container)
@@ -27,16 +29,14 @@ Pacemaker test double and the notify replay (agent.Cluster). What differs:
 import os
 import shutil
 import signal
-import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[0] / "integration"))
+from . import dockerd
+from . import lab as vmlab
+from .lab import HOSTS, PORT, REP_PASSWORD, SUBNET, alive, run, wait_for  # noqa: F401
 
-import lab as vmlab  # noqa: E402
-from lab import HOSTS, PORT, REP_PASSWORD, SUBNET, alive, run, wait_for  # noqa: E402,F401
-import dockerd  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 REPO = HERE.parents[1]
 IN_NODE = HERE / "in-node"
@@ -49,7 +49,7 @@ CONTAINERS_CONF = os.environ.get("CONTAINERS_CONF") or str(REPO / "scripts" / "c
 PG_UID = 999
 LABEL = "pgtwin-ctest"
 # The runtime the agent drives: podman (default) or docker (run.sh --docker:
-# a real dockerd per host, tests/container/dockerd.py).
+# a real dockerd per host, dockerd.py).
 RUNTIME = os.environ.get("PGTWIN_CTEST_RUNTIME", "podman")
 if RUNTIME not in ("podman", "docker"):
     raise ValueError(f"PGTWIN_CTEST_RUNTIME must be podman or docker, not {RUNTIME!r}")
@@ -141,6 +141,17 @@ class CtHost(vmlab.Host):
     def runtime_env(self):
         """What the agent needs besides CONTAINERS_CONF to reach the runtime."""
         return {"DOCKER_HOST": dockerd.docker_host(self.name)} if RUNTIME == "docker" else {}
+
+    def agent_prefix(self):
+        return [str(IN_NODE), self.ns]
+
+    def agent_env(self):
+        env = {"CONTAINERS_CONF": CONTAINERS_CONF, "PGTWIN_STATE_DIR": str(self.dir / "state")}
+        env.update(self.runtime_env())
+        return env
+
+    def has_instance(self):
+        return self.container_exists()
 
     def node_exec(self, argv, **kw):
         """argv on this host with cgroups mounted (what the agent needs for podman)."""
@@ -242,6 +253,10 @@ class CtLab(vmlab.Lab):
         shutil.rmtree(host.data)
         run(["cp", "-a", self.template, host.data], check=True)
 
+    def stray_containers(self):
+        named = {h.container for h in self.hosts.values()}
+        return [n for n in self.containers() if n not in named]
+
     def containers(self):
         """Names of every container of this lab (label or recorded name)."""
         return sorted({n for _, n in self.host_containers()})
@@ -274,14 +289,3 @@ class CtLab(vmlab.Lab):
             engine.stop(errors)
         vmlab.remove_namespaces_and_files(list(NAMESPACES.values()), self.root, errors, "container lab")
 
-
-def tree_digest_of(path):
-    """Digest of names, owners, modes and contents under path."""
-    import hashlib
-    h = hashlib.sha256()
-    for p in sorted(Path(path).rglob("*")):
-        st = p.lstat()
-        h.update(f"{p.relative_to(path)}|{st.st_mode}|{st.st_uid}|{st.st_size}\n".encode())
-        if p.is_file() and not p.is_symlink():
-            h.update(p.read_bytes())
-    return h.hexdigest()

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A real Docker engine per container-lab host (the container-docker tier).
 
-tests/container/run.sh --docker sets PGTWIN_CTEST_RUNTIME=docker. Each lab
+tests/integration/run.sh --mode container --docker sets PGTWIN_CTEST_RUNTIME=docker. Each lab
 host (network namespace pgtk1/pgtk2) then gets its own dockerd, started
 through ./in-node (cgroup mounts, private mount namespace) with
 
@@ -25,7 +25,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from lab import REAPER, alive, run, wait_for
+from .lab import REAPER, alive, run, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_DIR = Path("/run/pgtwin-ctest-docker")

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Two-host lab for the VM-mode integration tier.
+"""Two-host lab of the integration tier, VM mode (container_lab.py builds on it).
 
-Each "host" is a network namespace (pgtw1, pgtw2; the cluster lab uses
-pgt1/pgt2) joined by a veth pair, 10.231.0.1/24 and 10.231.0.2/24. Per-host
-files live under one temporary root:
+Each "host" is a network namespace (pgtw1, pgtw2; the container mode uses
+pgtk1/pgtk2, the cluster lab pgt1/pgt2) joined by a veth pair,
+10.231.0.1/24 and 10.231.0.2/24. Per-host files live under one temporary
+root:
 
     /tmp/pgtwin-itest-XXXX/psqlN/{data,run,pgpass,agent.log,postgresql.log}
 
@@ -46,8 +47,9 @@ PR_SET_CHILD_SUBREAPER = 36
 
 
 def agent_binary():
-    """The agent under test: $PGTWIN_BIN or <repo>/build/pgtwin."""
-    return os.environ.get("PGTWIN_BIN") or str(REPO / "build" / "pgtwin")
+    """The agent under test, the same rule in every tier: $PGTWIN_BIN, else
+    the ci preset's build (<repo>/build-ci/pgtwin)."""
+    return os.environ.get("PGTWIN_BIN") or str(REPO / "build-ci" / "pgtwin")
 
 
 # ---------------------------------------------------------------- processes
@@ -184,14 +186,14 @@ def wait_for(predicate, tries=60, delay=0.5):
 
 
 def tree_digest(path):
-    """Digest of names, modes and contents under path (None if missing)."""
+    """Digest of names, owners, modes and contents under path (None if missing)."""
     root = Path(path)
     if not root.exists():
         return None
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):
         st = p.lstat()
-        h.update(f"{p.relative_to(root)}|{st.st_mode}|{st.st_size}\n".encode())
+        h.update(f"{p.relative_to(root)}|{st.st_mode}|{st.st_uid}|{st.st_size}\n".encode())
         if p.is_file() and not p.is_symlink():
             h.update(p.read_bytes())
     return h.hexdigest()
@@ -220,6 +222,20 @@ class Host:
 
     def nsexec(self, argv, **kw):
         return run(["ip", "netns", "exec", self.ns] + list(argv), **kw)
+
+    # -- what differs by mode (container_lab.CtHost overrides these)
+    def agent_prefix(self):
+        """argv that runs the agent on this host."""
+        return ["ip", "netns", "exec", self.ns]
+
+    def agent_env(self):
+        """Variables the agent needs on this host besides the OCF ones."""
+        return {}
+
+    def has_instance(self):
+        """True while anything of this host's PostgreSQL instance is left
+        running (VM mode: the postmaster; container mode: the container)."""
+        return self.postmaster_alive()
 
     def as_pg(self, argv, **kw):
         return self.nsexec(["runuser", "-u", "postgres", "--"] + list(argv), **kw)
@@ -356,6 +372,11 @@ class Lab:
         assert self.template is not None, "no template data directory"
         shutil.rmtree(host.data)
         run(["cp", "-a", self.template, host.data], check=True)
+
+    def stray_containers(self):
+        """Containers of this lab other than the hosts' named instances
+        (temporary clone or rewind containers left behind): none in VM mode."""
+        return []
 
     def stub_state(self):
         try:

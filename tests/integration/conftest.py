@@ -1,36 +1,76 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Fixtures of the VM-mode integration tier (real PostgreSQL 15, two netns hosts).
+"""Fixtures of the integration tier: real PostgreSQL 15 on two netns hosts,
+in VM mode or container mode (tests/harness/modes.py).
 
-Run as root with Debian's python3: /usr/bin/python3 -m pytest -v tests/integration
+Run as root with Debian's python3: tests/integration/run.sh [--mode M] [pytest args]
+(or /usr/bin/python3 -m pytest --mode=M tests/integration).
+The session runs the modes of --mode (vm, container or vm,container; default
+$PGTWIN_ITEST_MODE or vm): every test that takes `mode` (through lab,
+cluster or pair) runs once per mode, with the mode in its id
+(test_switchover_round_trip[container]). A test written for one mode only
+says so with `pytestmark = pytest.mark.modes("container")` (or on the test)
+and is deselected in a session of the other mode.
 Environment:
-  PGTWIN_BIN                  agent binary (default <repo>/build/pgtwin)
+  PGTWIN_BIN                  agent binary (default <repo>/build-ci/pgtwin)
   PGTWIN_ITEST_REQUIRE_AGENT  1: a missing/placeholder agent fails the agent
                               tests instead of skipping them (run.sh sets it)
   PGTWIN_ITEST_REAPER         0: do not reap orphaned postmasters (zombies stay
                               until PID 1 reaps them, as on a bare machine)
   PGTWIN_ITEST_KEEP           1: keep the lab of a failed test for inspection
-                              (clean up later with tests/integration/cleanup.sh)
-  PGTWIN_ITEST_TRUST_PEER     1: diagnosis only - trust instead of scram-sha-256
-                              between the hosts (isolates passfile problems)
+                              (clean up later with tests/harness/cleanup.sh)
+  PGTWIN_ITEST_TRUST_PEER     1: VM mode, diagnosis only - trust instead of
+                              scram-sha-256 between the hosts
+  PGTWIN_TEST_IMAGE           container mode: the image (default
+                              localhost/pgtwin-test/postgres:15)
+  PGTWIN_CTEST_RUNTIME        container mode: podman (default) or docker
 """
 
 import fcntl
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import lab as labmod
+from harness.agent import Cluster, bootstrap_pair
+from harness.modes import MODES
 
-import lab as labmod  # noqa: E402
-from agent import Cluster, bootstrap_pair  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-LOCK_FILE = "/run/pgtwin-itest.lock"
+def pytest_addoption(parser):
+    # Give it as --mode=M: pytest looks for the paths (and so for this file)
+    # before it knows the option, and a separate value would pass for a path.
+    parser.addoption("--mode", default=os.environ.get("PGTWIN_ITEST_MODE", "vm"),
+                     help="the modes this session runs: vm, container or vm,container")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "modes(*names): the modes a test applies to (default: all)")
+
+
+def session_modes(config):
+    names = [n.strip() for n in config.getoption("--mode").split(",") if n.strip()]
+    unknown = [n for n in names if n not in MODES]
+    if unknown or not names:
+        raise pytest.UsageError(f"--mode: {unknown or names} is not a list of {sorted(MODES)}")
+    return names
+
+
+def pytest_generate_tests(metafunc):
+    if "mode" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("modes")
+        allowed = marker.args if marker else tuple(MODES)
+        names = [n for n in session_modes(metafunc.config) if n in allowed]
+        # A test of another mode only: one placeholder id, deselected below.
+        metafunc.parametrize("mode", names or ["none"], indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(config, items):
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        (drop if callspec is not None and callspec.params.get("mode") == "none" else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -40,49 +80,19 @@ def pytest_runtest_makereport(item, call):
     setattr(item, "rep_" + rep.when, rep)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _session():
-    """One session at a time on this machine; leftovers of earlier runs removed."""
+@pytest.fixture(scope="session")
+def mode(request):
+    """The mode object (harness.modes); one session of it at a time on this
+    machine, leftovers of earlier runs removed first."""
     if os.geteuid() != 0:
         pytest.exit("the integration tier must run as root", returncode=2)
-    lock = open(LOCK_FILE, "a")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    subprocess.run([str(HERE / "cleanup.sh")], env=dict(os.environ, PGTWIN_ITEST_LOCK_HELD="1"),
-                   check=False)
-    labmod.REAPER.start()
-    yield
-    fcntl.flock(lock, fcntl.LOCK_UN)
-    lock.close()
-
-
-@pytest.fixture(scope="session")
-def template(_session):
-    """A cluster made once by pg-prepare-node --init, copied into each test's psql1."""
-    root = Path(tempfile.mkdtemp(prefix="pgtwin-itest-template-", dir="/tmp"))
-    os.chmod(root, 0o755)
-    (root / "run").mkdir()
-    shutil.chown(root / "run", "postgres", "postgres")
-    pw = root / "pw"
-    pw.write_text(labmod.REP_PASSWORD + "\n")
-    labmod.prepare_node(root / "data", root / "pgpass", pw, init=True)
-    # The agent starts PostgreSQL with -k <pghost>; a different value in the
-    # shared postgresql.conf makes every reload log "cannot be changed without
-    # restarting". On real nodes both agree; here the hosts share one file.
-    conf = root / "data" / "postgresql.conf"
-    conf.write_text("".join(l for l in conf.read_text().splitlines(True)
-                            if not l.startswith("unix_socket_directories")))
-    if os.environ.get("PGTWIN_ITEST_TRUST_PEER") == "1":
-        # Diagnosis only: isolates password/passfile problems from the rest.
-        hba = root / "data" / "pg_hba.conf"
-        hba.write_text(hba.read_text().replace("scram-sha-256", "trust"))
-    yield root / "data"
-    shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def lab(request, template):
-    """A fresh two-host lab, destroyed after the test whatever happened."""
-    yield from labmod.managed_lab(request, labmod.Lab(template=template), "tests/integration/cleanup.sh")
+    the_mode = MODES[request.param]
+    with open(the_mode.lock_file, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        problem = the_mode.prepare_session()
+        if problem:
+            pytest.exit(problem, returncode=1)
+        yield the_mode
 
 
 def _agent_problem():
@@ -91,12 +101,12 @@ def _agent_problem():
         return f"agent binary {binary} not found (build it or set PGTWIN_BIN)"
     res = labmod.run([binary, "meta-data"], timeout=20)
     if res.rc != 0 or "<resource-agent" not in res.out:
-        return f"agent binary {binary} does not answer meta-data yet (rc={res.rc})"
+        return f"agent binary {binary} does not answer meta-data (rc={res.rc})"
     return None
 
 
 @pytest.fixture(scope="session")
-def agent(_session):
+def agent(mode):
     """The agent binary path; skips (or fails) the test when it is not usable."""
     problem = _agent_problem()
     if problem:
@@ -104,6 +114,22 @@ def agent(_session):
             pytest.fail(problem)
         pytest.skip(problem)
     return labmod.agent_binary()
+
+
+@pytest.fixture(scope="session")
+def template(request, mode):
+    """psql1's first data directory, made once per session and mode (by the
+    agent in container mode: the harness self-tests need none in VM mode)."""
+    if mode.template_needs_agent:
+        request.getfixturevalue("agent")
+    with mode.template() as path:
+        yield path
+
+
+@pytest.fixture
+def lab(request, mode, template):
+    """A fresh two-host lab of the session's mode, destroyed after the test whatever happened."""
+    yield from labmod.managed_lab(request, mode.new_lab(template), f"tests/harness/cleanup.sh {mode.name}")
 
 
 @pytest.fixture
@@ -116,4 +142,3 @@ def cluster(lab, agent):
 def pair(lab, cluster):
     """(psql1 primary, psql2 streaming standby) managed by the agent."""
     return bootstrap_pair(lab, cluster)
-

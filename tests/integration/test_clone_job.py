@@ -22,9 +22,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from agent import expect_rc, monitor, run_agent, settle, wait_streaming
-from lab import RESOURCE, alive, netns_pids, wait_for
-from test_vm_recovery import marker, slow_link, unslow_link
+import pytest
+
+from harness.agent import expect_rc, monitor, run_agent, settle, wait_streaming
+from harness.lab import RESOURCE, alive, netns_pids, wait_for
+from test_recovery import marker, slow_link, unslow_link
+
+pytestmark = pytest.mark.modes("vm")
 
 CLONE_RATE = "8mbit"
 FILLER_ROWS = 45000  # ~24 MB with the table's overhead

@@ -22,8 +22,12 @@ import threading
 import time
 from pathlib import Path
 
-from agent import expect_rc, monitor, settle, wait_streaming
-from lab import PORT, netns_pids
+import pytest
+
+from harness.agent import expect_rc, monitor, settle, wait_streaming
+from harness.lab import PORT, netns_pids
+
+pytestmark = pytest.mark.modes("vm")
 
 REP_STATE = "pgtwin-pgsql-rep-state"
 INSERT_TIMEOUT_S = 20

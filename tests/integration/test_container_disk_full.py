@@ -17,9 +17,10 @@ import time
 
 import pytest
 
-from ctagent import bootstrap_pair, expect_rc, monitor
-from ctlab import owned_dir, run, wait_for
-from test_ctr_replication import monitor_until_promotable
+from harness.agent import bootstrap_pair, expect_rc, monitor, settle
+from harness.container_lab import owned_dir, run, wait_for
+
+pytestmark = pytest.mark.modes("container")
 
 SUBVOL = "@postgres-psql1"
 LIMIT = "200M"
@@ -74,7 +75,7 @@ def test_full_primary_subvolume_fails_over_and_rejoins(lab, full_disk, cluster):
     bootstrap_pair(lab, cluster)
     p1.sql("CREATE TABLE big (id bigint PRIMARY KEY, pad text)")
     p1.sql("ALTER TABLE big ALTER pad SET STORAGE EXTERNAL")  # no compression: the disk fills
-    assert monitor_until_promotable(lab, p1, p2, 5), f"standby never promotable: {lab.stub_state()}"
+    settle(p1, p2)
     used = run(["du", "-sm", str(full_disk)]).out.split()[0]
     qgroup_limit(full_disk, LIMIT)
     acknowledged = []

@@ -9,10 +9,11 @@ podman, and podman must still run containers next to it.
 
 import pytest
 
-from ctagent import expect_rc, monitor, run_agent
-from ctlab import IMAGE, RUNTIME, podman
+from harness.agent import expect_rc, monitor, run_agent
+from harness.container_lab import IMAGE, RUNTIME, podman
 
-pytestmark = pytest.mark.skipif(RUNTIME != "docker", reason="container-docker tier only (run.sh --docker)")
+pytestmark = [pytest.mark.modes("container"),
+              pytest.mark.skipif(RUNTIME != "docker", reason="container-docker tier only (run.sh --mode container --docker)")]
 
 
 def test_docker_engine_does_not_disturb_podman(lab, agent):

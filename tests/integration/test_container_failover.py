@@ -16,14 +16,17 @@ import time
 
 from pathlib import Path
 
-from ctagent import expect_rc, monitor, run_agent
-from lab import alive, netns_pids
-from test_ctr_replication import monitor_until_promotable
+import pytest
+
+from harness.agent import expect_rc, monitor, run_agent, settle
+from harness.lab import alive, netns_pids
+
+pytestmark = pytest.mark.modes("container")
 
 
 def test_failover_loses_no_acknowledged_write(lab, pair, cluster):
     p1, p2 = pair
-    assert monitor_until_promotable(lab, p1, p2, 5), f"standby never promotable: {lab.stub_state()}"
+    settle(p1, p2)
     acknowledged = []
     stop = threading.Event()
 

@@ -11,8 +11,12 @@ container user with mode 0700.
 import os
 import stat
 
-from ctagent import expect_rc, monitor, run_agent
-from ctlab import PG_UID
+import pytest
+
+from harness.agent import expect_rc, monitor, run_agent
+from harness.container_lab import PG_UID
+
+pytestmark = pytest.mark.modes("container")
 
 MARKER = "pgtwin-log-marker-before-the-crash"
 

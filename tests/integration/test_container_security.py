@@ -19,8 +19,10 @@ import os
 
 import pytest
 
-from ctagent import expect_rc, monitor, run_agent
-from ctlab import IMAGE, LABEL, OFFICIAL_IMAGE, OFFICIAL18_IMAGE, PORT, podman, wait_for
+from harness.agent import expect_rc, monitor, run_agent
+from harness.container_lab import IMAGE, LABEL, OFFICIAL_IMAGE, OFFICIAL18_IMAGE, PORT, podman, wait_for
+
+pytestmark = pytest.mark.modes("container")
 
 # The tier's image (whatever PGTWIN_TEST_IMAGE says) plus both official-behaviour variants.
 IMAGES = list(dict.fromkeys([IMAGE, OFFICIAL_IMAGE, OFFICIAL18_IMAGE]))

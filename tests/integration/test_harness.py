@@ -13,8 +13,12 @@ import os
 import pwd
 import stat
 
-import lab as labmod
-from lab import PG_BINDIR, Lab, run, wait_for, netns_list
+import pytest
+
+from harness import lab as labmod
+from harness.lab import PG_BINDIR, Lab, run, wait_for, netns_list
+
+pytestmark = pytest.mark.modes("vm")
 
 
 def _psql_tcp(host, target_addr, query, user="replicator", db="postgres"):

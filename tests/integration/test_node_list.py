@@ -16,7 +16,11 @@ Assumptions about the contract (issue 10):
 
 import json
 
-from agent import expect_rc, monitor, run_agent, wait_streaming
+import pytest
+
+from harness.agent import expect_rc, monitor, run_agent, wait_streaming
+
+pytestmark = pytest.mark.modes("vm")
 
 
 def no_node_list(lab):

@@ -12,8 +12,10 @@ import shutil
 
 import pytest
 
-from agent import base_params
-from lab import run
+from harness.agent import base_params
+from harness.lab import run
+
+pytestmark = pytest.mark.modes("vm")
 
 
 @pytest.mark.skipif(shutil.which("ocf-tester") is None, reason="ocf-tester (resource-agents) not installed")

@@ -23,8 +23,10 @@ Assumptions about the contract (issue 2, OCF 1.1) that the agent must align with
 
 import pytest
 
-from agent import expect_rc, run_agent
-from lab import REP_PASSWORD, tree_digest
+from harness.agent import expect_rc, run_agent
+from harness.lab import REP_PASSWORD, tree_digest
+
+pytestmark = pytest.mark.modes("vm")
 
 CASES = [
     ("missing pgdata", {"pgdata": None}, 6),

@@ -18,7 +18,11 @@ Assumptions about the contract (issue 10):
 
 import time
 
-from agent import expect_rc, monitor, run_agent
+import pytest
+
+from harness.agent import expect_rc, monitor, run_agent
+
+pytestmark = pytest.mark.modes("vm")
 
 DEBIAN_LOCAL = "local   all             all                                     peer\n"
 

@@ -15,7 +15,11 @@ standby went ahead (two primaries without fencing).
 
 import time
 
-from agent import expect_rc, run_agent
+import pytest
+
+from harness.agent import expect_rc, run_agent
+
+pytestmark = pytest.mark.modes("vm")
 
 
 def revoke_pg_monitor(primary, standby):

@@ -21,9 +21,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from agent import agent_env, expect_rc, monitor, wait_streaming
-from lab import RESOURCE, agent_binary, alive, wait_for
-from test_vm_rejoin import assert_rejoined, make_divergence
+import pytest
+
+from harness.agent import agent_env, expect_rc, monitor, wait_streaming
+from harness.lab import RESOURCE, agent_binary, alive, wait_for
+from test_rejoin import assert_rejoined, make_divergence
+
+pytestmark = pytest.mark.modes("vm")
 
 SLOW_RATE = "4mbit"
 

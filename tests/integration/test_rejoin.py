@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""VM mode: a diverged old primary rejoins by pg_rewind, or by pg_basebackup.
+"""A diverged old primary rejoins by pg_rewind (both modes), or by pg_basebackup.
 
 How divergence is made (no Pacemaker, so the test plays the cluster):
   1. psql1 primary, psql2 streaming sync standby (agent-managed);
   2. psql2 is stopped through the agent; psql1's monitor degrades to async;
   3. a row 'diverged' is written on psql1 only; psql1 is killed (-9);
   4. psql2 is started (no primary reachable: standby on its own data) and
-     promoted with force_promotion=true (it is stale, see test_vm_sync);
+     promoted with force_promotion=true (it is stale, see test_sync.py);
   5. a row 'new-primary' is written on psql2 (timeline 2);
   6. psql1 is stopped (crashed primary: must succeed) and started again.
 psql1 is now ahead of the fork point on timeline 1: it must not simply
@@ -14,8 +14,9 @@ stream, it has to rewind (or be rebuilt) and then follow psql2.
 
 Assumptions about the contract (issue 2) that the agent must align with:
 - C1 start on a stopped, diverged old primary with the new primary reachable
-  runs pg_rewind (auto_rewind=true, the default) and exits 0 with a streaming
-  standby; the agent.log mentions the rewind.
+  runs pg_rewind (auto_rewind=true, the default; in container mode in a
+  temporary container on the stopped data, gone afterwards) and exits 0 with
+  a streaming standby; the agent.log mentions the rewind.
 - C2 auto_rewind=false makes the agent skip pg_rewind and fall back to
   pg_basebackup; backup_before_basebackup=true keeps the old data in a
   directory next to pgdata whose name starts with "<pgdata basename>."
@@ -27,7 +28,7 @@ Assumptions about the contract (issue 2) that the agent must align with:
 
 import pytest
 
-from agent import expect_rc, monitor, wait_row, wait_streaming
+from harness.agent import expect_rc, monitor, wait_row, wait_streaming
 
 
 def make_divergence(lab, cluster, p1, p2):
@@ -61,8 +62,9 @@ def test_diverged_old_primary_rejoins_by_pg_rewind(lab, pair, cluster):
     make_divergence(lab, cluster, p1, p2)
     expect_rc(cluster.start(p1), 0, p1, "start diverged old primary")
     assert_rejoined(p1, p2)
-    log = p1.agent_log.read_text(errors="replace") + (p1.dir / "agent-calls.log").read_text()
+    log = "".join(f.read_text(errors="replace") for f in (p1.agent_log, p1.dir / "agent-calls.log") if f.exists())
     assert "rewind" in log.lower(), "agent log does not mention pg_rewind"
+    assert lab.stray_containers() == [], "the rewind's temporary container was left behind"
 
 
 def backups_of(host):
@@ -70,6 +72,7 @@ def backups_of(host):
             if d.is_dir() and d.name.startswith(host.data.name + ".")]
 
 
+@pytest.mark.modes("vm")
 @pytest.mark.parametrize("keep_backup", [True, False])
 def test_diverged_old_primary_rejoins_by_basebackup(lab, pair, cluster, keep_backup):
     p1, p2 = pair

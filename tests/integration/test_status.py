@@ -6,8 +6,12 @@ from both nodes without changing anything."""
 import json
 import time
 
-from agent import agent_env, monitor, expect_rc
-from lab import agent_binary, run
+import pytest
+
+from harness.agent import agent_env, monitor, expect_rc
+from harness.lab import agent_binary, run
+
+pytestmark = pytest.mark.modes("vm")
 
 
 def status_json(host):

@@ -28,8 +28,12 @@ Assumptions about the contract (issue 2) that the agent must align with:
 
 import time
 
-from agent import bootstrap_pair, expect_rc, monitor, run_agent, wait_row, wait_streaming
-from lab import wait_for
+import pytest
+
+from harness.agent import bootstrap_pair, expect_rc, monitor, run_agent, wait_row, wait_streaming
+from harness.lab import wait_for
+
+pytestmark = pytest.mark.modes("vm")
 
 
 def sync_names(primary):

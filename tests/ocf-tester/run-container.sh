@@ -62,7 +62,7 @@ chown 999:999 "$work/pgpass"; chmod 0600 "$work/pgpass"
 stubs="$work/stubs"
 mkdir -p "$stubs"
 for t in crm_attribute attrd_updater crm_node; do
-  ln -s "$ROOT/tests/integration/stubs/pcmk_stub.py" "$stubs/$t"
+  ln -s "$ROOT/tests/harness/stubs/pcmk_stub.py" "$stubs/$t"
 done
 printf '{"state": "%s", "node": "ocftester"}\n' "$work/stub-state.json" > "$stubs/stub.conf"
 chmod 755 "$stubs"

@@ -35,7 +35,7 @@ head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$work/reppass"
 stubs="$work/stubs"
 mkdir -p "$stubs"
 for t in crm_attribute attrd_updater crm_node; do
-  ln -s "$ROOT/tests/integration/stubs/pcmk_stub.py" "$stubs/$t"
+  ln -s "$ROOT/tests/harness/stubs/pcmk_stub.py" "$stubs/$t"
 done
 printf '{"state": "%s", "node": "ocftester"}\n' "$work/stub-state.json" > "$stubs/stub.conf"
 chmod 755 "$stubs"

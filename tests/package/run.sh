@@ -72,11 +72,11 @@ step "clean Debian 12 root ($(basename "$(debian_base_tarball)"))"
 root="$work/root"
 make_debian_root "$root"
 # Not under /tmp: the root gets a fresh tmpfs there.
-mkdir -p "$root/src/scripts" "$root/src/tests/integration"
+mkdir -p "$root/src/scripts" "$root/src/tests/harness"
 cp "$deb" "$root/src/"
 cp -a "$ROOT/scripts/pg-prepare-node" "$root/src/scripts/"
 cp -a "$ROOT/tests/ocf-tester" "$root/src/tests/"
-cp -a "$ROOT/tests/integration/stubs" "$root/src/tests/integration/"
+cp -a "$ROOT/tests/harness/stubs" "$root/src/tests/harness/"
 
 # Inside the root, in a private mount namespace (and, for the tests, a private
 # network namespace with only lo), then gone with it.

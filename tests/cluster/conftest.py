@@ -4,8 +4,12 @@
 Run as root: /usr/bin/python3 -m pytest tests/cluster
 PGTWIN_CLUSTER_MODE=vm|container (default vm) picks the mode of the pgtwin
 scenarios; tests/cluster/run.sh runs both, one lab per mode.
-The lab is brought up once per test module (fresh node disks) and always torn
-down at module end, also after failures; the teardown is then checked.
+There is one lab on the machine, held by one of two fixtures at a time:
+`lab` (a bare lab per module, the lab's own smoke test) or `pgtwin_lab` (one
+lab with pgtwin set up for the whole session). Tests that use `lab` run
+first, whatever the file order (pytest_collection_modifyitems), so the two
+never hold the lab together. Either brings it up fresh and always tears it
+down, also after failures; the teardown is then checked (labkit.managed_lab).
 """
 import os
 import shutil
@@ -30,34 +34,28 @@ def _skip_reason():
     return None
 
 
+def pytest_collection_modifyitems(config, items):
+    """The bare-lab tests first: `pgtwin_lab` holds the lab until the session ends."""
+    items.sort(key=lambda item: "pgtwin_lab" in getattr(item, "fixturenames", ()))
+
+
+_HELD = {"pgtwin_lab": False}
+
+
 @pytest.fixture(scope="module")
 def lab():
     """A running lab with both nodes online; torn down after the module."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    the_lab = labkit.Lab()
-    the_lab.down()  # leftovers of an earlier, failed run
-    try:
-        the_lab.up()
+    assert not _HELD["pgtwin_lab"], "the session's pgtwin lab is up: a bare lab would tear it down"
+    with labkit.managed_lab(labkit.Lab()) as the_lab:
         yield the_lab
-    finally:
-        namespaces = the_lab.node_mount_namespaces()
-        pids = labkit.lab_pids(the_lab)
-        before = labkit.now_ticks()
-        the_lab.down()
-    problems = labkit.leftovers(the_lab, namespaces, pids, before)
-    assert not problems, f"lab teardown left: {problems}"
-
-
-def load_crm(the_lab: labkit.Lab, path: Path) -> None:
-    """Load a crmsh configuration file into the running cluster."""
-    the_lab.crm("configure", "load", "update", str(path))
 
 
 @pytest.fixture(scope="session")
 def pgtwin_lab(tmp_path_factory):
-    """One lab for all pgtwin scenarios (test_pgtwin_*.py, run in file order):
+    """One lab for all pgtwin scenarios (test_pgtwin_*.py):
     PostgreSQL prepared on both nodes with pg-prepare-node (psql2 left empty),
     pgtwin installed from PGTWIN_BIN and examples/vm-mode-cluster.crm loaded.
     With PGTWIN_CLUSTER_MODE=container instead: the image loaded on both
@@ -75,18 +73,16 @@ def pgtwin_lab(tmp_path_factory):
     if pgkit.CONTAINER:
         the_lab.env["PGTWIN_LAB_BTRFS"] = "1"  # the storage layout on a Btrfs per node
     the_lab.workdir = tmp_path_factory.mktemp("pgtwin")
-    the_lab.down()
+
+    def set_up_pgtwin(lab):
+        lab.run(pgkit.SETUP_COMMAND, str(pgkit.crm_config(lab.workdir)), timeout=420)
+
+    _HELD["pgtwin_lab"] = True
     try:
-        the_lab.up()
-        the_lab.run(pgkit.SETUP_COMMAND, str(pgkit.crm_config(the_lab.workdir)), timeout=420)
-        yield the_lab
+        with labkit.managed_lab(the_lab, set_up_pgtwin):
+            yield the_lab
     finally:
-        namespaces = the_lab.node_mount_namespaces()
-        pids = labkit.lab_pids(the_lab)
-        before = labkit.now_ticks()
-        the_lab.down()
-    problems = labkit.leftovers(the_lab, namespaces, pids, before)
-    assert not problems, f"lab teardown left: {problems}"
+        _HELD["pgtwin_lab"] = False
     assert not (the_lab.lab_dir / "state" / "agent-installed").exists(), "pgtwin agent still installed"
 
 

@@ -7,13 +7,14 @@ bound and fails with the last observed state.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import subprocess
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Iterator, Optional, TypeVar
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_SCRIPT = REPO / "scripts" / "lab"
@@ -286,3 +287,28 @@ def lab_pids(lab: Lab) -> list[tuple[int, str]]:
         tree |= new
         changed = bool(new)
     return sorted((p, starts[p]) for p in tree if p in starts)
+
+
+def load_crm(the_lab: Lab, path: Path) -> None:
+    """Load a crmsh configuration file into the running cluster."""
+    the_lab.crm("configure", "load", "update", str(path))
+
+
+@contextlib.contextmanager
+def managed_lab(the_lab: Lab, setup: Optional[Callable[[Lab], None]] = None) -> Iterator[Lab]:
+    """Brings the lab up (leftovers of an earlier, failed run removed first),
+    runs `setup` on it and yields it; always tears it down, also after a
+    failure, and then asserts that the teardown left nothing behind."""
+    the_lab.down()
+    try:
+        the_lab.up()
+        if setup is not None:
+            setup(the_lab)
+        yield the_lab
+    finally:
+        namespaces = the_lab.node_mount_namespaces()
+        pids = lab_pids(the_lab)
+        before = now_ticks()
+        the_lab.down()
+    problems = leftovers(the_lab, namespaces, pids, before)
+    assert not problems, f"lab teardown left: {problems}"

@@ -7,7 +7,6 @@ Tests run in file order and build on each other's cluster state.
 import pytest
 
 import labkit
-from conftest import load_crm
 
 CONFIG = labkit.REPO / "examples" / "lab-stateful-smoke.crm"
 CLONE = "smoke-clone"
@@ -38,7 +37,7 @@ def fence_events(lab, observer, target):
 
 @pytest.fixture(scope="module")
 def smoke(lab):
-    load_crm(lab, CONFIG)
+    labkit.load_crm(lab, CONFIG)
     return lab
 
 

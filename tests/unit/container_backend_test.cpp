@@ -500,12 +500,13 @@ TEST_P(ContainerBackendPerRuntime, AnEmptyIdAnswerIsAskedOnceMore) {
     m_cfg.container_user = "postgres";
     auto b = backend();
     Deadline d(m_clock, Millis{20000});
-    const std::vector<std::string> id_run{rt(), "run", "--rm", "--network", "none", "--entrypoint", "id",
-                                          m_cfg.container_image, "postgres"};
+    const std::vector<std::string> id_run{
+        rt(), "run", "--rm", "--network", "none", "--entrypoint", "id", m_cfg.container_image, "postgres"};
     m_fake.expect(image_probe());
     m_fake.expect(id_run, 0, "");
-    m_fake.expect(id_run, 0,
-                  "uid=" + std::to_string(::getuid()) + "(postgres) gid=" + std::to_string(::getgid()) + "(postgres)\n");
+    m_fake.expect(
+        id_run, 0,
+        "uid=" + std::to_string(::getuid()) + "(postgres) gid=" + std::to_string(::getgid()) + "(postgres)\n");
     auto r = b.validate(d);
     EXPECT_TRUE(r.ok()) << r.error().message;
     EXPECT_TRUE(m_fake.done());
@@ -515,8 +516,8 @@ TEST_P(ContainerBackendPerRuntime, TwoUnreadableIdAnswersFailWithWhatCameBack) {
     m_cfg.container_user = "postgres";
     auto b = backend();
     Deadline d(m_clock, Millis{20000});
-    const std::vector<std::string> id_run{rt(), "run", "--rm", "--network", "none", "--entrypoint", "id",
-                                          m_cfg.container_image, "postgres"};
+    const std::vector<std::string> id_run{
+        rt(), "run", "--rm", "--network", "none", "--entrypoint", "id", m_cfg.container_image, "postgres"};
     m_fake.expect(image_probe());
     m_fake.expect(id_run, 0, "");
     m_fake.expect(id_run, 0, "id: 'postgres': no such user\n");

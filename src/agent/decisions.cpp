@@ -245,7 +245,8 @@ std::vector<std::string> server_prerequisite_problems(const pg::ServerFacts& f, 
                            "': rep_mode=sync needs remote_write, on or remote_apply, or 'in-sync' means nothing");
     }
     if (f.version_num >= 170000 && f.allow_alter_system.value_or("on") != "on") {
-        problems.push_back("allow_alter_system is off: the agent manages synchronous_standby_names with ALTER SYSTEM");
+        problems.emplace_back(
+            "allow_alter_system is off: the agent manages synchronous_standby_names with ALTER SYSTEM");
     }
     if (!f.rep_user_exists) {
         problems.push_back("rep_user " + rep_user + " does not exist (CREATE ROLE " + rep_user +

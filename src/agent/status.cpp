@@ -167,7 +167,7 @@ using Families = std::map<std::string, std::string>;
 
 // Adds the samples of one node; unknown facts produce no sample.
 void node_metrics(Families& out, const std::string& rsc, const NodeFacts& n) {
-    std::string l = fmt::format("resource=\"{}\",node=\"{}\"", label_value(rsc), label_value(n.node));
+    std::string l = fmt::format(R"(resource="{}",node="{}")", label_value(rsc), label_value(n.node));
     auto sample = [&](const char* name, const std::string& extra, double v) {
         out[name] += fmt::format("pgtwin_{}{{{}{}}} {}\n", name, l, extra, v);
     };
@@ -199,7 +199,7 @@ std::string status_prometheus(const StatusFacts& f) {
     node_metrics(families, f.resource, f.local);
     if (f.peer) node_metrics(families, f.resource, *f.peer);
     std::string out;
-    for (const auto& [name, samples] : families) out += "# TYPE pgtwin_" + name + " gauge\n" + samples;
+    for (const auto& [name, samples] : families) out += fmt::format("# TYPE pgtwin_{} gauge\n{}", name, samples);
     return out;
 }
 

@@ -39,13 +39,12 @@ std::string parent_dir(std::string path) {
 
 ContainerBackend::ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner,
                                    Clock& clock)
-    : ContainerBackend(cfg, node_name, runner, clock, detect_runtime(cfg.container_runtime, agent_path()),
+    : ContainerBackend(cfg, std::move(node_name), runner, clock, detect_runtime(cfg.container_runtime, agent_path()),
                        runtime_passthrough_env()) {}
 
-ContainerBackend::ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner,
-                                   Clock& clock, Result<RuntimeKind> runtime_kind,
-                                   std::map<std::string, std::string> runtime_env)
-    : m_cfg(cfg), m_node(std::move(node_name)), m_runner(runner), m_clock(clock) {
+ContainerBackend::ContainerBackend(ocf::Config cfg, std::string node_name, sys::CommandRunner& runner, Clock& clock,
+                                   Result<RuntimeKind> runtime_kind, std::map<std::string, std::string> runtime_env)
+    : m_cfg(std::move(cfg)), m_node(std::move(node_name)), m_runner(runner), m_clock(clock) {
     if (runtime_kind) m_runtime.emplace(*runtime_kind, std::move(runtime_env));
     else m_runtime_error = runtime_kind.error();
     m_name = m_cfg.container_name.empty() ? "pgtwin-postgres-" + m_node : m_cfg.container_name;

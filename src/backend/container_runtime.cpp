@@ -12,6 +12,7 @@
 #include <sstream>
 #include <system_error>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace pgtwin::backend {
@@ -154,7 +155,7 @@ sys::Command ContainerRuntime::run(const RunSpec& spec, Millis timeout) const {
     for (const Mount& m : spec.mounts) {
         a.insert(a.end(), {"-v", m.host + ":" + m.container + (m.read_only ? ":ro,Z" : ":Z")});
     }
-    for (const auto& [k, v] : spec.env) a.insert(a.end(), {"-e", k + "=" + v});
+    for (const auto& [k, v] : spec.env) a.insert(a.end(), {"-e", fmt::format("{}={}", k, v)});
     a.insert(a.end(), spec.extra_options.begin(), spec.extra_options.end());
     // Why --entrypoint: the program itself replaces the image's entrypoint,
     // so no image script runs on a pgtwin node (the official one chmods the
@@ -171,7 +172,7 @@ sys::Command ContainerRuntime::exec(const std::string& name, const std::string& 
                                     const std::map<std::string, std::string>& env, std::vector<std::string> cmd,
                                     Millis timeout) const {
     std::vector<std::string> a{"exec", "-u", user};
-    for (const auto& [k, v] : env) a.insert(a.end(), {"-e", k + "=" + v});
+    for (const auto& [k, v] : env) a.insert(a.end(), {"-e", fmt::format("{}={}", k, v)});
     a.push_back(name);
     a.insert(a.end(), std::make_move_iterator(cmd.begin()), std::make_move_iterator(cmd.end()));
     return command(std::move(a), timeout);

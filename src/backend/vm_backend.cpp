@@ -62,8 +62,8 @@ long default_postmaster_pid(const std::string& pgdata) {
 
 }  // namespace
 
-VmBackend::VmBackend(const ocf::Config& cfg, sys::CommandRunner& runner, Clock& clock, VmBackendOptions options)
-    : m_cfg(cfg), m_runner(runner), m_clock(clock), m_opts(std::move(options)) {
+VmBackend::VmBackend(ocf::Config cfg, sys::CommandRunner& runner, Clock& clock, VmBackendOptions options)
+    : m_cfg(std::move(cfg)), m_runner(runner), m_clock(clock), m_opts(std::move(options)) {
     if (!m_opts.postmaster_running) m_opts.postmaster_running = sys::postmaster_running;
     if (!m_opts.postmaster_pid) m_opts.postmaster_pid = default_postmaster_pid;
 }
@@ -134,8 +134,8 @@ Result<void> VmBackend::start(const Deadline& d) {
     auto opts = split_start_opts(m_cfg.start_opts);
     if (!opts) return opts.error();
     // pg_ctl hands -o to a shell: only values of known-safe characters go there.
-    static const std::regex safe_dir(R"([A-Za-z0-9_./-]+)");
-    if (!std::regex_match(socket_dir(), safe_dir)) {
+    static const std::regex kSafeDir(R"([A-Za-z0-9_./-]+)");
+    if (!std::regex_match(socket_dir(), kSafeDir)) {
         return fail(ErrorKind::InvalidConfig, fmt::format("pghost {} has unsupported characters", socket_dir()));
     }
     if (!sys::is_directory(m_cfg.pgdata)) {

@@ -26,9 +26,9 @@ namespace fs = std::filesystem;
 
 // "15" -> {15, 0}, "9.6" -> {9, 6}; nullopt for anything else.
 std::optional<std::pair<int, int>> parse_version(const std::string& s) {
-    static const std::regex re(R"(([0-9]+)(?:\.([0-9]+))?)");
+    static const std::regex kVersion(R"(([0-9]+)(?:\.([0-9]+))?)");
     std::smatch m;
-    if (!std::regex_match(s, m, re)) return std::nullopt;
+    if (!std::regex_match(s, m, kVersion)) return std::nullopt;
     auto major = parse_number<int>(m[1].str());
     auto minor = m[2].matched ? parse_number<int>(m[2].str()) : std::optional<int>(0);
     if (!major || !minor) return std::nullopt;
@@ -40,11 +40,11 @@ bool has_pg_ctl(const std::string& dir) { return !dir.empty() && sys::file_exist
 // A pg_ctl on PATH that resolves into another major's versioned directory
 // (alternatives symlinks on RPM systems) must not serve this data directory.
 bool path_hit_matches(const std::string& dir, const std::string& version) {
-    static const std::regex versioned(R"(/(?:postgresql/|pgsql-)([0-9.]+)/bin/pg_ctl$)");
+    static const std::regex kVersionedDir(R"(/(?:postgresql/|pgsql-)([0-9.]+)/bin/pg_ctl$)");
     std::error_code ec;
     const std::string real = fs::canonical(dir + "/pg_ctl", ec).string();
     std::smatch m;
-    if (ec || !std::regex_search(real, m, versioned)) return true;
+    if (ec || !std::regex_search(real, m, kVersionedDir)) return true;
     return m[1].str() == version;
 }
 
@@ -138,11 +138,11 @@ Result<std::string> find_pg_bindir(const ocf::Config& cfg, const VmSearchPaths& 
 }
 
 Result<std::vector<std::string>> split_start_opts(const std::string& start_opts) {
-    static const std::regex safe(R"([A-Za-z0-9_=.,:/-]+)");
+    static const std::regex kSafeToken(R"([A-Za-z0-9_=.,:/-]+)");
     std::vector<std::string> tokens;
     std::istringstream in(start_opts);
     for (std::string token; in >> token;) {
-        if (!std::regex_match(token, safe)) {
+        if (!std::regex_match(token, kSafeToken)) {
             return fail(
                 ErrorKind::InvalidConfig,
                 fmt::format("start_opts token '{}' has characters other than A-Z a-z 0-9 _ = . , : / -", token));

@@ -72,7 +72,7 @@ Result<void> check_max_rate(std::string_view v) {
     }
     bool numeric = digits.size() <= 9 && digits.find_first_not_of("0123456789") == std::string_view::npos;
     long long kb = numeric ? parse_number<long long>(digits).value_or(0) * factor : 0;
-    if (kb < 32 || kb > 1024 * 1024) {
+    if (kb < 32 || kb > 1024LL * 1024) {
         return detail::invalid("'" + std::string(v) + "' is not a rate from 32k to 1024M (kB/s, suffix k or M)");
     }
     return ok();

@@ -47,8 +47,9 @@ void print_exit_reason(std::string_view reason) {
     std::string line = (custom != nullptr && *custom != '\0') ? custom : "ocf-exit-reason:";
     for (char c : reason) line += (c == '\n' || c == '\r') ? ' ' : c;
     line += '\n';
-    std::fwrite(line.data(), 1, line.size(), stderr);
-    std::fflush(stderr);
+    // Nothing is left to tell if stderr itself fails: the exit code still reaches Pacemaker.
+    (void)std::fwrite(line.data(), 1, line.size(), stderr);
+    (void)std::fflush(stderr);
 }
 
 }  // namespace pgtwin::ocf

@@ -72,7 +72,7 @@ std::optional<std::string> parse_attrd_query(const std::string& out, const std::
         start = nl + 1;
         const auto n = field(line, "name");
         const auto h = field(line, "host");
-        const auto v = field(line, "value");
+        auto v = field(line, "value");
         if (!v || (n && *n != name) || (h && *h != node)) continue;
         // attrd_updater -D leaves an empty value behind: that is "unset".
         if (v->empty()) return std::nullopt;

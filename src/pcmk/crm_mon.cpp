@@ -33,8 +33,10 @@ MonResource read_resource(const pugi::xml_node& r, const std::string& parent) {
 }
 
 // Walks a resource list: <resource> directly or inside clone/group/bundle
-// (bundles nest them in <replica>).
-void collect_resources(const pugi::xml_node& list, const std::string& parent, std::vector<MonResource>& out) {
+// (bundles nest them in <replica>). The recursion is as deep as crm_mon's
+// nesting (bundle > replica > resource at most).
+void collect_resources(  // NOLINT(misc-no-recursion)
+    const pugi::xml_node& list, const std::string& parent, std::vector<MonResource>& out) {
     for (const auto& child : list.children()) {
         const std::string_view tag = child.name();
         if (tag == "resource") {

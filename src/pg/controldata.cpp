@@ -43,7 +43,7 @@ Timeline tli_field(const Fields& f, std::string_view label) {
 }  // namespace
 
 ClusterState parse_cluster_state(std::string_view text) {
-    static const std::map<std::string_view, ClusterState> states = {
+    static const std::map<std::string_view, ClusterState> kStates = {
         {"starting up", ClusterState::Starting},
         {"shut down", ClusterState::ShutDown},
         {"shut down in recovery", ClusterState::ShutDownInRecovery},
@@ -52,8 +52,8 @@ ClusterState parse_cluster_state(std::string_view text) {
         {"in archive recovery", ClusterState::InArchiveRecovery},
         {"in production", ClusterState::InProduction},
     };
-    auto it = states.find(trim(text));
-    return it == states.end() ? ClusterState::Unknown : it->second;
+    auto it = kStates.find(trim(text));
+    return it == kStates.end() ? ClusterState::Unknown : it->second;
 }
 
 Result<ControlData> parse_controldata(std::string_view text) {

@@ -16,8 +16,8 @@ namespace {
 using Params = std::vector<std::optional<std::string>>;
 
 const std::string& cell_or_empty(const Row& row, std::size_t i) {
-    static const std::string empty;
-    return i < row.size() && row[i] ? *row[i] : empty;
+    static const std::string kEmpty;
+    return i < row.size() && row[i] ? *row[i] : kEmpty;
 }
 
 std::optional<Lsn> lsn_cell(const Row& row, std::size_t i) {
@@ -285,11 +285,11 @@ Result<Lsn> current_wal_lsn(Session& s, const Deadline& d) {
 
 std::optional<long long> size_setting_mb(const std::string& text) {
     // PostgreSQL's memory units are powers of 1024 and case-sensitive.
-    static const std::pair<const char*, double> units[] = {
+    static const std::pair<const char*, double> kUnits[] = {
         {"TB", 1024.0 * 1024.0}, {"GB", 1024.0}, {"MB", 1.0}, {"kB", 1.0 / 1024.0}, {"B", 1.0 / (1024.0 * 1024.0)}};
     std::string_view digits = text;
     double factor = 1.0;  // a bare number is in the setting's unit, MB
-    for (const auto& [suffix, f] : units) {
+    for (const auto& [suffix, f] : kUnits) {
         std::string_view sv = suffix;
         if (digits.size() > sv.size() && digits.substr(digits.size() - sv.size()) == sv) {
             digits.remove_suffix(sv.size());

@@ -38,7 +38,7 @@ Error errno_error(const std::string& what, int err) {
     }
     ::syscall(SYS_close_range, kReadyFd + 1, ~0U, 0);
     // Ignored dispositions survive exec: stop's SIGTERM must work.
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) (void)::signal(sig, SIG_DFL);  // cannot fail for these
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -39,7 +39,7 @@ Result<std::vector<gid_t>> groups_of(const UserInfo& user) {
 // Only what `man 2 setgroups` etc. promise for root: cannot fail in practice.
 void restore_or_abort(bool ok, const char* what) {
     if (ok) return;
-    std::fprintf(stderr, "pgtwin: cannot restore the agent's identity (%s: %s)\n", what, std::strerror(errno));
+    (void)std::fprintf(stderr, "pgtwin: cannot restore the agent's identity (%s: %s)\n", what, std::strerror(errno));
     std::abort();
 }
 

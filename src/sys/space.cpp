@@ -21,7 +21,7 @@ int probe_write(const std::string& dir, std::size_t bytes) {
     std::string probe = dir + "/.pgtwin-space-probe";
     int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return is_full_errno(errno) ? errno : 0;
-    std::vector<char> block(64 * 1024, '\0');
+    std::vector<char> block(std::size_t{64} * 1024, '\0');
     int err = 0;
     for (std::size_t done = 0; done < bytes && err == 0; done += block.size()) {
         if (::write(fd, block.data(), block.size()) < 0) err = errno;

@@ -155,7 +155,7 @@ Result<void> make_spawn_plan(const Command& cmd, SpawnPlan& plan) {
         if (!user) return user;
     }
     for (const auto& [key, value] : cmd.env) env[key] = value;
-    for (const auto& [key, value] : env) plan.env.push_back(key + "=" + value);
+    for (const auto& [key, value] : env) plan.env.push_back(fmt::format("{}={}", key, value));
     plan.candidates = path_candidates(plan.program, env["PATH"]);
     plan.cwd = cmd.cwd.value_or("");
     plan.parent = ::getpid();

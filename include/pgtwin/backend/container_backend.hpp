@@ -64,7 +64,7 @@ public:
     // and friends through to it.
     ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner, Clock& clock);
     // With a given runtime (or detection error) and runtime environment; for tests.
-    ContainerBackend(const ocf::Config& cfg, std::string node_name, sys::CommandRunner& runner, Clock& clock,
+    ContainerBackend(ocf::Config cfg, std::string node_name, sys::CommandRunner& runner, Clock& clock,
                      Result<RuntimeKind> runtime, std::map<std::string, std::string> runtime_env);
 
     std::string mode_name() const override { return "container"; }

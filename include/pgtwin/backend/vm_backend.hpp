@@ -47,7 +47,7 @@ struct VmBackendOptions {
 // The VM-mode Backend.
 class VmBackend final : public Backend {
 public:
-    VmBackend(const ocf::Config& cfg, sys::CommandRunner& runner, Clock& clock, VmBackendOptions options = {});
+    VmBackend(ocf::Config cfg, sys::CommandRunner& runner, Clock& clock, VmBackendOptions options = {});
 
     std::string mode_name() const override { return "vm"; }
     Result<void> validate(const Deadline& d) override;

@@ -36,7 +36,7 @@ struct Config {
     std::vector<std::string> node_list;                 // the two cluster node names
     std::map<std::string, std::string> node_addresses;  // name -> address (peer_addresses)
     int replication_failure_threshold = 5;
-    std::int64_t max_promotion_lag_bytes = 16 * 1024 * 1024;
+    std::int64_t max_promotion_lag_bytes = std::int64_t{16} * 1024 * 1024;
     bool force_promotion = false;
     // --- rebuild / rejoin ---
     bool backup_before_basebackup = true;

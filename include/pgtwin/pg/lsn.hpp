@@ -17,7 +17,8 @@ struct Lsn {
     static std::optional<Lsn> parse(std::string_view text);
     // "16/B374D848"
     std::string str() const;
-    auto operator<=>(const Lsn&) const = default;
+    // clang-tidy 14 misreads a defaulted <=> as a literal 0 for a pointer.
+    auto operator<=>(const Lsn&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 using Timeline = std::uint32_t;
@@ -26,7 +27,8 @@ using Timeline = std::uint32_t;
 struct WalPosition {
     Timeline timeline = 0;
     Lsn lsn;
-    auto operator<=>(const WalPosition&) const = default;
+    // clang-tidy 14 misreads a defaulted <=> as a literal 0 for a pointer.
+    auto operator<=>(const WalPosition&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 }  // namespace pgtwin::pg

@@ -11,7 +11,7 @@ namespace pgtwin::sys {
 // Bytes the probe must be able to write for a directory not to count as full:
 // one WAL segment (16 MiB by default). A primary that died for want of space
 // freed the segment it could not complete, so less would find room.
-inline constexpr std::size_t kSpaceProbeBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kSpaceProbeBytes = std::size_t{16} * 1024 * 1024;
 
 // Why `bytes` cannot be written in `dir` ("No space left on device", "Disk
 // quota exceeded"); empty when they can, or when the check itself cannot be

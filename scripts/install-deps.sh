@@ -15,6 +15,7 @@ TEST_PACKAGES=(
   python3 python3-pytest python3-psycopg2
   resource-agents pacemaker pacemaker-cli-utils corosync crmsh pcs nftables strace
   clang-format
+  clang-tidy
 )
 # docker.io: the container-docker tier starts its own dockerd per lab host.
 CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs docker.io)

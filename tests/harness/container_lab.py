@@ -101,18 +101,12 @@ def owned_dir(path, mode=0o700, uid=PG_UID):
     os.chmod(path, mode)
 
 
-# SQL run once on the first primary (CONTAINER_MODE_SETUP.md, step 6).
-ROLE_SQL = """
-SELECT format('CREATE ROLE %I WITH REPLICATION LOGIN', 'replicator')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'replicator') \\gexec
-ALTER ROLE replicator WITH REPLICATION LOGIN PASSWORD '{pw}';
-GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO replicator;
-GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO replicator;
-GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO replicator;
-GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO replicator;
--- a standby reads its line of pg_stat_replication and the peer's timeline (pg_ls_waldir)
-GRANT pg_monitor TO replicator;
-"""
+def role_sql(password_file):
+    """The replication role's SQL, run once on the first primary over the
+    container's socket (CONTAINER_MODE_SETUP.md, step 6): the operator tool's
+    own (pg-prepare-node --print-role-sql), so that node preparation exists
+    once for the tool, the lab and the tests."""
+    return run([vmlab.PREPARE_NODE, "--print-role-sql", "--rep-password-file", password_file], check=True).out
 
 
 # Own namespace names, so this tier never touches a VM-tier lab (pgtw1/pgtw2)
@@ -218,6 +212,9 @@ class CtLab(vmlab.Lab):
         self.root = Path(tempfile.mkdtemp(prefix="pgtwin-ctest-", dir="/tmp"))
         os.chmod(self.root, 0o755)
         self.state_file = self.root / "pcmk-state.json"
+        self.password_file = self.root / "rep-password"
+        self.password_file.write_text(REP_PASSWORD + "\n")
+        os.chmod(self.password_file, 0o600)
         self.hosts = {n: CtHost(self, n) for n in HOSTS}
         self._create_network()
         self.engines = []

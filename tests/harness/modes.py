@@ -103,7 +103,7 @@ class ContainerMode:
                 # A short start timeout: auto-init waits at most half of it for a peer.
                 expect_rc(run_agent(p1, "start", meta={"timeout": "30000"}), 0, p1, "template: auto-init start")
                 expect_rc(run_agent(p1, "promote"), 0, p1, "template: promote")
-                p1.sql_script(container_lab.ROLE_SQL.format(pw=container_lab.REP_PASSWORD))
+                p1.sql_script(container_lab.role_sql(the_lab.password_file))
                 expect_rc(run_agent(p1, "stop"), 0, p1, "template: stop")
                 labmod.run(["cp", "-a", p1.data, keep / "data"], check=True)
             finally:

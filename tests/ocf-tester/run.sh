@@ -7,6 +7,8 @@
 # demote/promote round trips, stop, idempotent stop. No node_list, and the
 # stub's crm_node -l fails as where no cluster runs: the agent runs without
 # a peer (issue 10).
+# PGTWIN_PREPARE_NODE: the node preparation tool (default scripts/pg-prepare-node;
+# the package tier passes the installed /usr/sbin/pgtwin-prepare-node).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${PGTWIN_BIN:-$ROOT/build-ci/pgtwin}
@@ -27,7 +29,7 @@ trap cleanup EXIT
 mkdir -p "$work/run"
 chown postgres:postgres "$work/run"
 head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$work/reppass"
-"$ROOT/scripts/pg-prepare-node" --pgdata "$work/data" --port "$PORT" --socket-dir "$work/run" \
+"${PGTWIN_PREPARE_NODE:-$ROOT/scripts/pg-prepare-node}" --pgdata "$work/data" --port "$PORT" --socket-dir "$work/run" \
   --pg-bindir "$BINDIR" --rep-password-file "$work/reppass" --passfile "$work/pgpass" \
   --subnet 127.0.0.0/8 --init >/dev/null
 

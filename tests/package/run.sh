@@ -74,7 +74,6 @@ make_debian_root "$root"
 # Not under /tmp: the root gets a fresh tmpfs there.
 mkdir -p "$root/src/scripts" "$root/src/tests/harness"
 cp "$deb" "$root/src/"
-cp -a "$ROOT/scripts/pg-prepare-node" "$root/src/scripts/"
 cp -a "$ROOT/tests/ocf-tester" "$root/src/tests/"
 cp -a "$ROOT/tests/harness/stubs" "$root/src/tests/harness/"
 
@@ -102,6 +101,7 @@ check test-tools in_root host env DEBIAN_FRONTEND=noninteractive \
 
 step "tests inside the root"
 check installed-files in_root isolated sh -c "test -x $AGENT && test -x /usr/sbin/ocf-tester &&
+  test -x /usr/sbin/pgtwin-prepare-node && pgtwin-prepare-node --help | grep -q print-role-sql &&
   pgtwin version && dpkg -L pgtwin | grep -q man7/ocf_pgtwin_pgtwin.7"
 check meta-data in_root isolated sh -c \
   "d=\$(mktemp -d) && $AGENT meta-data >\$d/md.xml && cp /usr/share/resource-agents/ra-api-1.dtd \$d/ && xmllint --noout --valid \$d/md.xml"
@@ -110,7 +110,8 @@ check validate-all-bad-port in_root isolated sh -c \
   "OCF_RESKEY_pgdata=/tmp/d OCF_RESKEY_pgport=70000 $AGENT validate-all; rc=\$?; echo rc=\$rc; [ \$rc -eq 6 ]"
 # The lab's ocf-tester run (probe, validate-all, start, promote/demote, stop...)
 # against the installed agent and the root's PostgreSQL 15.
-check ocf-tester in_root isolated env PGTWIN_BIN=$AGENT /src/tests/ocf-tester/run.sh
+check ocf-tester in_root isolated env PGTWIN_BIN=$AGENT PGTWIN_PREPARE_NODE=/usr/sbin/pgtwin-prepare-node \
+  /src/tests/ocf-tester/run.sh
 grep -E '^(Beginning|Testing:|.*passed all tests)' "$work/ocf-tester.out" | sed 's/^/     /' || true
 
 if [ "${PGTWIN_PKG_SKIP_RPM:-0}" != 1 ]; then
@@ -121,7 +122,7 @@ if [ "${PGTWIN_PKG_SKIP_RPM:-0}" != 1 ]; then
     rpm=$(ls "$work"/rpm/RPMS/*/pgtwin-*.rpm)
     list=$(rpm -qlp "$rpm")
     echo "$list"
-    for f in $AGENT /usr/sbin/pgtwin /usr/share/man/man7/ocf_pgtwin_pgtwin.7 /usr/share/man/man8/pgtwin.8 \
+    for f in $AGENT /usr/sbin/pgtwin /usr/sbin/pgtwin-prepare-node /usr/share/man/man7/ocf_pgtwin_pgtwin.7 /usr/share/man/man8/pgtwin.8 \
              /usr/share/doc/pgtwin/README.md /usr/share/doc/pgtwin/SETUP.md \
              /usr/share/doc/pgtwin/examples/vm-mode-cluster.crm '/usr/share/licenses/pgtwin[^/]*/LICENSE'; do
       grep -qE "^$f(\.gz|\.bz2|\.xz)?\$" <<< "$list" || { echo "missing in the .rpm: $f"; return 1; }

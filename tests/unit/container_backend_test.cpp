@@ -74,6 +74,14 @@ protected:
     ContainerBackend backend() { return ContainerBackend(m_cfg, "psql1", m_marking, m_clock, GetParam(), {}); }
     std::string rt() const { return traits_for(GetParam()).binary; }
     Argv inspect() const { return {rt(), "inspect", "--type", "container", "pgtwin-postgres-psql1"}; }
+    // `id postgres` in a throwaway container, and an answer whose ids are ours
+    // (so the ownership checks of validate pass).
+    Argv id_lookup() const {
+        return {rt(), "run", "--rm", "--network", "none", "--entrypoint", "id", m_cfg.container_image, "postgres"};
+    }
+    static std::string our_ids() {
+        return "uid=" + std::to_string(::getuid()) + "(postgres) gid=" + std::to_string(::getgid()) + "(postgres)\n";
+    }
     Argv image_probe() const {
         if (GetParam() == RuntimeKind::Podman) return {rt(), "image", "exists", m_cfg.container_image};
         return {rt(), "image", "inspect", "--format", "{{.Id}}", m_cfg.container_image};
@@ -482,51 +490,37 @@ TEST_P(ContainerBackendPerRuntime, ValidateRefusesAnOpenSocketDirectoryAndAnEntr
     EXPECT_TRUE(m_fake.done());
 }
 
+// The named user's ids come from the image; an empty answer (podman 4.3
+// once gave one) is asked again, a second unreadable one is an error that
+// shows what came back. Each row: the answers of the lookups, and the
+// error text expected (empty: validate succeeds).
 TEST_P(ContainerBackendPerRuntime, ValidateLooksUpANamedUserInTheImage) {
-    m_cfg.container_user = "postgres";
-    auto b = backend();
-    Deadline d(m_clock, Millis{20000});
-    m_fake.expect(image_probe());
-    m_fake.expect({rt(), "run", "--rm", "--network", "none", "--entrypoint", "id", m_cfg.container_image, "postgres"},
-                  0,
-                  "uid=" + std::to_string(::getuid()) + "(postgres) gid=" + std::to_string(::getgid()) +
-                      "(postgres) groups=999(postgres)\n");
-    auto r = b.validate(d);
-    EXPECT_TRUE(r.ok()) << r.error().message;
-    EXPECT_TRUE(m_fake.done());
-}
-
-TEST_P(ContainerBackendPerRuntime, AnEmptyIdAnswerIsAskedOnceMore) {
-    m_cfg.container_user = "postgres";
-    auto b = backend();
-    Deadline d(m_clock, Millis{20000});
-    const std::vector<std::string> id_run{
-        rt(), "run", "--rm", "--network", "none", "--entrypoint", "id", m_cfg.container_image, "postgres"};
-    m_fake.expect(image_probe());
-    m_fake.expect(id_run, 0, "");
-    m_fake.expect(
-        id_run, 0,
-        "uid=" + std::to_string(::getuid()) + "(postgres) gid=" + std::to_string(::getgid()) + "(postgres)\n");
-    auto r = b.validate(d);
-    EXPECT_TRUE(r.ok()) << r.error().message;
-    EXPECT_TRUE(m_fake.done());
-}
-
-TEST_P(ContainerBackendPerRuntime, TwoUnreadableIdAnswersFailWithWhatCameBack) {
-    m_cfg.container_user = "postgres";
-    auto b = backend();
-    Deadline d(m_clock, Millis{20000});
-    const std::vector<std::string> id_run{
-        rt(), "run", "--rm", "--network", "none", "--entrypoint", "id", m_cfg.container_image, "postgres"};
-    m_fake.expect(image_probe());
-    m_fake.expect(id_run, 0, "");
-    m_fake.expect(id_run, 0, "id: 'postgres': no such user\n");
-    auto r = b.validate(d);
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().kind, ErrorKind::Generic);
-    EXPECT_NE(r.error().message.find("unexpected output of `id postgres`"), std::string::npos) << r.error().message;
-    EXPECT_NE(r.error().message.find("no such user"), std::string::npos) << r.error().message;
-    EXPECT_TRUE(m_fake.done());
+    struct Row {
+        std::vector<std::string> answers;
+        std::string error;
+    };
+    const std::vector<Row> rows{
+        {{our_ids()}, ""},
+        {{"", our_ids()}, ""},
+        {{"", "id: 'postgres': no such user\n"}, "unexpected output of `id postgres` in image"},
+    };
+    for (const auto& row : rows) {
+        m_cfg.container_user = "postgres";
+        auto b = backend();
+        Deadline d(m_clock, Millis{20000});
+        m_fake.expect(image_probe());
+        for (const auto& answer : row.answers) m_fake.expect(id_lookup(), 0, answer);
+        auto r = b.validate(d);
+        if (row.error.empty()) {
+            EXPECT_TRUE(r.ok()) << r.error().message;
+        } else {
+            ASSERT_FALSE(r.ok());
+            EXPECT_EQ(r.error().kind, ErrorKind::Generic);
+            EXPECT_NE(r.error().message.find(row.error), std::string::npos) << r.error().message;
+            EXPECT_NE(r.error().message.find("no such user"), std::string::npos) << r.error().message;
+        }
+        EXPECT_TRUE(m_fake.done());
+    }
 }
 
 TEST(ContainerBackendNoRuntime, EveryActionReportsNotInstalled) {

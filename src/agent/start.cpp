@@ -18,10 +18,16 @@ namespace pgtwin::agent {
 
 namespace {
 
-// How this start's clone ended (set by clone_with_state): no clone, the job
-// finished (PostgreSQL runs), or the job goes on after start returns.
+// How this start's clone ended: no clone, the job finished (PostgreSQL
+// runs), or the job goes on after start returns.
 enum class CloneRun { None, Finished, Continues };
-CloneRun g_clone_run = CloneRun::None;
+
+// The clone job's answer (hand_clone_to_job: finished or not) as a CloneRun.
+Result<CloneRun> follow_clone_job(Context& ctx) {
+    auto finished = hand_clone_to_job(ctx);
+    if (!finished) return finished.error();
+    return *finished ? CloneRun::Finished : CloneRun::Continues;
+}
 
 // Whether some node of node_list recorded data (an unreadable record counts
 // as recorded); stops at the first.
@@ -52,7 +58,7 @@ bool may_initialise(Context& ctx) {
 // A clone must not keep this node's recorded state (say "primary", from
 // before its data was lost): it gets what its data earns, written before the
 // copy starts so that no failure in between leaves the old state behind.
-Result<void> clone_with_state(Context& ctx) {
+Result<CloneRun> clone_with_state(Context& ctx) {
     auto names = attribute_names(ctx.resource);
     PeerRole source_role = find_peer_primary(ctx).role;
     std::optional<RepStateRecord> source_state;
@@ -74,27 +80,29 @@ Result<void> clone_with_state(Context& ctx) {
     spdlog::info("Replication state recorded for the clone. [node: {}, state: {}]", ctx.node, mine);
     // The clone runs in a job that outlives this action: no start timeout
     // fits every database size.
-    auto finished = hand_clone_to_job(ctx);
-    if (!finished) return finished.error();
-    g_clone_run = *finished ? CloneRun::Finished : CloneRun::Continues;
-    return ok();
+    return follow_clone_job(ctx);
 }
 
-// How an empty data directory was filled.
-enum class EmptyFilled { Cloned, Initialised };
+// How an empty data directory was filled: cloned (and how the clone ended),
+// or initialised as a new cluster.
+struct EmptyFilled {
+    bool initialised = false;
+    CloneRun clone = CloneRun::None;
+};
 
 Result<EmptyFilled> initialise_empty(Context& ctx) {
     if (auto r = set_aside_data_dir(ctx); !r) return r.error();
     Millis wait = std::min(kPeerWaitCap, ctx.deadline.remaining() / 2);
     auto source = wait_for_peer(ctx, wait);
     if (source) {
-        if (auto r = clone_with_state(ctx); !r) return r.error();
-        return EmptyFilled::Cloned;
+        auto run = clone_with_state(ctx);
+        if (!run) return run.error();
+        return EmptyFilled{.initialised = false, .clone = *run};
     }
     if (may_initialise(ctx)) {
         spdlog::info("No peer has data: initialising a new cluster. [node: {}]", ctx.node);
         if (auto r = ctx.backend.initdb(ctx.deadline); !r) return r.error();
-        return EmptyFilled::Initialised;
+        return EmptyFilled{.initialised = true, .clone = CloneRun::None};
     }
     return fail(ErrorKind::Generic, "data directory " + ctx.backend.host_data_dir() +
                                         " is empty and no peer answered to clone it from (peer: " +
@@ -102,17 +110,19 @@ Result<EmptyFilled> initialise_empty(Context& ctx) {
                                         source.error().message + ")");
 }
 
-Result<void> rejoin(Context& ctx) {
+// Rewinds this data onto the peer's timeline, or clones it when that fails
+// (or is off); says whether and how a clone ran.
+Result<CloneRun> rejoin(Context& ctx) {
     if (ctx.cfg.auto_rewind) {
         auto r = rewind_from_peer(ctx);
-        if (r) return r;
+        if (r) return CloneRun::None;
         spdlog::warn("pg_rewind failed. [reason: {}]", r.error().message);
-        if (!ctx.cfg.auto_basebackup) return r;
+        if (!ctx.cfg.auto_basebackup) return r.error();
     } else if (!ctx.cfg.auto_basebackup) {
         return fail(ErrorKind::Generic, "data may have diverged from primary " + ctx.peer +
                                             " and both auto_rewind and auto_basebackup are off");
     }
-    if (auto r = set_aside_data_dir(ctx); !r) return r;
+    if (auto r = set_aside_data_dir(ctx); !r) return r.error();
     return clone_with_state(ctx);
 }
 
@@ -121,8 +131,8 @@ Result<void> rejoin(Context& ctx) {
 // (the old data kept per the backup rules). Not rewound again: PostgreSQL
 // documents a target of an unfinished pg_rewind as unrecoverable, and a second
 // run can say "no rewind required" over half-copied files. Without a peer it
-// stays untouched and start fails. Returns the peer as found after the clone.
-Result<PeerProbe> repair_untrusted(Context& ctx, DataTrust trust) {
+// stays untouched and start fails. Says how the clone ended.
+Result<CloneRun> repair_untrusted(Context& ctx, DataTrust trust) {
     const std::string dir = ctx.backend.host_data_dir();
     spdlog::warn("Data directory cannot be started as it is. [pgdata: {}, reason: {}]", dir, describe(trust));
     bool keeps_data = trust == DataTrust::NeedsRebuild || trust == DataTrust::PartialRewind;
@@ -136,34 +146,35 @@ Result<PeerProbe> repair_untrusted(Context& ctx, DataTrust trust) {
                                             " and no peer answered to repair it from: " + source.error().message);
     }
     Result<void> r = trust == DataTrust::PartialClone ? discard_partial_clone(ctx) : set_aside_data_dir(ctx);
-    if (r) r = clone_with_state(ctx);
     if (!r) return r.error();
-    return find_peer_primary(ctx);
+    return clone_with_state(ctx);
 }
 
 // What preparing the data directory found: whether it was a cleanly stopped
-// primary (a new cluster counts as one) and the peer's role.
+// primary (a new cluster counts as one), the peer's role, and how a clone
+// made on the way ended.
 struct PreparedData {
     bool was_clean_primary = false;
     PeerProbe peer;
+    CloneRun clone = CloneRun::None;
 };
 
 // Prepares the data directory.
 Result<PreparedData> prepare_data(Context& ctx) {
     if (DataTrust trust = data_trust(ctx); trust != DataTrust::Trusted) {
-        auto peer = repair_untrusted(ctx, trust);
-        if (!peer) return peer.error();
-        return PreparedData{false, *peer};
+        auto run = repair_untrusted(ctx, trust);
+        if (!run) return run.error();
+        return PreparedData{false, find_peer_primary(ctx), *run};
     }
     if (!data_present(ctx)) {
         auto filled = initialise_empty(ctx);
         if (!filled) return filled.error();
-        if (*filled == EmptyFilled::Initialised) return PreparedData{true, PeerProbe{}};
-        return PreparedData{false, find_peer_primary(ctx)};
+        if (filled->initialised) return PreparedData{true, PeerProbe{}, CloneRun::None};
+        return PreparedData{false, find_peer_primary(ctx), filled->clone};
     }
     auto cd = read_controldata(ctx);
     if (!cd) return cd.error();
-    PreparedData prepared{cd->state == pg::ClusterState::ShutDown, find_peer_primary(ctx)};
+    PreparedData prepared{cd->state == pg::ClusterState::ShutDown, find_peer_primary(ctx), CloneRun::None};
     const auto& peer = prepared.peer;
     const auto& primary = peer.primary;
     if (peer.role == PeerRole::Unknown && decide_rejoin_role_unknown(*cd) == RejoinAction::Refuse) {
@@ -175,9 +186,12 @@ Result<PreparedData> prepare_data(Context& ctx) {
             return fail(ErrorKind::Generic, "local data belongs to another cluster (system identifier " +
                                                 cd->system_identifier + ", primary " + ctx.peer + " has " +
                                                 primary->system_identifier + ")");
-        case RejoinAction::Rewind:
-            if (auto r = rejoin(ctx); !r) return r.error();
+        case RejoinAction::Rewind: {
+            auto run = rejoin(ctx);
+            if (!run) return run.error();
+            prepared.clone = *run;
             return prepared;
+        }
         case RejoinAction::StartAsStandby: return prepared;
     }
     return prepared;
@@ -221,12 +235,11 @@ Outcome action_start(Context& ctx) {
         return Outcome::success();
     }
     PreparedData prepared;
-    g_clone_run = CloneRun::None;
     if (live_clone_job(ctx)) {
         // Started again while a clone job runs: follow it, never a second one.
-        auto finished = hand_clone_to_job(ctx);
-        if (!finished) return Outcome::failure(finished.error(), "start failed");
-        g_clone_run = *finished ? CloneRun::Finished : CloneRun::Continues;
+        auto run = follow_clone_job(ctx);
+        if (!run) return Outcome::failure(run.error(), "start failed");
+        prepared.clone = *run;
         prepared.peer = find_peer_primary(ctx);
     } else if (auto p = prepare_data(ctx); p) {
         prepared = *p;
@@ -235,8 +248,8 @@ Outcome action_start(Context& ctx) {
     }
     const PeerProbe& peer = prepared.peer;
     // Monitor reports the node running, not promotable, while the job lives.
-    if (g_clone_run == CloneRun::Continues) return Outcome::success();
-    if (g_clone_run == CloneRun::None) {
+    if (prepared.clone == CloneRun::Continues) return Outcome::success();
+    if (prepared.clone == CloneRun::None) {
         // A job recorded by an earlier life of this instance no longer
         // describes this directory: settle it so monitor does not judge by it.
         warn_unless_ok(stop_clone_job(ctx, ctx.deadline), "settle the clone job of an earlier start");

@@ -4,9 +4,10 @@
 run_agent() builds the OCF environment from scratch (env -i) and runs the
 binary on the host the way its mode needs (Host.agent_prefix and
 Host.agent_env: `ip netns exec` in VM mode; ./in-node, which mounts the
-cgroups podman needs, and CONTAINERS_CONF in container mode). The pcmk_* helpers replay the sequences a
-promotable clone with notify=true goes through (pre/post notifications on
-every active instance around start, stop, promote, demote).
+cgroups podman needs, and CONTAINERS_CONF in container mode). notify() and
+Cluster replay the sequences a promotable clone with notify=true goes
+through (pre/post notifications on every active instance around start,
+stop, promote, demote).
 """
 
 import time

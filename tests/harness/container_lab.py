@@ -29,12 +29,11 @@ replay (agent.Cluster) are the same. What differs:
 import os
 import shutil
 import signal
-import tempfile
 from pathlib import Path
 
 from . import dockerd
 from . import lab as vmlab
-from .lab import HOSTS, PORT, REP_PASSWORD, SUBNET, alive, run, wait_for  # noqa: F401
+from .lab import PORT, REP_PASSWORD, SUBNET, alive, run, wait_for  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 
@@ -208,15 +207,7 @@ class CtLab(vmlab.Lab):
     """The VM lab's namespaces and stubs with container-mode host directories."""
 
     def create(self):
-        vmlab.REAPER.start()
-        self.root = Path(tempfile.mkdtemp(prefix="pgtwin-ctest-", dir="/tmp"))
-        os.chmod(self.root, 0o755)
-        self.state_file = self.root / "pcmk-state.json"
-        self.password_file = self.root / "rep-password"
-        self.password_file.write_text(REP_PASSWORD + "\n")
-        os.chmod(self.password_file, 0o600)
-        self.hosts = {n: CtHost(self, n) for n in HOSTS}
-        self._create_network()
+        self._create_root("pgtwin-ctest-", CtHost)
         self.engines = []
         if RUNTIME == "docker":
             self.engines = [dockerd.Dockerd(IN_NODE, h.name, h.ns) for h in self.hosts.values()]

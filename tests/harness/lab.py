@@ -308,16 +308,22 @@ class Lab:
         self.overrides = {}
 
     # -- setup / teardown
-    def create(self):
+    def _create_root(self, prefix, host_class):
+        """What every lab starts with: the reaper, a root directory, the
+        stub's state file, the replication password file, the hosts and
+        their network (container_lab.CtLab uses it too)."""
         REAPER.start()
-        self.root = Path(tempfile.mkdtemp(prefix="pgtwin-itest-", dir="/tmp"))
+        self.root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
         os.chmod(self.root, 0o755)
         self.state_file = self.root / "pcmk-state.json"
         self.password_file = self.root / "rep-password"
         self.password_file.write_text(REP_PASSWORD + "\n")
         os.chmod(self.password_file, 0o600)
-        self.hosts = {n: Host(self, n) for n in HOSTS}
+        self.hosts = {n: host_class(self, n) for n in HOSTS}
         self._create_network()
+
+    def create(self):
+        self._create_root("pgtwin-itest-", Host)
         for h in self.hosts.values():
             h.dir.mkdir()
             shutil.chown(h.dir, "postgres", "postgres")

@@ -25,7 +25,8 @@ _RESULT = r"Result of {op} operation for {rsc} on {node}: {result}"
 MILESTONES: dict[str, list[tuple[str, str, str]]] = {
     "postmaster": [
         ("detected", "old", _RESULT.format(op="monitor", rsc="{rsc}", node="{old}",
-                                           result=r"(?!ok\b|promoted\b|Cancelled\b)")),
+                                           result=r"(?!ok \||promoted \||Cancelled)")),
+        ("demoted", "old", _RESULT.format(op="demote", rsc="{rsc}", node="{old}", result="ok")),
         ("stopped", "old", _RESULT.format(op="stop", rsc="{rsc}", node="{old}", result="ok")),
         ("promoted", "new", _RESULT.format(op="promote", rsc="{rsc}", node="{new}", result="ok")),
         ("vip", "new", _RESULT.format(op="start", rsc="{vip}", node="{new}", result="ok")),

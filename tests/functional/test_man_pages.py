@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The man pages the build generates render without groff warnings, name every
-parameter of the meta-data, and cmake --install puts them in the man tree."""
+parameter of the meta-data (the agent's pages) and every option of the usage
+text (pgtwin-prepare-node's page), and cmake --install puts them in the man
+tree."""
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -10,11 +13,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import binary
+from conftest import ROOT, binary
+
+PREPARE_NODE = ROOT / "scripts" / "pg-prepare-node"
 
 
 def page(section):
-    p = subprocess.run([binary(), "man-page", section], capture_output=True, text=True)
+    """The agent's page of SECTION, or "prepare-node" for the tool's."""
+    argv = [PREPARE_NODE, "--man-page"] if section == "prepare-node" else [binary(), "man-page", section]
+    p = subprocess.run(argv, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     return p.stdout
 
@@ -30,7 +37,7 @@ def rendered(text):
     return p.stdout
 
 
-@pytest.mark.parametrize("section", ["7", "8"])
+@pytest.mark.parametrize("section", ["7", "8", "prepare-node"])
 def test_groff_finds_no_warnings(section):
     if not shutil.which("groff"):
         pytest.skip("groff is not installed (scripts/install-deps.sh package)")
@@ -58,6 +65,17 @@ def test_command_page_documents_status_and_storage():
         assert word in text, word
 
 
+def test_prepare_node_page_names_every_option_of_its_usage():
+    usage = subprocess.run([PREPARE_NODE, "--help"], capture_output=True, text=True).stdout
+    options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", usage))
+    assert {"--pgdata", "--print-role-sql", "--init", "--man-page"} <= options
+    text = rendered(page("prepare-node"))
+    assert text.startswith("PGTWIN-PREPARE-NODE(8)")
+    for word in [*options, "SYNOPSIS", "DESCRIPTION", "EXIT STATUS", "pgtwin-prepare-node --print-role-sql"]:
+        assert word in text, word
+    assert "pg-prepare-node" not in text.replace("pgtwin-prepare-node", "")
+
+
 def test_man_page_needs_a_section():
     p = subprocess.run([binary(), "man-page", "1"], capture_output=True, text=True)
     assert p.returncode == 2 and "usage: pgtwin man-page" in p.stderr
@@ -74,6 +92,7 @@ def test_install_puts_man_pages_in_the_man_tree():
         assert p.returncode == 0, p.stderr
         assert (prefix / "share/man/man7/ocf_pgtwin_pgtwin.7").read_text() == page("7")
         assert (prefix / "share/man/man8/pgtwin.8").read_text() == page("8")
+        assert (prefix / "share/man/man8/pgtwin-prepare-node.8").read_text() == page("prepare-node")
         assert (prefix / "share/doc/pgtwin/examples/vm-mode-cluster.crm").is_file()
     finally:
         shutil.rmtree(prefix, ignore_errors=True)

@@ -47,7 +47,7 @@ deb_contents() {
   list=$(dpkg-deb -c "$deb" | awk '{print $6}')
   # dh_compress gzips documents over 4 kB; examples stay plain.
   for f in ./usr/lib/ocf/resource.d/pgtwin/pgtwin ./usr/sbin/pgtwin ./usr/share/man/man7/ocf_pgtwin_pgtwin.7.gz \
-           ./usr/share/man/man8/pgtwin.8.gz ./usr/share/doc/pgtwin/copyright './usr/share/doc/pgtwin/README.md(.gz)?' \
+           ./usr/share/man/man8/pgtwin.8.gz ./usr/share/man/man8/pgtwin-prepare-node.8.gz ./usr/share/doc/pgtwin/copyright './usr/share/doc/pgtwin/README.md(.gz)?' \
            './usr/share/doc/pgtwin/SETUP.md(.gz)?' ./usr/share/doc/pgtwin/examples/vm-mode-cluster.crm; do
     grep -qxE "$f" <<< "$list" || { echo "missing in the .deb: $f"; return 1; }
   done
@@ -59,7 +59,7 @@ check deb-lintian lintian --fail-on error --tag-display-limit 0 "$deb"
 [ "$check_ok" = 0 ] || sed 's/^/     /' "$work/deb-lintian.out"
 lint_man() {
   local page
-  for page in ocf_pgtwin_pgtwin.7 pgtwin.8; do
+  for page in ocf_pgtwin_pgtwin.7 pgtwin.8 pgtwin-prepare-node.8; do
     dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/share/man/man${page##*.}/$page.gz" | gunzip > "$work/$page"
     # -ww: all warnings; any line on stderr is a defect of the page.
     [ -z "$(LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 "$work/$page" 2>&1)" ] || { groff -man -ww -z "$work/$page"; return 1; }

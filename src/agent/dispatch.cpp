@@ -20,21 +20,24 @@ namespace {
 // How the agent runs one action of the table (ocf/actions.hpp).
 struct ActionCode {
     Outcome (*run)(Context&) = nullptr;  // nullptr: the binary answers it without a Context
-    bool validate_first = false;         // run validate-all's checks before the action
-    bool names_full_disk = false;        // a failure says so when the file system is full
+    // validate-all's checks before the action, in this scope; none when empty.
+    std::optional<backend::ValidateScope> validate_first = std::nullopt;
+    bool names_full_disk = false;  // a failure says so when the file system is full
 };
 
 // A switch without default: an action added to the table without code here fails the build.
 ActionCode code_for(ocf::Action action) {
     switch (action) {
-        case ocf::Action::Start: return {.run = action_start, .validate_first = true, .names_full_disk = true};
+        case ocf::Action::Start:
+            return {.run = action_start, .validate_first = backend::ValidateScope::Full, .names_full_disk = true};
         case ocf::Action::Stop: return {.run = action_stop};
-        case ocf::Action::Promote: return {.run = action_promote, .validate_first = true, .names_full_disk = true};
-        case ocf::Action::Demote: return {.run = action_demote, .validate_first = true};
+        case ocf::Action::Promote:
+            return {.run = action_promote, .validate_first = backend::ValidateScope::Started, .names_full_disk = true};
+        case ocf::Action::Demote: return {.run = action_demote, .validate_first = backend::ValidateScope::Started};
         case ocf::Action::Notify: return {.run = action_notify};
         case ocf::Action::Monitor: return {.run = action_monitor, .names_full_disk = true};
         case ocf::Action::ValidateAll: return {.run = action_validate};
-        case ocf::Action::ReloadAgent: return {.run = action_reload, .validate_first = true};
+        case ocf::Action::ReloadAgent: return {.run = action_reload, .validate_first = backend::ValidateScope::Full};
         case ocf::Action::MetaData:
         case ocf::Action::Methods:
         case ocf::Action::Usage: return {};
@@ -81,7 +84,7 @@ Outcome dispatch(std::string_view name, Context& ctx) {
     auto code = agent_code(name);
     if (!code) return Outcome::failure(ocf::Status::ErrUnimplemented, "unknown action '" + std::string(name) + "'");
     if (code->validate_first) {
-        Outcome v = validate_configuration(ctx);
+        Outcome v = validate_configuration(ctx, *code->validate_first);
         if (v.status != ocf::Status::Success) return v;
     }
     Outcome out = code->run(ctx);

@@ -92,7 +92,7 @@ std::optional<std::string> clone_meta_problem(const ocf::MetaEnv& meta) {
     return std::nullopt;
 }
 
-Outcome validate_configuration(Context& ctx) {
+Outcome validate_configuration(Context& ctx, backend::ValidateScope scope) {
     const auto& list = ctx.cfg.node_list;
     if (!list.empty() && std::find(list.begin(), list.end(), ctx.node) == list.end()) {
         // The same clone parameters are valid on the peer: a fault of this node only.
@@ -108,13 +108,13 @@ Outcome validate_configuration(Context& ctx) {
                                                                 "): set node_list to the two nodes that run pgtwin");
     }
     if (auto problem = clone_meta_problem(ctx.meta)) return Outcome::failure(ocf::Status::ErrConfigured, *problem);
-    auto r = ctx.backend.validate(ctx.deadline);
+    auto r = ctx.backend.validate(ctx.deadline, scope);
     if (!r) return Outcome::failure(r.error());
     return Outcome::success();
 }
 
 Outcome action_validate(Context& ctx) {
-    Outcome o = validate_configuration(ctx);
+    Outcome o = validate_configuration(ctx, backend::ValidateScope::Full);
     if (o.status != ocf::Status::Success) return o;
     // Only here, not before every start: it runs a program.
     o = check_data_version(ctx);

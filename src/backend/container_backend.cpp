@@ -294,10 +294,16 @@ Result<void> ContainerBackend::initdb(const Deadline& d) {
     return ok();
 }
 
-Result<void> ContainerBackend::validate(const Deadline& d) {
+Result<void> ContainerBackend::validate(const Deadline& d, ValidateScope scope) {
     auto rt = runtime();
     if (!rt) return rt.error();
     if (auto r = check_run_options(split_words(m_cfg.container_run_options)); !r) return r;
+    if (scope == ValidateScope::Started) {
+        // The image ran this data directory: its user is the data's owner.
+        auto ids = user_ids(d, IdSource::DataOwnerFirst);
+        if (!ids) return ids.error();
+        return check_host_paths(*ids);
+    }
     auto present = image_present(d);
     if (!present) return present.error();
     bool numeric = parse_numeric_user(m_cfg.container_user).has_value();
@@ -311,8 +317,14 @@ Result<void> ContainerBackend::validate(const Deadline& d) {
     }
     auto ids = user_ids(d, IdSource::ImageOnly);
     if (!ids) return ids.error();
+    return check_host_paths(*ids);
+}
+
+// The host-side layout the container user needs: data, socket and log
+// directories and the passfile owned by IDS, the data directory's mode.
+Result<void> ContainerBackend::check_host_paths(const UserIds& ids) const {
     if (sys::is_directory(m_cfg.pgdata)) {
-        if (auto r = check_dir_owner("data directory", m_cfg.pgdata, *ids); !r) return r;
+        if (auto r = check_dir_owner("data directory", m_cfg.pgdata, ids); !r) return r;
         std::error_code ec;
         auto perms = fs::status(m_cfg.pgdata, ec).permissions();
         auto forbidden = fs::perms::group_write | fs::perms::others_all;
@@ -321,19 +333,19 @@ Result<void> ContainerBackend::validate(const Deadline& d) {
         }
     }
     if (sys::is_directory(socket_dir())) {
-        if (auto r = check_dir_owner("socket directory", socket_dir(), *ids); !r) return r;
+        if (auto r = check_dir_owner("socket directory", socket_dir(), ids); !r) return r;
     }
-    if (auto r = check_socket_dir_private(socket_dir(), ids->uid); !r) return r;
+    if (auto r = check_socket_dir_private(socket_dir(), ids.uid); !r) return r;
     if (sys::is_directory(log_dir())) {
         // The logging collector runs as the container user and must create files there.
-        if (auto r = check_dir_owner("log directory", log_dir(), *ids); !r) return r;
+        if (auto r = check_dir_owner("log directory", log_dir(), ids); !r) return r;
     }
     if (!m_cfg.pgpassfile.empty()) {
         if (!sys::file_exists(m_cfg.pgpassfile)) {
             return fail(ErrorKind::InvalidArgs, "pgpassfile " + m_cfg.pgpassfile + " does not exist");
         }
         // libpq in the container reads it as the container user (0600 required).
-        if (auto r = check_dir_owner("pgpassfile", m_cfg.pgpassfile, *ids); !r) return r;
+        if (auto r = check_dir_owner("pgpassfile", m_cfg.pgpassfile, ids); !r) return r;
     }
     return ok();
 }

@@ -76,7 +76,7 @@ std::string VmBackend::server_log() const {
     return m_cfg.logfile.empty() ? m_cfg.pgdata + "/log/pgtwin-postgresql.log" : m_cfg.logfile;
 }
 
-Result<void> VmBackend::validate(const Deadline& /*d*/) {
+Result<void> VmBackend::validate(const Deadline& /*d*/, ValidateScope /*scope*/) {  // all checks are cheap
     auto bindir = find_pg_bindir(m_cfg, m_opts.paths);
     if (!bindir) return bindir.error();
     auto user = sys::lookup_user(m_cfg.pguser);

@@ -104,13 +104,13 @@ TEST_F(AdminValidate, NoPeerIsNoConfigurationError) {
     cfg.node_list.clear();  // no cluster (ocf-tester): the agent runs alone
     auto c = ctx();
     c.peer.clear();
-    EXPECT_EQ(agent::validate_configuration(c).status, Status::Success);
+    EXPECT_EQ(agent::validate_configuration(c, backend::ValidateScope::Full).status, Status::Success);
 }
 
 TEST_F(AdminValidate, ClusterOfThreeNodesNeedsNodeList) {
     cfg.node_list = {"psql1", "psql2", "quorum"};
     auto c = ctx();
-    auto o = agent::validate_configuration(c);
+    auto o = agent::validate_configuration(c, backend::ValidateScope::Full);
     EXPECT_EQ(o.status, Status::ErrConfigured);
     EXPECT_NE(o.reason.find("set node_list"), std::string::npos) << o.reason;
 }
@@ -122,7 +122,7 @@ TEST_F(AdminValidate, WrongCloneMetaAttributesAreConfigurationErrors) {
         meta.promoted_max = promoted_max;
         meta.clone_max = clone_max;
         auto c = ctx();
-        return agent::validate_configuration(c).status;
+        return agent::validate_configuration(c, backend::ValidateScope::Full).status;
     };
     EXPECT_EQ(status_with(false, 1, 2), Status::ErrConfigured);
     EXPECT_EQ(status_with(true, 2, 2), Status::ErrConfigured);

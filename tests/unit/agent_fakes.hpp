@@ -221,7 +221,7 @@ public:
     backend::Liveness live = backend::Liveness::Running;
 
     std::string mode_name() const override { return "fake"; }
-    Result<void> validate(const Deadline&) override { return ok(); }
+    Result<void> validate(const Deadline&, backend::ValidateScope) override { return ok(); }
     Result<backend::Liveness> liveness(const Deadline&) override { return live; }
     Result<void> start(const Deadline&) override { return ok(); }
     Result<void> stop(backend::StopMode, const Deadline&) override { return ok(); }

@@ -423,10 +423,10 @@ TEST_P(ContainerBackendPerRuntime, ValidateChecksImageOwnerAndMode) {
         auto b = backend();
         Deadline d(m_clock, Millis{20000});
         m_fake.expect(image_probe());
-        EXPECT_TRUE(b.validate(d).ok());
+        EXPECT_TRUE(b.validate(d, ValidateScope::Full).ok());
         fs::permissions(m_root / "data", fs::perms::all, fs::perm_options::replace);
         m_fake.expect(image_probe());
-        auto bad_mode = b.validate(d);
+        auto bad_mode = b.validate(d, ValidateScope::Full);
         ASSERT_FALSE(bad_mode.ok());
         EXPECT_EQ(bad_mode.error().kind, ErrorKind::InvalidArgs);
     }
@@ -435,7 +435,7 @@ TEST_P(ContainerBackendPerRuntime, ValidateChecksImageOwnerAndMode) {
     auto b = backend();
     Deadline d(m_clock, Millis{20000});
     m_fake.expect(image_probe());
-    auto wrong_owner = b.validate(d);
+    auto wrong_owner = b.validate(d, ValidateScope::Full);
     ASSERT_FALSE(wrong_owner.ok());
     EXPECT_EQ(wrong_owner.error().kind, ErrorKind::InvalidArgs);
     EXPECT_NE(wrong_owner.error().message.find("uid 12345"), std::string::npos);
@@ -475,7 +475,7 @@ TEST_P(ContainerBackendPerRuntime, ValidateRefusesAnOpenSocketDirectoryAndAnEntr
         auto b = backend();
         Deadline d(m_clock, Millis{20000});
         m_fake.expect(image_probe());
-        auto r = b.validate(d);
+        auto r = b.validate(d, ValidateScope::Full);
         ASSERT_FALSE(r.ok());
         EXPECT_EQ(r.error().kind, ErrorKind::InvalidConfig);
         EXPECT_NE(r.error().message.find("must be 0700"), std::string::npos) << r.error().message;
@@ -484,7 +484,7 @@ TEST_P(ContainerBackendPerRuntime, ValidateRefusesAnOpenSocketDirectoryAndAnEntr
     m_cfg.container_run_options = "--entrypoint /usr/local/bin/docker-entrypoint.sh";
     auto b = backend();
     Deadline d(m_clock, Millis{20000});
-    auto r = b.validate(d);
+    auto r = b.validate(d, ValidateScope::Full);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::InvalidConfig);
     EXPECT_TRUE(m_fake.done());
@@ -510,7 +510,7 @@ TEST_P(ContainerBackendPerRuntime, ValidateLooksUpANamedUserInTheImage) {
         Deadline d(m_clock, Millis{20000});
         m_fake.expect(image_probe());
         for (const auto& answer : row.answers) m_fake.expect(id_lookup(), 0, answer);
-        auto r = b.validate(d);
+        auto r = b.validate(d, ValidateScope::Full);
         if (row.error.empty()) {
             EXPECT_TRUE(r.ok()) << r.error().message;
         } else {
@@ -523,6 +523,28 @@ TEST_P(ContainerBackendPerRuntime, ValidateLooksUpANamedUserInTheImage) {
     }
 }
 
+// Promote and demote validate an instance that start already ran: a named
+// user is the data directory's owner, so neither the image probe nor the
+// throw-away `id` container runs on the failover path (the fake throws on
+// any command); the host-side checks still hold.
+TEST_P(ContainerBackendPerRuntime, ValidateOfAStartedInstanceRunsNoContainer) {
+    m_cfg.container_user = "postgres";
+    // A root-owned data directory is never taken as the user's: own it by
+    // someone else when the tests run as root.
+    if (::getuid() == 0) {
+        ASSERT_EQ(::chown(m_cfg.pgdata.c_str(), 12345, 12345), 0);
+    }
+    auto b = backend();
+    Deadline d(m_clock, Millis{20000});
+    auto r = b.validate(d, ValidateScope::Started);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    fs::permissions(m_root / "data", fs::perms::all, fs::perm_options::replace);
+    auto bad_mode = b.validate(d, ValidateScope::Started);
+    ASSERT_FALSE(bad_mode.ok());
+    EXPECT_EQ(bad_mode.error().kind, ErrorKind::InvalidArgs);
+    EXPECT_TRUE(m_fake.done());
+}
+
 TEST(ContainerBackendNoRuntime, EveryActionReportsNotInstalled) {
     testing::FakeClock clock;
     testing::FakeCommandRunner runner;
@@ -531,7 +553,7 @@ TEST(ContainerBackendNoRuntime, EveryActionReportsNotInstalled) {
     ContainerBackend b(cfg, "psql1", runner, clock,
                        fail(ErrorKind::NotInstalled, "no container runtime found (podman or docker)"), {});
     Deadline d(clock, Millis{1000});
-    auto v = b.validate(d);
+    auto v = b.validate(d, ValidateScope::Full);
     ASSERT_FALSE(v.ok());
     EXPECT_EQ(v.error().kind, ErrorKind::NotInstalled);
     EXPECT_EQ(v.error().message, "no container runtime found (podman or docker)");

@@ -69,7 +69,7 @@ protected:
 TEST_F(ContainerLive, InitdbStartInspectStopRoundTrip) {
     ContainerBackend b(m_cfg, "psql1", m_runner, m_clock);
     Deadline validate_d(m_clock, Millis{60000});
-    auto v = b.validate(validate_d);
+    auto v = b.validate(validate_d, ValidateScope::Full);
     ASSERT_TRUE(v.ok()) << v.error().message;
 
     Deadline init_d(m_clock, Millis{120000});

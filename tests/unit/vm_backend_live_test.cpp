@@ -63,7 +63,7 @@ TEST_F(VmBackendLive, InitdbStartStop) {
     auto init = m_backend->initdb(Deadline(clock, Millis{120000}));
     ASSERT_TRUE(init.ok()) << init.error().message;
     EXPECT_TRUE(fs::exists(cfg.pgdata + "/PG_VERSION"));
-    ASSERT_TRUE(m_backend->validate(Deadline(clock, Millis{5000})).ok());
+    ASSERT_TRUE(m_backend->validate(Deadline(clock, Millis{5000}), backend::ValidateScope::Full).ok());
     EXPECT_EQ(m_backend->liveness(Deadline(clock, Millis{5000})).value_or(Liveness::Running), Liveness::Stopped);
 
     auto started = m_backend->start(Deadline(clock, Millis{60000}));

@@ -293,20 +293,21 @@ TEST_F(VmBackendOnFakes, LocalConnUsesTheSocketDirectory) {
 }
 
 TEST_F(VmBackendOnFakes, ValidateChecksToolsUserAndDataDirectory) {
-    EXPECT_TRUE(make().validate(Deadline(clock, Millis{1000})).ok());
+    EXPECT_TRUE(make().validate(Deadline(clock, Millis{1000}), backend::ValidateScope::Full).ok());
     fs::permissions(cfg.pgdata,
                     fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
                         fs::perms::others_exec,
                     fs::perm_options::replace);
-    auto mode = make().validate(Deadline(clock, Millis{1000}));
+    auto mode = make().validate(Deadline(clock, Millis{1000}), backend::ValidateScope::Full);
     ASSERT_FALSE(mode.ok());
     EXPECT_EQ(mode.error().kind, ErrorKind::InvalidArgs);
     cfg.pguser = "pgtwin-no-such-user";
-    auto user = make().validate(Deadline(clock, Millis{1000}));
+    auto user = make().validate(Deadline(clock, Millis{1000}), backend::ValidateScope::Full);
     ASSERT_FALSE(user.ok());
     EXPECT_EQ(user.error().kind, ErrorKind::NotInstalled);
     cfg.pg_bindir = tree.path("missing");
-    EXPECT_EQ(make().validate(Deadline(clock, Millis{1000})).error().kind, ErrorKind::NotInstalled);
+    EXPECT_EQ(make().validate(Deadline(clock, Millis{1000}), backend::ValidateScope::Full).error().kind,
+              ErrorKind::NotInstalled);
 }
 
 TEST_F(VmBackendOnFakes, InitdbCreatesPgdataAndUsesChecksums) {

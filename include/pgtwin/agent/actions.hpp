@@ -22,8 +22,9 @@ Outcome action_reload(Context& ctx);
 Outcome action_notify(Context& ctx);
 Outcome action_validate(Context& ctx);
 // validate-all's checks that need no running instance (run before start,
-// promote, demote: a missing grant must not fail those with rc 6).
-Outcome validate_configuration(Context& ctx);
+// promote, demote: a missing grant must not fail those with rc 6); SCOPE
+// says what the backend may take as proven (backend/backend.hpp).
+Outcome validate_configuration(Context& ctx, backend::ValidateScope scope);
 // What is wrong with the clone's meta attributes pgtwin relies on (notify=true,
 // promoted-max=1, clone-max=2), checking only those Pacemaker passed.
 std::optional<std::string> clone_meta_problem(const ocf::MetaEnv& meta);

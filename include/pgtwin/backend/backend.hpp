@@ -40,6 +40,13 @@ constexpr const char* tool_program(Tool tool) {
 // How to stop.
 enum class StopMode { Fast, Immediate };
 
+// What validate may take as proven. Full: nothing (start, validate-all,
+// reload-agent). Started: the instance was started by start under this
+// configuration (promote, demote), so what start checked about programs it
+// cannot see from the host holds; in container mode that is the image and
+// its user, whose lookup runs a throw-away container on the failover path.
+enum class ValidateScope { Full, Started };
+
 // The mode strategy.
 class Backend {
 public:
@@ -47,7 +54,7 @@ public:
     // "vm" or "container".
     virtual std::string mode_name() const = 0;
     // Checks that the tools/runtime exist (NotInstalled) and the layout is sane.
-    virtual Result<void> validate(const Deadline& d) = 0;
+    virtual Result<void> validate(const Deadline& d, ValidateScope scope) = 0;
     // Whether the instance is alive. Zombies count as dead; a stale
     // postmaster.pid whose PID belongs to another process counts as dead.
     virtual Result<Liveness> liveness(const Deadline& d) = 0;

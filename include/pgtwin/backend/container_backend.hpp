@@ -68,7 +68,7 @@ public:
                      Result<RuntimeKind> runtime, std::map<std::string, std::string> runtime_env);
 
     std::string mode_name() const override { return "container"; }
-    Result<void> validate(const Deadline& d) override;
+    Result<void> validate(const Deadline& d, ValidateScope scope) override;
     Result<Liveness> liveness(const Deadline& d) override;
     Result<void> start(const Deadline& d) override;
     Result<void> stop(StopMode mode, const Deadline& d) override;
@@ -96,6 +96,7 @@ private:
     // directory's (non-root) owner first, or the image's user only.
     enum class IdSource { DataOwnerFirst, ImageOnly };
     Result<UserIds> user_ids(const Deadline& d, IdSource source);
+    Result<void> check_host_paths(const UserIds& ids) const;
     Result<bool> image_present(const Deadline& d);
     Result<void> ensure_image(const Deadline& d);
     Result<void> make_data_dir(const UserIds& ids);

@@ -50,7 +50,7 @@ public:
     VmBackend(ocf::Config cfg, sys::CommandRunner& runner, Clock& clock, VmBackendOptions options = {});
 
     std::string mode_name() const override { return "vm"; }
-    Result<void> validate(const Deadline& d) override;
+    Result<void> validate(const Deadline& d, ValidateScope scope) override;
     Result<Liveness> liveness(const Deadline& d) override;
     Result<void> start(const Deadline& d) override;
     Result<void> stop(StopMode mode, const Deadline& d) override;

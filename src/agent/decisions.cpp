@@ -4,6 +4,7 @@
 #include "pgtwin/agent/decisions.hpp"
 #include "pgtwin/core/text.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace pgtwin::agent {
@@ -215,6 +216,11 @@ std::vector<std::string> election_members(const pcmk::NotifyData& n) {
     members.insert(n.promote.begin(), n.promote.end());
     for (const auto& node : n.stop) members.erase(node);
     return {members.begin(), members.end()};
+}
+
+AfterDemote after_demote(const pcmk::NotifyData& n, const std::string& node) {
+    return std::find(n.stop.begin(), n.stop.end(), node) != n.stop.end() ? AfterDemote::StayStopped
+                                                                         : AfterDemote::StartStandby;
 }
 
 std::optional<std::string> election_winner(const pg::WalPosition& mine, const std::vector<ElectionPeer>& peers) {

@@ -91,6 +91,28 @@ def test_crashed_primary_is_failed_promoted(lab, cluster):
     crash_and_recover(host, cluster, host.crash)
 
 
+def test_demote_before_a_stop_of_the_same_transition_leaves_it_stopped(lab, cluster):
+    """A crashed primary's recovery as Pacemaker plans it: demote, then stop,
+    in one transition whose stop list reaches demote too. Demote leaves
+    PostgreSQL stopped instead of running crash recovery as a standby that
+    the stop shuts down again; the data stays and a later start is a standby."""
+    host = lab["psql1"]
+    lab.init_primary_data(host)
+    expect_rc(cluster.start(host), 0, host, "start")
+    expect_rc(cluster.promote(host), 0, host, "promote")
+    host.sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('before-crash')")
+    host.crash()
+    expect_rc(monitor(host, "Promoted"), 9, host, "monitor of a crashed primary")
+    transition = {"notify_stop_uname": host.name, "notify_stop_resource": "pgsql:0",
+                  "notify_demote_uname": host.name, "notify_demote_resource": "pgsql:0"}
+    expect_rc(cluster.demote(host, meta=transition), 0, host, "demote of a crashed primary")
+    assert not host.has_instance(), "demote started PostgreSQL that its transition stops next"
+    expect_rc(cluster.stop(host, meta=transition), 0, host, "stop")
+    expect_rc(cluster.start(host), 0, host, "start after the recovery")
+    assert host.in_recovery()
+    assert host.sql("SELECT v FROM t") == "before-crash"
+
+
 
 @vm_only
 def test_meta_data_and_trivial_actions(lab, agent):

@@ -22,6 +22,28 @@ TEST(ElectionMembers, ActiveAndStartedMinusStopped) {
     EXPECT_TRUE(election_members(pcmk::NotifyData{}).empty());
 }
 
+// Demote leaves PostgreSQL stopped only when the same transition stops this
+// node's instance. Rows: the transition's stop list, the verdict for psql1.
+TEST(AfterDemote, StaysStoppedOnlyWhenThisTransitionStopsTheNode) {
+    struct Row {
+        std::vector<std::string> stop;
+        AfterDemote want;
+    };
+    const std::vector<Row> rows{
+        {{}, AfterDemote::StartStandby},                 // switchover, on-fail=demote, no notify data
+        {{"psql2"}, AfterDemote::StartStandby},          // the peer stops
+        {{"psql1"}, AfterDemote::StayStopped},           // failed primary recovered, node standby
+        {{"psql2", "psql1"}, AfterDemote::StayStopped},  // both stop
+        {{"psql10"}, AfterDemote::StartStandby},         // whole names only
+    };
+    for (const auto& row : rows) {
+        pcmk::NotifyData n;
+        n.stop = row.stop;
+        n.promote = {"psql2"};
+        EXPECT_EQ(after_demote(n, "psql1"), row.want) << ::testing::PrintToString(row.stop);
+    }
+}
+
 TEST(ElectionWinner, OnlyAPromotablePeerWithANewerPositionWins) {
     auto mine = pos(2, 0x5000000);
     EXPECT_EQ(election_winner(mine, {}), std::nullopt);

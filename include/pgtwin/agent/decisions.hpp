@@ -256,6 +256,15 @@ PromotionDecision decide_promotion(const PromotionFacts& f);
 // them), minus those being stopped. Sorted, without duplicates.
 std::vector<std::string> election_members(const pcmk::NotifyData& n);
 
+// What demote does after stopping PostgreSQL: start it again as a standby
+// (a switchover, on-fail=demote), or leave it stopped because Pacemaker
+// stops this instance later in the same transition (a failed primary's
+// recovery, a node put in standby, a restart): the transition's lists reach
+// demote too, and a standby start there would only be stopped again (on a
+// crashed primary it first runs crash recovery, seconds on the failover path).
+enum class AfterDemote { StartStandby, StayStopped };
+AfterDemote after_demote(const pcmk::NotifyData& n, const std::string& node);
+
 // Another member as promote sees it.
 struct ElectionPeer {
     std::string node;

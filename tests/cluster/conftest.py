@@ -60,7 +60,7 @@ def pgtwin_lab(tmp_path_factory):
     pgtwin installed from PGTWIN_BIN and examples/vm-mode-cluster.crm loaded.
     With PGTWIN_CLUSTER_MODE=container instead: the image loaded on both
     nodes, the nodes prepared as docs/CONTAINER_MODE_SETUP.md says and
-    examples/container-mode-cluster.crm loaded (lab.d/pgtwin-setup-container).
+    examples/container-mode-cluster.crm loaded (lab/pgtwin-setup-container).
     Torn down at session end; the teardown is then checked."""
     reason = _skip_reason()
     if reason:

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Fault recipes shared by the double-failure scenarios (test_pgtwin_11..13)
-and the mixed soak (soak.py, scripts/bench-failover --mode mixed).
+and the mixed soak (soak.py, bench/failover --mode mixed).
 
 Each recipe takes the lab, the settled (primary, standby) and a running
 pgkit.Scenario (writer + two-primaries sampler + stall windows), injects its
@@ -20,7 +20,7 @@ from typing import Optional
 import labkit
 import pgkit
 
-SWITCH_NS = "pgtsw"     # scripts/lab: the bridge's namespace, port sN faces node psqlN
+SWITCH_NS = "pgtsw"     # lab/lab: the bridge's namespace, port sN faces node psqlN
 FILLER_ROWS = 80_000    # ~90 MB of table data: a clone of a few tens of seconds at CLONE_RATE
 CLONE_RATE = "16mbit"   # only PostgreSQL's traffic (source port 5432) towards the cloning node
 
@@ -95,7 +95,7 @@ def wipe_data(lab: labkit.Lab, node: str) -> None:
 
 
 def kill_nodes(lab: labkit.Lab, *nodes: str) -> None:
-    """scripts/lab kill-node for NODES at the same moment (one thread each)."""
+    """lab/lab kill-node for NODES at the same moment (one thread each)."""
     threads = [threading.Thread(target=lab.run, args=("kill-node", n)) for n in nodes]
     for t in threads:
         t.start()

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Helpers for the cluster test tier: drive scripts/lab, parse crm_mon XML,
+"""Helpers for the cluster test tier: drive lab/lab, parse crm_mon XML,
 wait with bounded timeouts, check that teardown left nothing behind.
 
 Tests never assert on wall-clock durations; every wait has a generous upper
@@ -16,11 +16,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Callable, Iterator, Optional, TypeVar
 
+from harness import topology
+
 REPO = Path(__file__).resolve().parents[2]
-LAB_SCRIPT = REPO / "scripts" / "lab"
-NODES = ("psql1", "psql2")
-# Each node's own address (scripts/lab.d/common.sh lab_addr).
-ADDRESS = {node: f"10.231.0.{i}" for i, node in enumerate(NODES, start=1)}
+LAB_SCRIPT = REPO / "lab" / "lab"
+NODES = topology.NODES
+ADDRESS = topology.ADDRESS   # each node's own address
 FENCE_AGENT = Path("/usr/sbin/fence_pgtwin_lab")
 
 T = TypeVar("T")
@@ -172,7 +173,7 @@ class Lab:
 
     def pacemakerd_pid(self, node: str) -> Optional[int]:
         """PID of the node's pacemakerd if it runs (a node booted without the
-        cluster stack, scripts/lab cluster-autostart off, has none)."""
+        cluster stack, lab/lab cluster-autostart off, has none)."""
         return self._live_pid(node, "pacemakerd")
 
     def _live_pid(self, node: str, name: str) -> Optional[int]:

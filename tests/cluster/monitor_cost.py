@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""What one monitor costs, for scripts/bench-failover --monitor-runs: the
+"""What one monitor costs, for bench/failover --monitor-runs: the
 lab's agent (pgtwin or PAF) is run inside each node with the environment
 Pacemaker gives a recurring monitor of that node's role (the resource's
 parameters and the clone's meta attributes from the CIB), RUNS times in a

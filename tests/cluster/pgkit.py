@@ -30,28 +30,28 @@ if MODE not in ("vm", "container"):
     raise ValueError(f"PGTWIN_CLUSTER_MODE must be vm or container, not {MODE!r}")
 CONTAINER = MODE == "container"
 # The agent that runs PostgreSQL: pgtwin, or PAF (ocf:heartbeat:pgsqlms) for
-# scripts/bench-failover --agent paf, which compares the two in one lab (VM
-# mode, asynchronous replication as PAF documents it; scripts/lab.d/paf-setup).
+# bench/failover --agent paf, which compares the two in one lab (VM
+# mode, asynchronous replication as PAF documents it; lab/paf-setup).
 AGENT = os.environ.get("PGTWIN_BENCH_AGENT", "pgtwin")
 if AGENT not in ("pgtwin", "paf") or (AGENT == "paf" and CONTAINER):
     raise ValueError(f"PGTWIN_BENCH_AGENT must be pgtwin, or paf in vm mode, not {AGENT!r}")
 PAF = AGENT == "paf"
 if PAF:
-    CONFIG = labkit.REPO / "scripts" / "lab.d" / "paf-cluster.crm"
+    CONFIG = labkit.REPO / "lab" / "paf-cluster.crm"
     SETUP_COMMAND = "setup-paf"
 else:
     CONFIG = labkit.REPO / "examples" / ("container-mode-cluster.crm" if CONTAINER else "vm-mode-cluster.crm")
     SETUP_COMMAND = "setup-pgtwin-container" if CONTAINER else "setup-pgtwin"
 # Container mode's image (the harness parameter PGTWIN_TEST_IMAGE, also read by
-# scripts/lab setup-pgtwin-container): the example's image unless another
-# variant of scripts/build-test-image is named (tests/cluster/run.sh's
+# lab/lab setup-pgtwin-container): the example's image unless another
+# variant of lab/build-test-image is named (tests/cluster/run.sh's
 # container-official mode uses :15-official).
 DEFAULT_IMAGE = "localhost/pgtwin-test/postgres:15"
 IMAGE = os.environ.get("PGTWIN_TEST_IMAGE", DEFAULT_IMAGE)
 CLONE = "pgsql-clone"
 RSC = "pgsql"
 VIP_RSC = "pgsql-vip"
-VIP = "10.231.0.100"
+VIP = labkit.topology.VIP
 PGBIN = "/usr/lib/postgresql/15/bin"
 # The node's data directory: container mode uses the storage layout on the
 # node's Btrfs (PGTWIN_LAB_BTRFS=1), which is mounted in the node's own mount
@@ -105,7 +105,7 @@ def data_dir(lab: labkit.Lab, node: str) -> Path:
 def offline_data_dir(lab: labkit.Lab, node: str) -> Iterator[Path]:
     """NODE's data directory while NODE is off (its disk, ours to change).
     Container mode: the node's Btrfs image is mounted on the host for the
-    duration, under the lock lab.d/node takes to mount it at boot, so a fence
+    duration, under the lock lab/node takes to mount it at boot, so a fence
     reboot meanwhile waits instead of mounting the same file system twice."""
     labkit.wait_for(f"{node} off", lambda: lab.holder_pid(node) is None, timeout=60, interval=0.2)
     if not CONTAINER:

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Where a failover's seconds go (issue 12, item 3): the moments of one
 round read from the cluster's own Pacemaker logs, as seconds after the
-injected fault. Used by scripts/bench-failover; records, never asserts.
+injected fault. Used by bench/failover; records, never asserts.
 
 Each fault kind has its milestones in the order they happen. A milestone is
 the first line at or after the round's log mark, in the log of the old or

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The cluster tier: a real two-node Pacemaker+Corosync lab (scripts/lab), the
+# The cluster tier: a real two-node Pacemaker+Corosync lab (lab/lab), the
 # lab smoke test and pgtwin's HA scenarios, once per mode, one after the
 # other, each mode in its own lab (torn down by the fixtures in between):
 #
@@ -13,7 +13,7 @@
 #              rejoin, switchover) in container mode with the image variant
 #              whose entrypoint behaves as the official postgres image's
 #              (PGTWIN_TEST_IMAGE=localhost/pgtwin-test/postgres:15-official,
-#              scripts/build-test-image); the same scenario files, only the
+#              lab/build-test-image); the same scenario files, only the
 #              image parameter differs
 #
 # Needs root. PGTWIN_BIN names the agent binary (scripts/test sets it;
@@ -43,7 +43,7 @@ for mode in ${PGTWIN_CLUSTER_MODES:-vm container container-official}; do
         container-official)
             read -r -a targets <<<"${OFFICIAL_SCENARIOS//$'\n'/ }"
             image=(PGTWIN_TEST_IMAGE="$OFFICIAL_IMAGE")
-            scripts/build-test-image >/dev/null || { rc=1; continue; } ;;
+            lab/build-test-image >/dev/null || { rc=1; continue; } ;;
         *) echo "run.sh: unknown mode $mode" >&2; exit 2 ;;
     esac
     echo "=== cluster tier, mode $mode ==="

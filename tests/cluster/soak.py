@@ -2,7 +2,7 @@
 """The mixed fault soak (issue 8, "Proof"): rounds drawn with a seeded RNG
 from postmaster kill, node loss, switchover, partition, node killed
 mid-rejoin (mid-clone) and double failure, a writer committing through the
-VIP with synchronous commit in every round. Used by scripts/bench-failover
+VIP with synchronous commit in every round. Used by bench/failover
 --mode mixed and by the 3-round smoke test (test_pgtwin_14). Records, never
 asserts: the callers judge the records.
 """

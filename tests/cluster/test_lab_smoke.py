@@ -11,7 +11,7 @@ import labkit
 CONFIG = labkit.REPO / "examples" / "lab-stateful-smoke.crm"
 CLONE = "smoke-clone"
 VIP = "smoke-vip"
-VIP_ADDR = "10.231.0.100/24"
+VIP_ADDR = f"{labkit.topology.VIP}/{labkit.topology.PREFIX_LEN}"
 
 
 def stable_promoted(lab, node=None):
@@ -70,7 +70,7 @@ def test_stonith_reboot_fences_and_node_rejoins(smoke):
                     lambda: smoke.holder_pid("psql2") not in (None, before_holder), timeout=120)
     labkit.wait_for("both nodes online again", lambda: stable_promoted(smoke, "psql1"), timeout=240)
     assert len(fence_events(smoke, "psql1", "psql2")) == before + 1
-    assert smoke.addresses("psql2").count("10.231.0.2/24") == 1
+    assert smoke.addresses("psql2").count(f"{labkit.ADDRESS['psql2']}/{labkit.topology.PREFIX_LEN}") == 1
 
 
 def test_killed_promoted_node_is_fenced_by_pacemaker(smoke):

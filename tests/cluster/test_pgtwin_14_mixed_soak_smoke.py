@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The mixed fault soak's CI smoke (issue 8, "Proof"): three rounds of
-scripts/bench-failover --mode mixed (soak.py) on the scenario lab, kinds drawn
+bench/failover --mode mixed (soak.py) on the scenario lab, kinds drawn
 with a seeded RNG (PGTWIN_SOAK_SEED; default 21, a fixed draw of node loss,
 partition and primary lost during a clone, so a red CI run reproduces; the
 long soak outside CI draws from the time). Every round

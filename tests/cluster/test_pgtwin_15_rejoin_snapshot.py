@@ -20,7 +20,7 @@ PG_UID = 999
 pytestmark = pytest.mark.skipif(not pgkit.CONTAINER, reason="the storage layout on Btrfs is container mode's")
 
 
-SWITCH_NS = "pgtsw"  # the lab's bridge (scripts/lab make_network)
+SWITCH_NS = "pgtsw"  # the lab's bridge (lab/lab make_network)
 TABLE = "pgtwin_test_no_wal"
 
 

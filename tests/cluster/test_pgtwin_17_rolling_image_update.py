@@ -20,7 +20,7 @@ start (found by this test: step 4 left the old primary on the old image).
 A writer commits through the VIP all along: no acknowledged row may be lost,
 no node may be restarted out of turn, and the one write pause (the
 switchover) is measured and reported (stalls.py), not bounded by a number.
-The second image is scripts/build-test-image's :15-next (the test image with
+The second image is lab/build-test-image's :15-next (the test image with
 one more label: another image ID, same PostgreSQL).
 """
 import subprocess
@@ -39,8 +39,8 @@ RULE_SET = "pgsql-image-roll"
 
 def load_next_image(lab):
     """Step 1: podman save on the host, podman load on each node."""
-    conf = str(labkit.REPO / "scripts" / "containers.conf")
-    subprocess.run([str(labkit.REPO / "scripts" / "build-test-image")], check=True, capture_output=True)
+    conf = str(labkit.REPO / "lab" / "containers.conf")
+    subprocess.run([str(labkit.REPO / "lab" / "build-test-image")], check=True, capture_output=True)
     tar = lab.workdir / "next.tar"
     subprocess.run(["podman", "save", "-o", str(tar), NEXT], check=True, capture_output=True,
                    env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CONTAINERS_CONF": conf})

@@ -2,11 +2,11 @@
 """docs/SETUP.md's commands are the ones the lab runs.
 
 The blocks of SETUP.md marked `sh setup:<where>` hold the commands an
-administrator types; scripts/lab.d/pgtwin-setup is what the lab (demo,
+administrator types; lab/pgtwin-setup is what the lab (demo,
 cluster tier) runs. Both are executed here with recording stubs, nothing is
 prepared for real: the doc's `scripts/pg-prepare-node` and `crm` lines with
 the doc's `setup:settings` values, and the lab's script with a stub
-`scripts/lab` (which receives `lab exec NODE .../pg-prepare-node ...` and
+`lab/lab` (which receives `lab exec NODE .../pg-prepare-node ...` and
 `lab crm ...`). The test fails when the two sequences of pg-prepare-node
 calls (node, options and values) or the crm load differ. Only the crm file's
 name may differ: the doc loads the administrator's edited copy of the example
@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT
 
 SETUP = ROOT / "docs" / "SETUP.md"
-LAB_SETUP = ROOT / "scripts" / "lab.d" / "pgtwin-setup"
+LAB_HOME = ROOT / "lab"
 EXAMPLE = ROOT / "examples" / "vm-mode-cluster.crm"
 
 
@@ -78,21 +78,21 @@ def doc_calls(tmp):
 
 
 def lab_calls(tmp):
-    scripts = tmp / "scripts"
-    (scripts / "lab.d").mkdir(parents=True)
-    shutil.copy(LAB_SETUP, scripts / "lab.d" / "pgtwin-setup")
-    shutil.copy(ROOT / "scripts" / "lab.d" / "common.sh", scripts / "lab.d" / "common.sh")
-    (scripts / "lab").write_text(
+    home = tmp / "lab"
+    home.mkdir()
+    for name in ("pgtwin-setup", "common.sh", "topology"):
+        shutil.copy(LAB_HOME / name, home / name)
+    (home / "lab").write_text(
         "#!/bin/bash\n" + RECORD +
         'case "$1" in\n'
         '  exec) node=$2; tool=$(basename "$3"); shift 3; rec "$node" "$tool" "$@" ;;\n'
         '  crm) rec cluster "$@" ;;\n'
         '  *) echo "unexpected lab $*" >&2; exit 1 ;;\n'
         'esac\n')
-    (scripts / "lab").chmod(0o755)
+    (home / "lab").chmod(0o755)
     log = tmp / "lab.log"
     env = dict(os.environ, LOG=str(log), PGTWIN_LAB_DIR=str(tmp / "labdir"))
-    p = subprocess.run(["bash", str(scripts / "lab.d" / "pgtwin-setup"), str(EXAMPLE)], env=env,
+    p = subprocess.run(["bash", str(home / "pgtwin-setup"), str(EXAMPLE)], env=env,
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     return parse(log.read_text())

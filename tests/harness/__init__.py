@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The integration tier's harness, shared by its two modes and scripts/bench-modes.
+"""The integration tier's harness, shared by its two modes and bench/modes.
 
   lab.py            VM-mode hosts (network namespaces), commands, reaper, teardown
   container_lab.py  container-mode hosts and lab (builds on lab.py)
@@ -11,5 +11,5 @@
   in-node           runs a command in a host's namespace with cgroups mounted
   cleanup.sh        leftovers of an interrupted run, per mode
   official-entrypoint.sh  the entrypoint of the official-behaviour test images
-                          (scripts/build-test-image)
+                          (lab/build-test-image)
 """

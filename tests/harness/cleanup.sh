@@ -19,7 +19,7 @@
 # PGTWIN_ITEST_LOCK_HELD=1 before it starts.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/../../scripts/containers.conf}"
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/../../lab/containers.conf}"
 readonly PG_BINDIR=/usr/lib/postgresql/15/bin
 shopt -s nullglob
 

@@ -8,7 +8,7 @@ replay (agent.Cluster) are the same. What differs:
 
 * PostgreSQL runs in podman (or docker) containers started by the agent
   (container_mode=true, image localhost/pgtwin-test/postgres:15, runc via
-  scripts/containers.conf), so every agent call goes through ./in-node,
+  lab/containers.conf), so every agent call goes through ./in-node,
   which re-creates the cgroup mounts that `ip netns exec` hides
   (CtHost.agent_prefix, CtHost.agent_env).
 * Per host, laid out as docs/CONTAINER_MODE_SETUP.md tells administrators:
@@ -31,7 +31,7 @@ import shutil
 import signal
 from pathlib import Path
 
-from . import dockerd
+from . import dockerd, topology
 from . import lab as vmlab
 from .lab import PORT, REP_PASSWORD, SUBNET, alive, run, wait_for  # noqa: F401
 
@@ -40,11 +40,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 IN_NODE = HERE / "in-node"
 IMAGE = os.environ.get("PGTWIN_TEST_IMAGE", "localhost/pgtwin-test/postgres:15")
-# scripts/build-test-image's variants with an entrypoint behaving as the
+# lab/build-test-image's variants with an entrypoint behaving as the
 # official image's (PGDATA of postgres:17 and of postgres:18).
 OFFICIAL_IMAGE = "localhost/pgtwin-test/postgres:15-official"
 OFFICIAL18_IMAGE = "localhost/pgtwin-test/postgres:15-official18"
-CONTAINERS_CONF = os.environ.get("CONTAINERS_CONF") or str(REPO / "scripts" / "containers.conf")
+CONTAINERS_CONF = os.environ.get("CONTAINERS_CONF") or str(REPO / "lab" / "containers.conf")
 PG_UID = 999
 LABEL = "pgtwin-ctest"
 # The runtime the agent drives: podman (default) or docker (run.sh --docker:
@@ -110,7 +110,7 @@ def role_sql(password_file):
 
 # Own namespace names, so this tier never touches a VM-tier lab (pgtw1/pgtw2)
 # that may be running at the same time; addresses as in the VM tier.
-NAMESPACES = {"psql1": "pgtk1", "psql2": "pgtk2"}
+NAMESPACES = topology.namespaces("container")
 LOCK_FILE = "/run/pgtwin-ctest.lock"
 
 

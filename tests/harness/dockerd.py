@@ -13,7 +13,7 @@ through ./in-node (cgroup mounts, private mount namespace) with
     -H           unix:///run/pgtwin-ctest-docker/<host>/docker.sock
 
 no bridge, no iptables (containers use --network host, the namespace's), and
-the lowered ulimits the kernel here accepts (scripts/containers.conf). The
+the lowered ulimits the kernel here accepts (lab/containers.conf). The
 agent reaches it through DOCKER_HOST with container_runtime=docker. The
 engine is stopped (SIGTERM, it stops its containerd) before the lab deletes
 the namespaces; whatever survives is killed with the namespace.
@@ -81,7 +81,7 @@ class Dockerd:
             return
         save = subprocess.Popen(["podman", "save", image], stdout=subprocess.PIPE,
                                 env={"PATH": PATH, "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF")
-                                     or str(REPO / "scripts" / "containers.conf")})
+                                     or str(REPO / "lab" / "containers.conf")})
         load = subprocess.run([DOCKER, "load", "-q"], stdin=save.stdout, capture_output=True, text=True,
                               env={"PATH": PATH, "DOCKER_HOST": docker_host(self.name)}, timeout=300)
         save.stdout.close()

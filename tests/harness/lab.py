@@ -34,15 +34,17 @@ import threading
 import time
 from pathlib import Path
 
+from . import topology
+
 REPO = Path(__file__).resolve().parents[2]
 PG_BINDIR = "/usr/lib/postgresql/15/bin"
 PREPARE_NODE = REPO / "scripts" / "pg-prepare-node"
 STUB = Path(__file__).resolve().parent / "stubs" / "pcmk_stub.py"
-SUBNET = "10.231.0.0/24"
+SUBNET = topology.SUBNET
 PORT = 5432
 REP_PASSWORD = "itest-Secr3t:pw"
 RESOURCE = "pgsql"
-HOSTS = {"psql1": ("pgtw1", "10.231.0.1"), "psql2": ("pgtw2", "10.231.0.2")}
+HOSTS = {node: (ns, topology.ADDRESS[node]) for node, ns in topology.namespaces("vm").items()}
 PR_SET_CHILD_SUBREAPER = 36
 
 

@@ -81,10 +81,10 @@ class ContainerMode:
     def prepare_session(self):
         """Leftovers removed, the test images present; returns a reason to stop the session, or None."""
         subprocess.run([str(CLEANUP), self.name], env=dict(os.environ, PGTWIN_ITEST_LOCK_HELD="1"), check=False)
-        res = subprocess.run([str(container_lab.REPO / "scripts" / "build-test-image")], capture_output=True,
+        res = subprocess.run([str(container_lab.REPO / "lab" / "build-test-image")], capture_output=True,
                              text=True, env=dict(os.environ, CONTAINERS_CONF=container_lab.CONTAINERS_CONF))
         if res.returncode != 0:
-            return f"scripts/build-test-image failed:\n{res.stdout}\n{res.stderr}"
+            return f"lab/build-test-image failed:\n{res.stdout}\n{res.stderr}"
         labmod.REAPER.start()
         return None
 

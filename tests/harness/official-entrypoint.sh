@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # official-entrypoint.sh - the ENTRYPOINT of the "official" test image variants
-# (scripts/build-test-image: localhost/pgtwin-test/postgres:15-official and
+# (lab/build-test-image: localhost/pgtwin-test/postgres:15-official and
 # :15-official18). No registry is reachable here, so this stands in for the
 # docker-library `postgres` image's docker-entrypoint.sh. It is written from
 # that image's documented behaviour (its README and release notes), not copied,

@@ -19,7 +19,7 @@
 #               agent with container_runtime=docker, and only DOCKER_SUBSET,
 #               unless pytest args select tests themselves. Needs docker.io.
 # Needs root, postgresql-15, python3-pytest and python3-psycopg2; container
-# mode also podman + runc and mmdebstrap (scripts/build-test-image builds the
+# mode also podman + runc and mmdebstrap (lab/build-test-image builds the
 # test images when missing). The agent is $PGTWIN_BIN, else
 # <repo>/build-ci/pgtwin; a missing agent fails the agent scenarios
 # (PGTWIN_ITEST_REQUIRE_AGENT=0 skips them instead).
@@ -28,7 +28,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 export PGTWIN_ITEST_REQUIRE_AGENT="${PGTWIN_ITEST_REQUIRE_AGENT:-1}"
-export CONTAINERS_CONF="${CONTAINERS_CONF:-$repo/scripts/containers.conf}"
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$repo/lab/containers.conf}"
 OFFICIAL_SUBSET="test_start_monitor_stop_as_standby or test_start_promote_stop_as_primary \
 or test_crashed_primary_is_failed_promoted or test_primary_killed_by_the_runtime_is_failed_promoted \
 or test_promoted_primary_replicates_to_auto_initialised_standby \
@@ -52,7 +52,7 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
-case ",$mode," in *,container,*) "$repo/scripts/build-test-image" ;; esac
+case ",$mode," in *,container,*) "$repo/lab/build-test-image" ;; esac
 cd "$repo"
 # The tier's directory unless a test path is given; the subset unless -k is.
 has_path=0 has_k=0

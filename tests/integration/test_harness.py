@@ -15,7 +15,7 @@ import stat
 
 import pytest
 
-from harness import lab as labmod
+from harness import lab as labmod, topology
 from harness.lab import PG_BINDIR, Lab, run, wait_for, netns_list
 
 pytestmark = pytest.mark.modes("vm")
@@ -31,11 +31,12 @@ def _psql_tcp(host, target_addr, query, user="replicator", db="postgres"):
 
 def test_namespaces_reach_each_other(lab):
     p1, p2 = lab["psql1"], lab["psql2"]
-    assert {"pgtw1", "pgtw2"} <= set(netns_list())
+    assert set(topology.namespaces("vm").values()) <= set(netns_list())
     res = p1.nsexec(["ping", "-c", "1", "-W", "2", p2.addr])
     assert res.rc == 0, res
     res = p2.nsexec(["ip", "-4", "-o", "addr", "show"])
-    assert "10.231.0.2/24" in res.out and "10.231.0.1" not in res.out
+    assert f"{topology.ADDRESS['psql2']}/{topology.PREFIX_LEN}" in res.out
+    assert topology.ADDRESS["psql1"] not in res.out
 
 
 def test_prepare_node_is_idempotent_and_complete(lab):

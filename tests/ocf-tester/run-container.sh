@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs resource-agents' ocf-tester against a real PostgreSQL 15 instance that
 # pgtwin runs in a podman container (container_mode=true, image
-# localhost/pgtwin-test/postgres:15 from scripts/build-test-image), with
+# localhost/pgtwin-test/postgres:15 from lab/build-test-image), with
 # Pacemaker's command-line tools replaced by the integration tier's test
 # double. Mirrors tests/ocf-tester/run.sh (VM mode).
 #
@@ -16,9 +16,9 @@ BIN=${PGTWIN_BIN:-$ROOT/build-ci/pgtwin}
 IMAGE=${PGTWIN_TEST_IMAGE:-localhost/pgtwin-test/postgres:15}
 NAME=pgtwin-ocftester
 PORT=55433
-export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/scripts/containers.conf}
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/lab/containers.conf}
 
-"$ROOT/scripts/build-test-image" >/dev/null
+"$ROOT/lab/build-test-image" >/dev/null
 
 work=$(mktemp -d /tmp/pgtwin-ctest-ocftester-XXXXXX)
 chmod 755 "$work"

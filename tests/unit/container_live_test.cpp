@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Live test: a real container from the offline test image (scripts/build-test-image)
+// Live test: a real container from the offline test image (lab/build-test-image)
 // driven through ContainerBackend with the real ProcessRunner. Skips unless
 // root, podman and the image are present. Prints timings; asserts none.
 #include <gtest/gtest.h>
@@ -33,12 +33,12 @@ protected:
         if (::geteuid() != 0) GTEST_SKIP() << "needs root (podman with runc as root)";
         // podman here needs runc and lowered ulimits (LAB-FACTS); the backend
         // passes CONTAINERS_CONF through to the runtime.
-        ::setenv("CONTAINERS_CONF", PGTWIN_SOURCE_DIR "/scripts/containers.conf", 0);
+        ::setenv("CONTAINERS_CONF", PGTWIN_SOURCE_DIR "/lab/containers.conf", 0);
         auto kind = detect_runtime(ocf::ContainerRuntime::Podman, std::getenv("PATH") ? std::getenv("PATH") : "");
         if (!kind) GTEST_SKIP() << "podman not found in PATH";
         ContainerRuntime rt(RuntimeKind::Podman, runtime_passthrough_env());
         auto r = m_runner.run(rt.image_present(kImage, Millis{30000}));
-        if (!r || !r->success()) GTEST_SKIP() << "image " << kImage << " missing: run scripts/build-test-image";
+        if (!r || !r->success()) GTEST_SKIP() << "image " << kImage << " missing: run lab/build-test-image";
         m_root = fs::path("/var/tmp") / ("pgtwin-ctr-live-" + std::to_string(::getpid()));
         fs::remove_all(m_root);
         fs::create_directories(m_root);

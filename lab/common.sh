@@ -1,27 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# Helpers shared by scripts/lab, the supervisor, the node script and the fence
+# Helpers shared by lab/lab, the supervisor, the node script and the fence
 # agent. Sourced, never executed. Everything here acts only on processes whose
 # PID *and* start time were recorded by the lab, or on processes that live in
 # the lab's own namespaces: nothing is looked up by name.
 
 LAB_DIR=${PGTWIN_LAB_DIR:-/var/tmp/pgtwin-lab}
-LAB_NODES=(psql1 psql2)
 LAB_MIN_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 LAB_LIBEXEC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=topology
+. "$LAB_LIBEXEC/topology"
+LAB_NODES=("$LAB_NODE_1" "$LAB_NODE_2")
 
 # Node name -> index (1 or 2); fails for unknown names.
 lab_node_index() {
     case "$1" in
-        psql1) echo 1 ;;
-        psql2) echo 2 ;;
-        *) echo "lab: unknown node '$1' (psql1 or psql2)" >&2; return 1 ;;
+        "$LAB_NODE_1") echo 1 ;;
+        "$LAB_NODE_2") echo 2 ;;
+        *) echo "lab: unknown node '$1' ($LAB_NODE_1 or $LAB_NODE_2)" >&2; return 1 ;;
     esac
 }
 
-lab_netns() { echo "pgt$(lab_node_index "$1")"; }
+lab_netns() { echo "$LAB_NS_CLUSTER$(lab_node_index "$1")"; }
 lab_veth() { echo "v$(lab_node_index "$1")"; }
-lab_addr() { echo "10.231.0.$(lab_node_index "$1")"; }
+lab_addr() { local i var; i=$(lab_node_index "$1") || return 1; var=LAB_ADDR_$i; echo "${!var}"; }
 lab_node_dir() { echo "$LAB_DIR/nodes/$1"; }
 lab_state() { echo "$LAB_DIR/state/$1"; }
 
@@ -131,7 +133,7 @@ pids_filter() {
     return 0
 }
 
-# Hard power-off of NODE's processes (lab.d/poweroff: freeze all, then kill).
+# Hard power-off of NODE's processes (lab/poweroff: freeze all, then kill).
 node_kill_all() {
     "$LAB_LIBEXEC/poweroff" "$LAB_DIR" "$1"
 }
@@ -161,6 +163,6 @@ node_net_on() {
     ns=$(lab_netns "$1"); veth=$(lab_veth "$1")
     ip -n "$ns" link set lo up
     ip -n "$ns" addr flush dev "$veth"
-    ip -n "$ns" addr add "$(lab_addr "$1")/24" dev "$veth"
+    ip -n "$ns" addr add "$(lab_addr "$1")/$LAB_PREFIX_LEN" dev "$veth"
     ip -n "$ns" link set "$veth" up
 }

@@ -58,17 +58,9 @@ chmod 0644 "$work/config/postgresql.conf" "$work/config/pg_hba.conf"
 printf '*:*:*:replicator:%s\n' "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" > "$work/pgpass"
 chown 999:999 "$work/pgpass"; chmod 0600 "$work/pgpass"
 
-# The test double for crm_attribute / attrd_updater / crm_node.
-stubs="$work/stubs"
-mkdir -p "$stubs"
-for t in crm_attribute attrd_updater crm_node; do
-  ln -s "$ROOT/tests/harness/stubs/pcmk_stub.py" "$stubs/$t"
-done
-printf '{"state": "%s", "node": "ocftester"}\n' "$work/stub-state.json" > "$stubs/stub.conf"
-chmod 755 "$stubs"
-
-export PATH="$stubs:/usr/sbin:/usr/bin:/sbin:/bin"
-export HA_LOGFACILITY=none HA_LOGFILE="$work/agent.log" PGTWIN_STATE_DIR="$work/state"
+# shellcheck source=common.sh
+. "$ROOT/tests/ocf-tester/common.sh"
+use_pcmk_stubs "$ROOT" "$work"
 params=(pgdata="$work/data" pghost="$work/run" pgport="$PORT" pgpassfile="$work/pgpass"
   node_list="ocftester ocfpeer" node_addresses="ocfpeer=127.0.0.2"
   container_mode=true container_runtime=podman container_image="$IMAGE" container_name="$NAME"

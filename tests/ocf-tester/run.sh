@@ -33,17 +33,9 @@ head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$work/reppass"
   --pg-bindir "$BINDIR" --rep-password-file "$work/reppass" --passfile "$work/pgpass" \
   --subnet 127.0.0.0/8 --init >/dev/null
 
-# The test double for crm_attribute / attrd_updater / crm_node.
-stubs="$work/stubs"
-mkdir -p "$stubs"
-for t in crm_attribute attrd_updater crm_node; do
-  ln -s "$ROOT/tests/harness/stubs/pcmk_stub.py" "$stubs/$t"
-done
-printf '{"state": "%s", "node": "ocftester"}\n' "$work/stub-state.json" > "$stubs/stub.conf"
-chmod 755 "$stubs"
-
-export PATH="$stubs:/usr/sbin:/usr/bin:/sbin:/bin"
-export HA_LOGFACILITY=none HA_LOGFILE="$work/agent.log" PGTWIN_STATE_DIR="$work/state"
+# shellcheck source=common.sh
+. "$ROOT/tests/ocf-tester/common.sh"
+use_pcmk_stubs "$ROOT" "$work"
 set +e
 ocf-tester -n pgsql \
   -o pgdata="$work/data" -o pg_bindir="$BINDIR" -o pghost="$work/run" -o pgport="$PORT" \

@@ -130,8 +130,8 @@ primitive pgsql ocf:pgtwin:pgtwin \e
   params pgdata=/var/lib/postgresql/15/main node_list="node1 node2" \e
   op start timeout=120s op stop timeout=120s \e
   op promote timeout=120s op demote timeout=120s \e
-  op monitor interval=15s timeout=30s role=Unpromoted \e
-  op monitor interval=16s timeout=30s role=Promoted
+  op monitor interval=11s timeout=30s role=Unpromoted \e
+  op monitor interval=2s timeout=30s role=Promoted
 clone pgsql\-clone pgsql meta promotable=true notify=true \e
   promoted\-max=1 promoted\-node\-max=1 clone\-max=2 clone\-node\-max=1
 .RE

@@ -10,7 +10,8 @@ import pgkit
 
 # The fence reboot's boot delay for this scenario: the primary degrades at its
 # first monitor after the fence, so the node must stay off for longer than a
-# monitor interval (10 s) for "writes go on while it is off" to be observable.
+# monitor interval (2 s in the examples) for "writes go on while it is off" to be
+# observable; 40 s leaves room for longer intervals.
 BOOT_DELAY_S = 40
 
 

@@ -169,7 +169,7 @@ TEST(MetadataXml, DeclaresTheActions) {
     // clang-format off
     const std::vector<std::string> expected{
         "start 120s   ",   "stop 120s   ",          "promote 120s   ", "demote 120s   ",
-        "notify 60s   ",   "monitor 30s 15s 0 Unpromoted", "monitor 30s 16s 0 Promoted",
+        "notify 60s   ",   "monitor 30s 11s 0 Unpromoted", "monitor 30s 2s 0 Promoted",
         "validate-all 30s   ", "reload-agent 60s   ", "meta-data 5s   ", "methods 5s   "};
     // clang-format on
     EXPECT_EQ(actions, expected);

@@ -33,7 +33,7 @@ struct RoleInterval {
 };
 
 // The per-role intervals, in meta-data order.
-inline constexpr RoleInterval kRoleIntervals[] = {{"15s", "Unpromoted"}, {"16s", "Promoted"}};
+inline constexpr RoleInterval kRoleIntervals[] = {{"11s", "Unpromoted"}, {"2s", "Promoted"}};
 
 // The table, in meta-data order.
 std::span<const ActionSpec> actions();

@@ -6,6 +6,8 @@
   dockerd.py        a real docker engine per host (the container-docker tier)
   agent.py          the agent run as Pacemaker runs it; notify replay; assertions
   modes.py          VmMode / ContainerMode: session set-up, template, lab
+  topology.py       the lab's names and addresses, from lab/topology (also read
+                    by the cluster tier's labkit)
   stubs/            the Pacemaker test double (crm_attribute, attrd_updater,
                     crm_node, crm_mon), also used by tests/ocf-tester
   in-node           runs a command in a host's namespace with cgroups mounted

@@ -61,30 +61,10 @@ def podman(*args, timeout=60, check=False):
 
 
 def write_config(config_dir, subnet=SUBNET, rep_user="replicator"):
-    """The administrator's configuration directory (CONTAINER_MODE_SETUP.md, step 4)."""
-    config_dir.mkdir(exist_ok=True)
-    (config_dir / "postgresql.conf").write_text(
-        "# pgtwin container mode: mounted read-only at /etc/postgresql\n"
-        "listen_addresses = '*'\n"
-        "hba_file = '/etc/postgresql/pg_hba.conf'\n"
-        "wal_level = replica\n"
-        "max_wal_senders = 10\n"
-        "max_replication_slots = 10\n"
-        "hot_standby = on\n"
-        "wal_log_hints = on\n"
-        "wal_keep_size = 128MB\n"
-        "password_encryption = 'scram-sha-256'\n"
-        "log_destination = 'stderr'\n")
-    (config_dir / "pg_hba.conf").write_text(
-        "# local socket: shared with the host's agent only (directory mode 0700)\n"
-        "local   all          all                        trust\n"
-        f"host    replication  {rep_user}   {subnet}   scram-sha-256\n"
-        f"host    postgres     {rep_user}   {subnet}   scram-sha-256\n"
-        f"host    all          all          {subnet}   scram-sha-256\n")
-    for p in (config_dir, config_dir / "postgresql.conf", config_dir / "pg_hba.conf"):
-        os.chown(p, PG_UID, PG_UID)
-    os.chmod(config_dir / "postgresql.conf", 0o644)
-    os.chmod(config_dir / "pg_hba.conf", 0o644)
+    """The administrator's configuration directory (CONTAINER_MODE_SETUP.md,
+    step 4), written by the operator tool as an administrator would."""
+    run([vmlab.PREPARE_NODE, "--container-config", config_dir, "--subnet", subnet, "--rep-user", rep_user,
+         "--container-uid", str(PG_UID)], check=True)
 
 
 def write_passfile(path, password=REP_PASSWORD, rep_user="replicator"):

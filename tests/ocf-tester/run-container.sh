@@ -37,24 +37,8 @@ fi
 
 # Host directories (CONTAINER_MODE_SETUP.md, steps 3-5).
 install -d -m 0700 -o 999 -g 999 "$work/data" "$work/run" "$work/archive"
-install -d -m 0755 -o 999 -g 999 "$work/config"
-cat > "$work/config/postgresql.conf" <<CONF
-listen_addresses = 'localhost'
-hba_file = '/etc/postgresql/pg_hba.conf'
-wal_level = replica
-max_wal_senders = 10
-max_replication_slots = 10
-hot_standby = on
-wal_log_hints = on
-password_encryption = 'scram-sha-256'
-CONF
-cat > "$work/config/pg_hba.conf" <<CONF
-local   all          all                        trust
-host    replication  replicator   127.0.0.0/8   scram-sha-256
-host    all          all          127.0.0.0/8   scram-sha-256
-CONF
-chown 999:999 "$work/config/postgresql.conf" "$work/config/pg_hba.conf"
-chmod 0644 "$work/config/postgresql.conf" "$work/config/pg_hba.conf"
+"${PGTWIN_PREPARE_NODE:-$ROOT/scripts/pg-prepare-node}" --container-config "$work/config" \
+  --subnet 127.0.0.0/8 --listen localhost >/dev/null
 printf '*:*:*:replicator:%s\n' "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" > "$work/pgpass"
 chown 999:999 "$work/pgpass"; chmod 0600 "$work/pgpass"
 

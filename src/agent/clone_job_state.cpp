@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pgtwin/agent/clone_job.hpp"
-#include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/publish.hpp"
 #include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/detach.hpp"
 #include "pgtwin/sys/files.hpp"

@@ -5,7 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/timing.hpp"
+#include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"
 
 namespace fs = std::filesystem;
@@ -24,6 +25,41 @@ const char* marker_suffix(DataMarker marker) {
 }
 
 }  // namespace
+
+bool data_present(const Context& ctx) {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "PG_VERSION", ec);
+}
+
+bool control_file_present(const Context& ctx) {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "global" / "pg_control", ec);
+}
+
+bool backup_label_present(const Context& ctx) {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "backup_label", ec);
+}
+
+Result<sys::CommandResult> run_tool(Context& ctx, backend::Tool tool, std::vector<std::string> args, Millis cap) {
+    auto cmd = ctx.backend.tool_command(tool, std::move(args), ctx.deadline.capped(cap));
+    if (!cmd) return cmd.error();
+    cmd->timeout = std::min(cmd->timeout, ctx.deadline.remaining_capped(cap));
+    auto res = ctx.runner.run(*cmd);
+    if (res && res->timed_out) {
+        return fail(ErrorKind::Timeout, sys::describe({cmd->argv.front()}) + " did not finish in time");
+    }
+    return res;
+}
+
+Result<pg::ControlData> read_controldata(Context& ctx) {
+    auto res = run_tool(ctx, backend::Tool::PgControldata, {"-D", ctx.backend.data_dir_for_tools()}, kControldataCap);
+    if (!res) return res.error();
+    if (!res->success()) {
+        return fail(ErrorKind::Generic, "pg_controldata failed: " + last_lines(res->err, 2, "; "));
+    }
+    return pg::parse_controldata(res->out);
+}
 
 fs::path data_dir_path(const Context& ctx) {
     fs::path dir = fs::path(ctx.backend.host_data_dir()).lexically_normal();

@@ -8,11 +8,11 @@
 
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/clone_job.hpp"
+#include "pgtwin/agent/connections.hpp"
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/safety_snapshot.hpp"
-#include "pgtwin/agent/support.hpp"
 #include "pgtwin/agent/timing.hpp"
 #include "pgtwin/sys/detach.hpp"
 

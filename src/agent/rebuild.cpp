@@ -11,10 +11,10 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/clone_job.hpp"
+#include "pgtwin/agent/connections.hpp"
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/replication.hpp"
 #include "pgtwin/agent/safety_snapshot.hpp"
-#include "pgtwin/agent/support.hpp"
 #include "pgtwin/agent/timing.hpp"
 #include "pgtwin/core/text.hpp"
 #include "pgtwin/sys/files.hpp"

@@ -6,9 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/connections.hpp"
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/replication.hpp"
-#include "pgtwin/agent/support.hpp"
 #include "pgtwin/agent/timing.hpp"
 
 namespace pgtwin::agent {

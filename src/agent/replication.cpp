@@ -7,7 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/connections.hpp"
+#include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/timing.hpp"
 #include "pgtwin/ocf/params.hpp"
 #include "pgtwin/pg/auto_conf.hpp"

@@ -7,11 +7,11 @@
 
 #include "pgtwin/agent/actions.hpp"
 #include "pgtwin/agent/clone_job.hpp"
+#include "pgtwin/agent/connections.hpp"
 #include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/rebuild.hpp"
 #include "pgtwin/agent/replication.hpp"
-#include "pgtwin/agent/support.hpp"
 #include "pgtwin/agent/timing.hpp"
 
 namespace pgtwin::agent {

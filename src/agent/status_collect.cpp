@@ -5,9 +5,10 @@
 #include <filesystem>
 
 #include "pgtwin/agent/clone_job.hpp"
+#include "pgtwin/agent/connections.hpp"
 #include "pgtwin/agent/data_dir.hpp"
+#include "pgtwin/agent/publish.hpp"
 #include "pgtwin/agent/status.hpp"
-#include "pgtwin/agent/support.hpp"
 #include "pgtwin/agent/timing.hpp"
 #include "pgtwin/storage/snapshots.hpp"
 #include "pgtwin/sys/detach.hpp"

@@ -9,7 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "pgtwin/agent/actions.hpp"
-#include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/connections.hpp"
+#include "pgtwin/agent/data_dir.hpp"
 #include "pgtwin/agent/timing.hpp"
 #include "pgtwin/sys/files.hpp"
 

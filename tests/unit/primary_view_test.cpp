@@ -15,9 +15,9 @@
 
 #include "agent_fakes.hpp"
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/connections.hpp"
 #include "pgtwin/agent/rebuild.hpp"
 #include "pgtwin/agent/replication.hpp"
-#include "pgtwin/agent/support.hpp"
 #include "pgtwin/sys/files.hpp"
 
 namespace pgtwin::testing {

@@ -12,7 +12,7 @@
 
 #include "agent_fixture.hpp"
 #include "pgtwin/agent/actions.hpp"
-#include "pgtwin/agent/support.hpp"
+#include "pgtwin/agent/connections.hpp"
 
 namespace pgtwin::testing {
 namespace {

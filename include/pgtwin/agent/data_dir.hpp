@@ -1,16 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
-// Whether a stopped data directory can be trusted as it is. Work that leaves
-// it unusable when interrupted (pg_basebackup, pg_rewind) is bracketed by a
-// marker file next to it, and a standby whose WAL is gone on the primary is
-// marked for rebuilding; start repairs what the markers name.
+// The data directory: what it holds, the PostgreSQL tools run on it, and
+// whether a stopped one can be trusted as it is. Work that leaves it unusable
+// when interrupted (pg_basebackup, pg_rewind) is bracketed by a marker file
+// next to it, and a standby whose WAL is gone on the primary is marked for
+// rebuilding; start repairs what the markers name.
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "pgtwin/agent/context.hpp"
+#include "pgtwin/pg/controldata.hpp"
 
 namespace pgtwin::agent {
+
+// True when the data directory holds a cluster (PG_VERSION exists).
+bool data_present(const Context& ctx);
+
+// True when global/pg_control exists. pg_basebackup sends it last, so
+// PG_VERSION without it is an unfinished clone that pg_controldata cannot read.
+bool control_file_present(const Context& ctx);
+
+// True when backup_label exists: a base backup that never started recovery.
+bool backup_label_present(const Context& ctx);
+
+// Runs a PostgreSQL tool through the backend, bounded by `cap` and the deadline.
+Result<sys::CommandResult> run_tool(Context& ctx, backend::Tool tool, std::vector<std::string> args, Millis cap);
+
+// Runs pg_controldata on the (stopped) data directory and parses it.
+Result<pg::ControlData> read_controldata(Context& ctx);
 
 // The markers kept next to the data directory.
 enum class DataMarker { Clone, Rewind, Rebuild };

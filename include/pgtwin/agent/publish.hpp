@@ -1,42 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
-// Publishing scores and attributes to Pacemaker without spawning a process
-// per monitor: what was last published is cached in a small per-node state
-// file (on tmpfs, so it never outlives a reboot) and refreshed periodically.
+// Writing to Pacemaker: scores and node attributes without spawning a process
+// per monitor (what was last published is cached in the state file and
+// refreshed periodically), the attribute names, and retried or warned writes.
 
-#include <map>
-#include <optional>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "pgtwin/agent/context.hpp"
+#include "pgtwin/agent/state_file.hpp"
 
 namespace pgtwin::agent {
-
-// The per-node state file's content.
-struct AgentState {
-    std::map<std::string, std::string> published;  // key -> last value published
-    long long published_at = 0;                    // wall-clock seconds of the last full publish
-    int replication_failures = 0;                  // consecutive standby monitors without streaming
-    std::string replay_lsn;                        // standby's WAL position at the last monitor
-    // Primary: LSN the standby must have flushed before it counts as in sync
-    // after being named synchronous ("" none pending, kSyncTargetPending: to
-    // be taken at the next monitor).
-    std::string sync_target_lsn;
-};
-
-// sync_target_lsn value meaning "name switched, LSN not captured yet".
-inline constexpr const char* kSyncTargetPending = "pending";
-
-// Path of the state file for this node and resource.
-std::string state_path(const Context& ctx);
-
-// Loads the state (empty state when missing, unreadable or a symlink).
-AgentState load_state(const Context& ctx);
-
-// Saves the state (best effort, logged on failure): mode 0600 through a
-// unique temporary file and a rename, in a directory created 0700; a
-// symlink at the path is refused.
-void save_state(const Context& ctx, const AgentState& state);
 
 // Seconds after which cached values are published again anyway.
 inline constexpr long long kRepublishSeconds = 300;
@@ -55,6 +30,19 @@ Result<void> reassert_attribute(Context& ctx, AgentState& state, const std::stri
 
 // Publishes the promotion score of `node` after reading it back, bypassing the cache.
 Result<void> reassert_score(Context& ctx, AgentState& state, const std::string& node, int score);
+
+// Private attribute holding the election members this node's pre-promote
+// notification saw (promote runs without the notify variables).
+std::string election_attribute(const std::string& resource);
+
+// Logs a warning "Could not <what>." with the reason when `result` failed:
+// the one way to go on after a write whose failure must not fail the action.
+void warn_unless_ok(const Result<void>& result, std::string_view what);
+
+// Runs an attribute write until it succeeds: at most 3 attempts, a short
+// pause between them, within the deadline; each failure is logged with
+// `what`. Returns the last result, so no failed write goes unnoticed.
+Result<void> write_with_retries(Context& ctx, const std::string& what, const std::function<Result<void>()>& write);
 
 // Forgets the cache so the next publish calls go to Pacemaker.
 void invalidate_published(AgentState& state);

@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
-// Building blocks shared by the OCF actions: connections to the local
-// instance and the peer, PostgreSQL tools, control data.
+// Connections: to the local instance (and the poll loop of start and
+// promote), to the peer as the replication user, and the conninfo tools use
+// to reach the peer.
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "pgtwin/agent/context.hpp"
 #include "pgtwin/agent/decisions.hpp"
-#include "pgtwin/pg/controldata.hpp"
 #include "pgtwin/pg/queries.hpp"
 
 namespace pgtwin::agent {
@@ -62,37 +61,8 @@ struct PeerProbe {
 // Probes the peer's role with a query that needs no grant (role_status).
 PeerProbe find_peer_primary(Context& ctx);
 
-// True when the data directory holds a cluster (PG_VERSION exists).
-bool data_present(const Context& ctx);
-
-// True when global/pg_control exists. pg_basebackup sends it last, so
-// PG_VERSION without it is an unfinished clone that pg_controldata cannot read.
-bool control_file_present(const Context& ctx);
-
-// True when backup_label exists: a base backup that never started recovery.
-bool backup_label_present(const Context& ctx);
-
-// Runs a PostgreSQL tool through the backend, bounded by `cap` and the deadline.
-Result<sys::CommandResult> run_tool(Context& ctx, backend::Tool tool, std::vector<std::string> args, Millis cap);
-
-// Runs pg_controldata on the (stopped) data directory and parses it.
-Result<pg::ControlData> read_controldata(Context& ctx);
-
 // A libpq conninfo for tools reaching the peer (no password, no passfile:
 // the backend hands tools the passfile through PGPASSFILE).
 std::string peer_tool_conninfo(const Context& ctx);
-
-// Private attribute holding the election members this node's pre-promote
-// notification saw (promote runs without the notify variables).
-std::string election_attribute(const std::string& resource);
-
-// Logs a warning "Could not <what>." with the reason when `result` failed:
-// the one way to go on after a write whose failure must not fail the action.
-void warn_unless_ok(const Result<void>& result, std::string_view what);
-
-// Runs an attribute write until it succeeds: at most 3 attempts, a short
-// pause between them, within the deadline; each failure is logged with
-// `what`. Returns the last result, so no failed write goes unnoticed.
-Result<void> write_with_retries(Context& ctx, const std::string& what, const std::function<Result<void>()>& write);
 
 }  // namespace pgtwin::agent

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Building blocks of the actions: connections, the local poll loop, tools, control data, retried writes.
+// Connections to the local instance and the peer, and the local poll loop.
 
-#include "pgtwin/agent/support.hpp"
-
-#include <filesystem>
+#include "pgtwin/agent/connections.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,10 +10,6 @@
 #include "pgtwin/core/text.hpp"
 
 namespace pgtwin::agent {
-
-AttributeNames attribute_names(const std::string& resource) {
-    return {"pgtwin-" + resource + "-rep-state", "pgtwin-" + resource + "-walpos", "pgtwin-" + resource + "-data-id"};
-}
 
 Result<std::unique_ptr<pg::Session>> connect_local(Context& ctx, Millis cap) {
     return ctx.connector.connect(ctx.backend.local_conn(), ctx.deadline.capped(cap));
@@ -84,41 +78,6 @@ PeerProbe find_peer_primary(Context& ctx) {
     return {PeerRole::Primary, *status, ""};
 }
 
-bool data_present(const Context& ctx) {
-    std::error_code ec;
-    return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "PG_VERSION", ec);
-}
-
-bool control_file_present(const Context& ctx) {
-    std::error_code ec;
-    return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "global" / "pg_control", ec);
-}
-
-bool backup_label_present(const Context& ctx) {
-    std::error_code ec;
-    return std::filesystem::exists(std::filesystem::path(ctx.backend.host_data_dir()) / "backup_label", ec);
-}
-
-Result<sys::CommandResult> run_tool(Context& ctx, backend::Tool tool, std::vector<std::string> args, Millis cap) {
-    auto cmd = ctx.backend.tool_command(tool, std::move(args), ctx.deadline.capped(cap));
-    if (!cmd) return cmd.error();
-    cmd->timeout = std::min(cmd->timeout, ctx.deadline.remaining_capped(cap));
-    auto res = ctx.runner.run(*cmd);
-    if (res && res->timed_out) {
-        return fail(ErrorKind::Timeout, sys::describe({cmd->argv.front()}) + " did not finish in time");
-    }
-    return res;
-}
-
-Result<pg::ControlData> read_controldata(Context& ctx) {
-    auto res = run_tool(ctx, backend::Tool::PgControldata, {"-D", ctx.backend.data_dir_for_tools()}, kControldataCap);
-    if (!res) return res.error();
-    if (!res->success()) {
-        return fail(ErrorKind::Generic, "pg_controldata failed: " + last_lines(res->err, 2, "; "));
-    }
-    return pg::parse_controldata(res->out);
-}
-
 std::string peer_tool_conninfo(const Context& ctx) {
     pg::ConnParams p = peer_conn_params(ctx);
     p.passfile.clear();
@@ -126,25 +85,6 @@ std::string peer_tool_conninfo(const Context& ctx) {
     // taken for the standby and named synchronous (see judge_standby).
     p.application_name = kCloneAppPrefix + ctx.node;
     return pg::conninfo_string(p, static_cast<int>(kToolConnectTimeout.count()));
-}
-
-std::string election_attribute(const std::string& resource) { return "pgtwin-" + resource + "-election"; }
-
-void warn_unless_ok(const Result<void>& result, std::string_view what) {
-    if (!result) spdlog::warn("Could not {}. [reason: {}]", what, result.error().message);
-}
-
-Result<void> write_with_retries(Context& ctx, const std::string& what, const std::function<Result<void>()>& write) {
-    constexpr int kAttempts = 3;
-    Result<void> res = write();
-    for (int attempt = 1; !res; ++attempt) {
-        spdlog::warn("Attribute write failed. [what: {}, attempt: {}, reason: {}]", what, attempt, res.error().message);
-        if (attempt >= kAttempts || ctx.deadline.remaining() <= kWriteRetryPause) break;
-        ctx.clock.sleep_for(kWriteRetryPause);
-        res = write();
-    }
-    if (!res) spdlog::error("Giving up on an attribute write. [what: {}, reason: {}]", what, res.error().message);
-    return res;
 }
 
 }  // namespace pgtwin::agent

@@ -158,12 +158,15 @@ class Lab:
         out = self.exec(node, "crm_mon", "--output-as=xml") if node else self.run("crm-mon-xml")
         return parse_crm_mon(out.stdout)
 
+    def pacemaker_log_path(self, node: str) -> Path:
+        """Where NODE's pacemaker.log lives on the host (the agent logs there
+        too); it is kept across the node's reboots."""
+        return self.lab_dir / "nodes" / node / "var-log-pacemaker" / "pacemaker.log"
+
     def pacemaker_log(self, node: str) -> list[str]:
-        """NODE's pacemaker.log (the agent logs there too), [] while absent;
-        kept on the host across the node's reboots."""
+        """NODE's pacemaker.log as lines, [] while absent."""
         try:
-            return (self.lab_dir / "nodes" / node / "var-log-pacemaker" / "pacemaker.log").read_text(
-                errors="replace").splitlines()
+            return self.pacemaker_log_path(node).read_text(errors="replace").splitlines()
         except OSError:
             return []
 

@@ -506,24 +506,24 @@ def timeline(lab: labkit.Lab, node: str) -> int:
     raise AssertionError("no TimeLineID in pg_controldata")
 
 
-def _pacemaker_log(lab: labkit.Lab, node: str) -> Path:
-    return lab.lab_dir / "nodes" / node / "var-log-pacemaker" / "pacemaker.log"
-
-
 def log_mark(lab: labkit.Lab, node: str) -> int:
-    """Current size of NODE's Pacemaker log (pass to agent_log as SINCE)."""
+    """Current size of NODE's Pacemaker log (pass to log_since/agent_log as SINCE)."""
     try:
-        return _pacemaker_log(lab, node).stat().st_size
+        return lab.pacemaker_log_path(node).stat().st_size
     except OSError:
         return 0
 
 
-def agent_log(lab: labkit.Lab, node: str, since: int = 0) -> str:
-    """pgtwin's lines in NODE's Pacemaker log, from byte offset SINCE."""
+def log_since(lab: labkit.Lab, node: str, since: int = 0) -> str:
+    """NODE's Pacemaker log from byte offset SINCE ("" while absent)."""
     try:
-        with open(_pacemaker_log(lab, node), "rb") as f:
+        with open(lab.pacemaker_log_path(node), "rb") as f:
             f.seek(since)
-            text = f.read().decode(errors="replace")
+            return f.read().decode(errors="replace")
     except OSError:
         return ""
-    return "\n".join(line for line in text.splitlines() if "pgtwin(" in line)
+
+
+def agent_log(lab: labkit.Lab, node: str, since: int = 0) -> str:
+    """pgtwin's lines in NODE's Pacemaker log, from byte offset SINCE."""
+    return "\n".join(line for line in log_since(lab, node, since).splitlines() if "pgtwin(" in line)

@@ -76,14 +76,7 @@ def moments(lab: labkit.Lab, kind: str, old: str, new: str, since: dict[str, int
             t_fail: float) -> dict[str, Optional[float]]:
     """Milestone -> seconds after the fault, for a round of KIND in which
     OLD lost (or gave up) the primary role and NEW took it."""
-    texts = {}
-    for node in (old, new):
-        try:
-            with open(pgkit._pacemaker_log(lab, node), "rb") as f:  # noqa: SLF001 - the kit's own path
-                f.seek(since.get(node, 0))
-                texts[node] = f.read().decode(errors="replace")
-        except OSError:
-            texts[node] = ""
+    texts = {node: pgkit.log_since(lab, node, since.get(node, 0)) for node in (old, new)}
     out: dict[str, Optional[float]] = {}
     for name, whose, pattern in MILESTONES.get(kind, []):
         node = old if whose == "old" else new

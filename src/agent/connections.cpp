@@ -61,8 +61,29 @@ Result<std::unique_ptr<pg::Session>> connect_peer(Context& ctx, Millis cap) {
     return ctx.connector.connect(peer_conn_params(ctx), ctx.deadline.capped(cap));
 }
 
+namespace {
+
+// The connection of find_peer_primary. A fenced node's address drops the
+// attempt, so the full kPeerCap would hold the survivor's promote for 5 s
+// after a node loss. A first short attempt that times out asks Pacemaker:
+// a peer reported fenced (or cleanly gone, with fencing on) is given up;
+// any other peer gets the full kPeerCap, as a slow network may need it.
+Result<std::unique_ptr<pg::Session>> connect_for_probe(Context& ctx) {
+    auto session = connect_peer(ctx, kPeerFirstTryCap);
+    if (session || session.error().kind != ErrorKind::Timeout) return session;
+    auto m = ctx.cluster.membership(ctx.peer, ctx.deadline);
+    if (m && *m == pcmk::Membership::CleanDown) {
+        spdlog::info("Peer does not answer and Pacemaker reports it fenced or gone: no primary there. [peer: {}]",
+                     ctx.peer);
+        return session;
+    }
+    return connect_peer(ctx, kPeerCap);
+}
+
+}  // namespace
+
 PeerProbe find_peer_primary(Context& ctx) {
-    auto session = connect_peer(ctx, kPeerCap);
+    auto session = connect_for_probe(ctx);
     if (!session) {
         spdlog::debug("Peer not reachable. [peer: {}, reason: {}]", ctx.peer, session.error().message);
         return {PeerRole::Absent, std::nullopt, session.error().message};

@@ -284,7 +284,10 @@ RejoinAction decide_rejoin_role_unknown(const pg::ControlData& local) {
 
 bool may_degrade(std::optional<pcmk::Membership> peer) {
     if (!peer) return false;
-    return *peer == pcmk::Membership::Member || *peer == pcmk::Membership::CleanDown;
+    // DownUnfenced too: without fencing, waiting for a lost standby would
+    // block commits for good, and no fence would ever end the wait.
+    return *peer == pcmk::Membership::Member || *peer == pcmk::Membership::CleanDown ||
+           *peer == pcmk::Membership::DownUnfenced;
 }
 
 }  // namespace pgtwin::agent

@@ -91,6 +91,7 @@ Result<MonStatus> parse_crm_mon(const std::string& xml) {
     }
     MonStatus st;
     collect_nodes(root, st);
+    st.fencing_enabled = flag(root.child("summary").child("cluster_options"), "stonith-enabled");
     collect_resources(root.child("resources"), "", st.resources);
     return st;
 }
@@ -103,7 +104,7 @@ Membership membership_of(const MonStatus& st, const std::string& name) {
     if (n->unclean) return Membership::Unclean;
     if (n->online) return n->pending ? Membership::Unknown : Membership::Member;
     if (n->pending) return Membership::Unknown;
-    return Membership::CleanDown;
+    return st.fencing_enabled ? Membership::CleanDown : Membership::DownUnfenced;
 }
 
 Result<MonStatus> query_crm_mon(sys::CommandRunner& runner, const Deadline& d) {

@@ -14,6 +14,7 @@ def test_failover_on_node_loss_with_fencing(pgtwin_lab):
     primary, standby = pgkit.restore_settled(lab)
     holder = lab.holder_pid(primary)
     mark = pgkit.log_mark(lab, primary)
+    survivor_mark = pgkit.log_mark(lab, standby)
     with pgkit.Scenario(lab, "node-loss") as sc:
         with sc.failover("primary's node lost"):
             lab.run("kill-node", primary)
@@ -23,6 +24,11 @@ def test_failover_on_node_loss_with_fencing(pgtwin_lab):
     assert missing == []
     out = lab.exec(standby, "stonith_admin", "--history", primary, "--output-as=xml")
     assert [e for e in labkit.parse_fence_history(out.stdout, primary) if e.get("status") == "success"]
+    # The fenced node's address drops packets: promote's second-primary probe
+    # gave up after its short try because Pacemaker reported the node fenced,
+    # instead of waiting out the full connect cap (5 s on the failover path).
+    promote_log = pgkit.agent_log(lab, standby, survivor_mark)
+    assert "promote: Peer does not answer and Pacemaker reports it fenced" in promote_log, promote_log[-3000:]
     labkit.wait_for(f"{primary} rebooted", lambda: lab.holder_pid(primary) not in (None, holder),
                     timeout=120)
     STATE.update(old=primary, new=standby, mark=mark)

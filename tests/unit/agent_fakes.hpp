@@ -25,6 +25,7 @@ using Events = std::vector<std::string>;
 // One node's PostgreSQL as SQL sees it.
 struct FakePg {
     bool answering = true;
+    bool dropping = false;  // connection attempts time out (a powered-off host drops packets)
     bool in_recovery = false;
     std::string lsn = "0/3000000";
     int timeline = 1;
@@ -113,9 +114,14 @@ private:
 class FakeConnector final : public pg::Connector {
 public:
     std::map<std::string, FakePg*> hosts;
+    std::vector<Millis> caps;  // each attempt's time left, in order
 
-    Result<std::unique_ptr<pg::Session>> connect(const pg::ConnParams& p, const Deadline&) override {
+    Result<std::unique_ptr<pg::Session>> connect(const pg::ConnParams& p, const Deadline& d) override {
+        caps.push_back(d.remaining());
         auto it = hosts.find(p.host);
+        if (it != hosts.end() && it->second->dropping) {
+            return fail(ErrorKind::Timeout, "Connecting to PostgreSQL timed out");
+        }
         if (it == hosts.end() || !it->second->answering) {
             return fail(ErrorKind::NotRunning, "connection refused: " + p.host);
         }

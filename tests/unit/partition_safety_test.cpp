@@ -14,7 +14,9 @@
 #include "agent_fixture.hpp"
 #include "fakes.hpp"
 #include "pgtwin/agent/actions.hpp"
+#include "pgtwin/agent/connections.hpp"
 #include "pgtwin/agent/decisions.hpp"
+#include "pgtwin/agent/timing.hpp"
 #include "pgtwin/pcmk/crm_mon.hpp"
 
 namespace pgtwin::testing {
@@ -29,9 +31,11 @@ std::string sample(const std::string& name) {
     return ss.str();
 }
 
-// crm_mon XML with one node line for psql2 (flags as given).
-std::string one_node(const std::string& flags) {
-    return "<pacemaker-result api-version=\"2.25\"><nodes>"
+// crm_mon XML with one node line for psql2 (flags as given), in a cluster
+// with fencing enabled unless `fencing` is "false".
+std::string one_node(const std::string& flags, const std::string& fencing = "true") {
+    return "<pacemaker-result api-version=\"2.25\"><summary><cluster_options stonith-enabled=\"" + fencing +
+           "\"/></summary><nodes>"
            "<node name=\"psql1\" id=\"1\" online=\"true\" pending=\"false\" unclean=\"false\"/>"
            "<node name=\"psql2\" id=\"2\" " +
            flags + "/></nodes></pacemaker-result>";
@@ -43,11 +47,12 @@ TEST(MayDegrade, OnlyAMemberOrACleanlyDownPeer) {
         bool allowed;
     };
     const Row rows[] = {
-        {Membership::Member, true},     // the not-promotable record reaches its CIB copy
-        {Membership::CleanDown, true},  // fenced or left: it syncs the CIB when it rejoins
-        {Membership::Unclean, false},   // another partition may promote it as in sync
-        {Membership::Unknown, false},   // pending / not listed
-        {std::nullopt, false},          // crm_mon failed
+        {Membership::Member, true},        // the not-promotable record reaches its CIB copy
+        {Membership::CleanDown, true},     // fenced or left: it syncs the CIB when it rejoins
+        {Membership::DownUnfenced, true},  // no fencing: no fence would ever end the wait
+        {Membership::Unclean, false},      // another partition may promote it as in sync
+        {Membership::Unknown, false},      // pending / not listed
+        {std::nullopt, false},             // crm_mon failed
     };
     for (const auto& r : rows) {
         EXPECT_EQ(agent::may_degrade(r.peer), r.allowed) << (r.peer ? static_cast<int>(*r.peer) : -1);
@@ -82,6 +87,20 @@ TEST(MembershipOf, FlagTable) {
         ASSERT_TRUE(st.ok()) << st.error().message;
         EXPECT_EQ(pcmk::membership_of(*st, "psql2"), r.expected) << r.flags;
     }
+}
+
+TEST(MembershipOf, DownWithoutFencingIsNotCleanDown) {
+    // Without fencing Pacemaker marks a lost node clean at once: nobody
+    // confirmed that it stopped.
+    auto st = pcmk::parse_crm_mon(one_node("online=\"false\" pending=\"false\" unclean=\"false\"", "false"));
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    EXPECT_FALSE(st->fencing_enabled);
+    EXPECT_EQ(pcmk::membership_of(*st, "psql2"), Membership::DownUnfenced);
+    auto legacy = pcmk::parse_crm_mon(
+        "<crm_mon><nodes><node name=\"psql2\" online=\"false\" pending=\"false\" "
+        "unclean=\"false\"/></nodes></crm_mon>");
+    ASSERT_TRUE(legacy.ok()) << legacy.error().message;
+    EXPECT_EQ(pcmk::membership_of(*legacy, "psql2"), Membership::DownUnfenced);  // no summary: not known
 }
 
 TEST(ClusterCliMembership, RunsCrmMonWithACappedTimeout) {
@@ -166,6 +185,52 @@ TEST_F(PartitionGate, HealthyMonitorDoesNotAskForMembership) {
     EXPECT_EQ(monitor(), ocf::Status::RunningPromoted);
     EXPECT_EQ(cluster.membership_queries, 0);
     EXPECT_TRUE(runner.calls().empty());
+}
+
+// find_peer_primary after a node loss: the fenced peer's address drops the
+// connection attempt. The probe gives up after its short first try only when
+// Pacemaker reports the peer fenced; otherwise it tries again for kPeerCap.
+class PeerProbeOfADroppingHost : public AgentFixture {
+protected:
+    agent::PeerProbe probe() {
+        auto c = ctx();
+        return agent::find_peer_primary(c);
+    }
+};
+
+TEST_F(PeerProbeOfADroppingHost, FencedPeerIsAbsentAfterTheShortTry) {
+    peer.dropping = true;
+    cluster.peer_membership = Membership::CleanDown;
+    auto p = probe();
+    EXPECT_EQ(p.role, agent::PeerRole::Absent);
+    EXPECT_EQ(connector.caps, (std::vector<Millis>{agent::kPeerFirstTryCap}));
+    EXPECT_EQ(cluster.membership_queries, 1);
+}
+
+TEST_F(PeerProbeOfADroppingHost, AnyOtherPeerGetsTheFullCap) {
+    const std::optional<Membership> others[] = {Membership::Member, Membership::Unclean, Membership::DownUnfenced,
+                                                Membership::Unknown, std::nullopt /* crm_mon failed */};
+    for (const auto& m : others) {
+        connector.caps.clear();
+        peer.dropping = true;
+        cluster.fail_membership = !m;
+        if (m) cluster.peer_membership = *m;
+        EXPECT_EQ(probe().role, agent::PeerRole::Absent);
+        EXPECT_EQ(connector.caps, (std::vector<Millis>{agent::kPeerFirstTryCap, agent::kPeerCap}))
+            << (m ? static_cast<int>(*m) : -1);
+    }
+}
+
+TEST_F(PeerProbeOfADroppingHost, AnsweringPeerIsProbedWhateverPacemakerSays) {
+    // A live host answers the short try, so a primary running outside
+    // Pacemaker's knowledge (reported gone) is still found.
+    cluster.peer_membership = Membership::CleanDown;
+    peer.in_recovery = false;
+    EXPECT_EQ(probe().role, agent::PeerRole::Primary);
+    peer.answering = false;  // refused: no wait either way
+    EXPECT_EQ(probe().role, agent::PeerRole::Absent);
+    EXPECT_EQ(cluster.membership_queries, 0);
+    EXPECT_EQ(connector.caps, (std::vector<Millis>{agent::kPeerFirstTryCap, agent::kPeerFirstTryCap}));
 }
 
 }  // namespace

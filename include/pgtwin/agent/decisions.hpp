@@ -305,6 +305,8 @@ RejoinAction decide_rejoin_role_unknown(const pg::ControlData& local);
 // only reaches the CIB copies of this partition; a standby that is neither a
 // member here nor cleanly down (fenced or left) may be promoted by another
 // partition that still reads it in sync, so commits must keep waiting.
+// Without fencing a lost node is reported down as well (DownUnfenced): no
+// fence would ever end the wait, so that cluster accepts the risk instead.
 bool may_degrade(std::optional<pcmk::Membership> peer);
 
 }  // namespace pgtwin::agent

@@ -46,6 +46,11 @@ inline constexpr Millis kPromotePollInterval{200};
 // Connecting to the peer and one query: a healthy peer answers at once, and
 // an unreachable one must not hold up the action.
 inline constexpr Millis kPeerCap{5000};
+// find_peer_primary's first connection attempt: a live host answers a TCP
+// connect within one round trip (or one SYN retransmission, 1 s), so only a
+// host that drops packets outlasts it. Only when Pacemaker reports that host
+// fenced does the probe stop there; otherwise it tries again for kPeerCap.
+inline constexpr Millis kPeerFirstTryCap{1500};
 // connect_timeout (in seconds) in the conninfo of tools that reach the peer
 // (pg_basebackup, pg_rewind); the same bound as kPeerCap.
 inline constexpr std::chrono::seconds kToolConnectTimeout{5};

@@ -21,10 +21,11 @@ enum class Lifetime {
 
 // A node's membership as this node's partition sees it (crm_mon).
 enum class Membership {
-    Member,     // online here: it receives this partition's CIB writes
-    CleanDown,  // offline and not unclean: fenced, or left the cluster cleanly
-    Unclean,    // lost and not fenced yet: another partition may still run it
-    Unknown,    // not listed or still joining (pending)
+    Member,        // online here: it receives this partition's CIB writes
+    CleanDown,     // offline and not unclean, fencing enabled: fenced, or left the cluster cleanly
+    DownUnfenced,  // offline while fencing is disabled: nobody confirmed that it stopped
+    Unclean,       // lost and not fenced yet: another partition may still run it
+    Unknown,       // not listed or still joining (pending)
 };
 
 // Pacemaker operations the agent needs.

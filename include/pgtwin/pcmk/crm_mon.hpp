@@ -40,6 +40,7 @@ struct MonResource {
 struct MonStatus {
     std::vector<MonNode> nodes;
     std::vector<MonResource> resources;
+    bool fencing_enabled = false;  // cluster_options stonith-enabled="true" (absent: false)
     // The node named `name`, or nullptr.
     const MonNode* node(const std::string& name) const;
 };
@@ -48,8 +49,10 @@ struct MonStatus {
 Result<MonStatus> parse_crm_mon(const std::string& xml);
 
 // `name`'s membership in the partition that printed `st`: online is Member
-// (pending is Unknown), unclean is Unclean, otherwise offline is CleanDown;
-// a node crm_mon does not list is Unknown.
+// (pending is Unknown), unclean is Unclean, otherwise offline is CleanDown
+// when fencing is enabled and DownUnfenced when it is not (Pacemaker marks
+// a lost node clean when it cannot fence); a node crm_mon does not list is
+// Unknown.
 Membership membership_of(const MonStatus& st, const std::string& name);
 
 // Runs `crm_mon --output-as=xml` (one shot) and parses it.

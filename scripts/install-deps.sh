@@ -22,13 +22,16 @@ CONTAINER_PACKAGES=(podman runc mmdebstrap btrfs-progs docker.io)
 # The package tier: build the .deb and .rpm, lint them and the man pages, and
 # install the .deb into a clean Debian 12 root (tests/package).
 PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian rpm groff-base man-db mmdebstrap libxml2-utils)
+# The benchmarks: `bench/failover --agent paf|both` runs PAF's pgsqlms in the lab.
+BENCH_PACKAGES=(resource-agents-paf)
 
 want=("${BUILD_PACKAGES[@]}")
 case "${1:-all}" in
   build) ;;
   package) want+=("${PACKAGE_PACKAGES[@]}") ;;
-  all) want+=("${TEST_PACKAGES[@]}" "${CONTAINER_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}") ;;
-  *) echo "usage: $0 [build|package|all]" >&2; exit 2 ;;
+  bench) want+=("${TEST_PACKAGES[@]}" "${BENCH_PACKAGES[@]}") ;;
+  all) want+=("${TEST_PACKAGES[@]}" "${CONTAINER_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" "${BENCH_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [build|package|bench|all]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -479,8 +479,12 @@ def _paf_rebuild_unless_settled(lab: labkit.Lab, timeout: float) -> Optional[tup
     lab.exec(standby, *pg_ctl, "-m", "fast", "-w", "-t", "120", "stop", timeout=180)
     if lab.pacemakerd_pid(standby) is None:
         lab.run("start-cluster", standby, timeout=120)
+    # crm resource cleanup failed (exit 1) once when run while the node was
+    # still joining: wait for it, and try the cleanup again on a failure.
+    labkit.wait_for(f"{standby} online", lambda: standby in lab.state(primary).online_nodes(),
+                    timeout=180, interval=1)
     lab.crm("resource", "clear", CLONE)
-    cleanup(lab)
+    labkit.wait_for("crm resource cleanup", lambda: cleanup(lab) or True, timeout=120, interval=3)
     return None
 
 

@@ -60,30 +60,48 @@ std::string slot_name_for(const Context& ctx, const std::string& node) {
     return ocf::default_slot_name(node);
 }
 
-Result<void> ensure_slots_and_cap(Context& ctx, pg::Session& session) {
+namespace {
+
+Result<pg::PrimaryUpkeep> read_upkeep(Context& ctx, pg::Session& session) {
+    std::string peer_slot = ctx.peer.empty() ? std::string{} : slot_name_for(ctx, ctx.peer);
+    return pg::primary_upkeep(session, peer_slot, slot_name_for(ctx, ctx.node), ctx.deadline);
+}
+
+// The peer's slot and the WAL cap as `upkeep` read them: a write only where
+// one is needed, so a healthy primary's monitor spends no round trip here.
+Result<void> keep_slots_and_cap(Context& ctx, pg::Session& session, const pg::PrimaryUpkeep& upkeep) {
     if (!ctx.peer.empty()) {
         std::string peer_slot = slot_name_for(ctx, ctx.peer);
-        if (auto r = pg::ensure_physical_slot(session, peer_slot, ctx.deadline); !r) return r;
+        if (upkeep.peer_slot_needs_work) {
+            if (auto r = pg::ensure_physical_slot(session, peer_slot, ctx.deadline); !r) return r;
+        }
         std::string own_slot = slot_name_for(ctx, ctx.node);
-        if (own_slot != peer_slot) {
+        if (own_slot != peer_slot && upkeep.own_slot_droppable) {
             // A slot for ourselves (left from when we were a standby) only pins WAL.
             if (auto r = pg::drop_slot(session, own_slot, ctx.deadline); !r) {
                 spdlog::warn("Could not drop own stale slot. [slot: {}, reason: {}]", own_slot, r.error().message);
             }
         }
     }
-    auto cap = pg::setting(session, "max_slot_wal_keep_size", ctx.deadline);
-    if (!cap) return cap.error();
     // SHOW prints normalised units (1024MB shows as 1GB): compare the values,
     // or every monitor would ALTER SYSTEM and reload.
-    auto shown = pg::size_setting_mb(*cap);
+    const std::string& cap = upkeep.max_slot_wal_keep_size;
+    auto shown = pg::size_setting_mb(cap);
     auto wanted = pg::size_setting_mb(ctx.cfg.max_slot_wal_keep_size);
-    bool same = shown && wanted ? *shown == *wanted : *cap == ctx.cfg.max_slot_wal_keep_size;
+    bool same = shown && wanted ? *shown == *wanted : cap == ctx.cfg.max_slot_wal_keep_size;
     if (!same) {
         spdlog::info("Capping WAL kept for slots. [max_slot_wal_keep_size: {}]", ctx.cfg.max_slot_wal_keep_size);
         return pg::alter_system_set(session, "max_slot_wal_keep_size", ctx.cfg.max_slot_wal_keep_size, ctx.deadline);
     }
     return ok();
+}
+
+}  // namespace
+
+Result<void> ensure_slots_and_cap(Context& ctx, pg::Session& session) {
+    auto upkeep = read_upkeep(ctx, session);
+    if (!upkeep) return upkeep.error();
+    return keep_slots_and_cap(ctx, session, *upkeep);
 }
 
 namespace {
@@ -157,12 +175,14 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
                              sync_floor(state));
     };
     StandbyVerdict verdict = judge(row);
-    auto current = pg::setting(session, "synchronous_standby_names", ctx.deadline);
-    if (!current) return current.error();
-    if (!current->empty() && desired.empty() && !may_drop_standby(ctx)) {
+    // One round trip for the settings and slots this function keeps.
+    auto upkeep = read_upkeep(ctx, session);
+    if (!upkeep) return upkeep.error();
+    const std::string& current = upkeep->synchronous_standby_names;
+    if (!current.empty() && desired.empty() && !may_drop_standby(ctx)) {
         spdlog::warn("Standby lost but not fenced: keeping it synchronous, commits wait. [node: {}, state: {}]",
                      ctx.peer, to_string(verdict.state));
-        return ensure_slots_and_cap(ctx, session);
+        return keep_slots_and_cap(ctx, session, *upkeep);
     }
 
     // Order matters for zero loss: mark the standby not promotable first, and
@@ -173,8 +193,8 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
                     "replication as it is: " +
                         r.error().message);
     }
-    if (*current != desired) {
-        spdlog::info("Changing synchronous standby. [from: '{}', to: '{}', standby_state: {}]", *current, desired,
+    if (current != desired) {
+        spdlog::info("Changing synchronous standby. [from: '{}', to: '{}', standby_state: {}]", current, desired,
                      to_string(verdict.state));
         // Marked before the switch: until a floor is taken it is not in sync.
         if (!desired.empty()) state.sync_target_lsn = kSyncTargetPending;
@@ -187,7 +207,7 @@ Result<void> maintain_primary(Context& ctx, pg::Session& session, const pg::Inst
         }
     }
     if (verdict.state == RepState::InSync) state.sync_target_lsn.clear();
-    return ensure_slots_and_cap(ctx, session);
+    return keep_slots_and_cap(ctx, session, *upkeep);
 }
 
 Result<void> write_standby_config(Context& ctx) {

@@ -271,6 +271,23 @@ Result<void> drop_slot(Session& s, const std::string& name, const Deadline& d) {
     return ok();
 }
 
+Result<PrimaryUpkeep> primary_upkeep(Session& s, const std::string& peer_slot, const std::string& own_slot,
+                                     const Deadline& d) {
+    // The slot conditions are those of ensure_physical_slot and drop_slot,
+    // so a healthy primary runs neither.
+    auto row = single_row(s,
+                          "SELECT current_setting('synchronous_standby_names'),"
+                          " current_setting('max_slot_wal_keep_size'),"
+                          " NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1"
+                          " AND (active OR wal_status IS DISTINCT FROM 'lost')),"
+                          " EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $2 AND NOT active)",
+                          {peer_slot, own_slot}, d);
+    if (!row) {
+        return row.error();
+    }
+    return PrimaryUpkeep{cell_or_empty(*row, 0), cell_or_empty(*row, 1), bool_cell(*row, 2), bool_cell(*row, 3)};
+}
+
 Result<Lsn> current_wal_lsn(Session& s, const Deadline& d) {
     auto row = single_row(s, "SELECT pg_current_wal_lsn()", {}, d);
     if (!row) {

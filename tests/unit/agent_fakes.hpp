@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,8 +34,11 @@ struct FakePg {
     std::optional<pg::Row> receiver;    // pg_stat_wal_receiver row (4 columns)
     std::optional<pg::Row> slot_check;  // slot_lacks_wal row: wal_status, lacks ("t"/"f")
     std::map<std::string, std::string> settings{{"synchronous_standby_names", ""}, {"max_slot_wal_keep_size", "4GB"}};
-    bool no_pg_monitor = false;  // the connecting role lacks pg_monitor: pg_ls_waldir is refused
-    bool status_fails = false;   // role/status queries time out (the instance answers otherwise)
+    bool no_pg_monitor = false;   // the connecting role lacks pg_monitor: pg_ls_waldir is refused
+    bool status_fails = false;    // role/status queries time out (the instance answers otherwise)
+    std::set<std::string> slots;  // replication slots (all inactive, none lost)
+    int slot_writes = 0;          // statements that create or drop a slot
+    int queries = 0;              // statements run, one round trip each
     Events* events = nullptr;
 
     // A streaming standby row for pg_stat_replication.
@@ -49,6 +53,7 @@ public:
 
     Result<pg::QueryResult> query(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                                   const Deadline&) override {
+        ++m_w.queries;
         pg::QueryResult r;
         if (sql.rfind("SELECT r.rec", 0) == 0) {
             if (m_w.status_fails) return fail(ErrorKind::Timeout, "Query timed out: SELECT r.rec");
@@ -75,6 +80,16 @@ public:
             if (m_w.events) m_w.events->push_back("terminate:" + app);
         } else if (sql.find("pg_stat_replication") != std::string::npos) {
             r.rows = m_w.replication;
+        } else if (sql.rfind("SELECT current_setting('synchronous_standby_names'),", 0) == 0) {
+            // primary_upkeep: settings, peer slot needs work, own slot droppable.
+            r.rows.push_back({m_w.settings.at("synchronous_standby_names"), m_w.settings.at("max_slot_wal_keep_size"),
+                              m_w.slots.count(*params.at(0)) ? "f" : "t", m_w.slots.count(*params.at(1)) ? "t" : "f"});
+        } else if (sql.find("pg_create_physical_replication_slot") != std::string::npos) {
+            ++m_w.slot_writes;
+            m_w.slots.insert(*params.at(0));
+        } else if (sql.find("pg_drop_replication_slot") != std::string::npos) {
+            ++m_w.slot_writes;
+            if (sql.find("'lost'") == std::string::npos) m_w.slots.erase(*params.at(0));  // none is lost here
         } else if (sql.rfind("SELECT current_setting($1)", 0) == 0) {
             r.rows.push_back({m_w.settings.at(*params.at(0))});
         } else if (sql.rfind("SELECT pg_current_wal_lsn()", 0) == 0) {

@@ -140,6 +140,23 @@ TEST_F(PgLive, SlotsAreCreatedAndDroppedIdempotently) {
     EXPECT_FALSE(bad.ok());
 }
 
+TEST_F(PgLive, PrimaryUpkeepReadsSettingsAndSlotsInOneRow) {
+    auto none = primary_upkeep(*m_session, "pgtwin_peer", "pgtwin_own", deadline());
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_EQ(none->synchronous_standby_names, setting(*m_session, "synchronous_standby_names", deadline()).value());
+    EXPECT_EQ(none->max_slot_wal_keep_size, setting(*m_session, "max_slot_wal_keep_size", deadline()).value());
+    EXPECT_TRUE(none->peer_slot_needs_work);  // missing
+    EXPECT_FALSE(none->own_slot_droppable);
+    ASSERT_TRUE(ensure_physical_slot(*m_session, "pgtwin_peer", deadline()).ok());
+    ASSERT_TRUE(ensure_physical_slot(*m_session, "pgtwin_own", deadline()).ok());
+    auto both = primary_upkeep(*m_session, "pgtwin_peer", "pgtwin_own", deadline());
+    ASSERT_TRUE(both.ok()) << both.error().message;
+    EXPECT_FALSE(both->peer_slot_needs_work);  // present, reserved
+    EXPECT_TRUE(both->own_slot_droppable);     // present, inactive
+    ASSERT_TRUE(drop_slot(*m_session, "pgtwin_peer", deadline()).ok());
+    ASSERT_TRUE(drop_slot(*m_session, "pgtwin_own", deadline()).ok());
+}
+
 TEST_F(PgLive, SettingReadsCurrentValue) {
     EXPECT_EQ(setting(*m_session, "port", deadline()).value_or(""), std::to_string(s_primary.port));
     EXPECT_EQ(setting(*m_session, "wal_level", deadline()).value_or(""), "replica");

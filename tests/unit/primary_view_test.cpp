@@ -262,6 +262,24 @@ TEST_F(PrimaryView, SteadyHealthyPrimaryMonitorDoesNotCallPacemaker) {
               0);
 }
 
+// Issue 12 item 4: a healthy primary's monitor costs three round trips
+// (status, pg_stat_replication, one upkeep read) and writes no slot.
+TEST_F(PrimaryView, SteadyHealthyPrimaryMonitorReadsOnceAndWritesNoSlot) {
+    primary.pg.replication = {FakePg::standby_row("psql2", "streaming", "async")};
+    primary.pg.slots = {"pgtwin_psql1"};  // its own, left from when it was a standby
+    EXPECT_EQ(monitor(primary), Status::RunningPromoted);
+    EXPECT_EQ(primary.pg.slots, (std::set<std::string>{"pgtwin_psql2"}));  // the peer's made, its own dropped
+    EXPECT_EQ(monitor(primary), Status::RunningPromoted);
+    int writes = primary.pg.slot_writes;
+    int queries = primary.pg.queries;
+    EXPECT_EQ(monitor(primary), Status::RunningPromoted);
+    EXPECT_EQ(primary.pg.slot_writes, writes);
+    EXPECT_EQ(primary.pg.queries - queries, 3);
+    primary.pg.slots.clear();  // dropped by hand: the next monitor makes it again
+    EXPECT_EQ(monitor(primary), Status::RunningPromoted);
+    EXPECT_EQ(primary.pg.slots, (std::set<std::string>{"pgtwin_psql2"}));
+}
+
 // ---------------------------------------------------------------- item 4 (L2)
 
 TEST_F(PrimaryView, AnEqualWalCapWrittenDifferentlyIsNotRewritten) {

@@ -69,6 +69,16 @@ Result<std::optional<bool>> slot_lacks_wal(Session& s, const std::string& slot, 
 Result<void> ensure_physical_slot(Session& s, const std::string& name, const Deadline& d);
 // Drops a slot if it exists and is inactive.
 Result<void> drop_slot(Session& s, const std::string& name, const Deadline& d);
+// What a primary's upkeep reads each monitor, in one round trip: the two
+// settings it manages, and whether the slots need a write.
+struct PrimaryUpkeep {
+    std::string synchronous_standby_names;
+    std::string max_slot_wal_keep_size;  // as SHOW prints it
+    bool peer_slot_needs_work = true;    // missing, or inactive with its WAL lost (ensure_physical_slot)
+    bool own_slot_droppable = false;     // present and inactive (drop_slot)
+};
+Result<PrimaryUpkeep> primary_upkeep(Session& s, const std::string& peer_slot, const std::string& own_slot,
+                                     const Deadline& d);
 // pg_current_wal_lsn() of a primary.
 Result<Lsn> current_wal_lsn(Session& s, const Deadline& d);
 // A size setting whose unit is MB (max_slot_wal_keep_size) as written in

@@ -65,19 +65,24 @@ namespace {
 
 // The connection of find_peer_primary. A fenced node's address drops the
 // attempt, so the full kPeerCap would hold the survivor's promote for 5 s
-// after a node loss. A first short attempt that times out asks Pacemaker:
-// a peer reported fenced (or cleanly gone, with fencing on) is given up;
-// any other peer gets the full kPeerCap, as a slow network may need it.
+// after a node loss. A first short attempt whose host never answered asks
+// Pacemaker: a peer reported fenced (or cleanly gone, with fencing on) is
+// given up; every other timeout gets the full kPeerCap, as a slow network
+// or a busy server may need it. Refusals come back at once either way.
 Result<std::unique_ptr<pg::Session>> connect_for_probe(Context& ctx) {
     auto session = connect_peer(ctx, kPeerFirstTryCap);
-    if (session || session.error().kind != ErrorKind::Timeout) return session;
-    auto m = ctx.cluster.membership(ctx.peer, ctx.deadline);
-    if (m && *m == pcmk::Membership::CleanDown) {
-        spdlog::info("Peer does not answer and Pacemaker reports it fenced or gone: no primary there. [peer: {}]",
-                     ctx.peer);
-        return session;
+    if (session) return session;
+    const ErrorKind kind = session.error().kind;
+    if (kind == ErrorKind::Unreachable) {
+        auto m = ctx.cluster.membership(ctx.peer, ctx.deadline);
+        if (m && *m == pcmk::Membership::CleanDown) {
+            spdlog::info("Peer does not answer and Pacemaker reports it fenced or gone: no primary there. [peer: {}]",
+                         ctx.peer);
+            return session;
+        }
     }
-    return connect_peer(ctx, kPeerCap);
+    if (kind == ErrorKind::Unreachable || kind == ErrorKind::Timeout) return connect_peer(ctx, kPeerCap);
+    return session;
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ Status status_for(ErrorKind kind) {
         case ErrorKind::InvalidConfig: return Status::ErrConfigured;
         case ErrorKind::NotRunning: return Status::NotRunning;
         // A missed deadline is a soft failure: Pacemaker may retry on this node.
-        case ErrorKind::Timeout: return Status::ErrGeneric;
+        case ErrorKind::Timeout:
+        case ErrorKind::Unreachable: return Status::ErrGeneric;
     }
     return Status::ErrGeneric;
 }

@@ -245,6 +245,12 @@ Result<void> poll_connect(PGconn* conn, const Deadline& deadline) {
         }
         auto w = wait_socket(PQsocket(conn), st == PGRES_POLLING_WRITING, deadline);
         if (w == WaitOutcome::TimedOut) {
+            // Still waiting for the TCP handshake: nothing at that address
+            // answered (a powered-off or fenced host drops the attempt).
+            // Later, the server was reached and is only slow.
+            if (PQstatus(conn) == CONNECTION_STARTED) {
+                return fail(ErrorKind::Unreachable, "Connecting to PostgreSQL timed out: no answer from the host");
+            }
             return fail(ErrorKind::Timeout, "Connecting to PostgreSQL timed out");
         }
         if (w == WaitOutcome::Failed) {

@@ -26,7 +26,8 @@ using Events = std::vector<std::string>;
 // One node's PostgreSQL as SQL sees it.
 struct FakePg {
     bool answering = true;
-    bool dropping = false;  // connection attempts time out (a powered-off host drops packets)
+    bool dropping = false;        // connection attempts get no answer (a powered-off host drops packets)
+    bool slow_handshake = false;  // the host answers, the server needs 2 s to let a client in
     bool in_recovery = false;
     std::string lsn = "0/3000000";
     int timeline = 1;
@@ -135,6 +136,9 @@ public:
         caps.push_back(d.remaining());
         auto it = hosts.find(p.host);
         if (it != hosts.end() && it->second->dropping) {
+            return fail(ErrorKind::Unreachable, "Connecting to PostgreSQL timed out: no answer from the host");
+        }
+        if (it != hosts.end() && it->second->slow_handshake && d.remaining() < Millis{2000}) {
             return fail(ErrorKind::Timeout, "Connecting to PostgreSQL timed out");
         }
         if (it == hosts.end() || !it->second->answering) {

@@ -221,6 +221,17 @@ TEST_F(PeerProbeOfADroppingHost, AnyOtherPeerGetsTheFullCap) {
     }
 }
 
+TEST_F(PeerProbeOfADroppingHost, SlowServerIsWaitedForWhateverPacemakerSays) {
+    // The host answered, only its server is slow: it lives, so the probe
+    // waits the full cap and finds the primary without asking Pacemaker.
+    peer.slow_handshake = true;
+    peer.in_recovery = false;
+    cluster.peer_membership = Membership::CleanDown;
+    EXPECT_EQ(probe().role, agent::PeerRole::Primary);
+    EXPECT_EQ(connector.caps, (std::vector<Millis>{agent::kPeerFirstTryCap, agent::kPeerCap}));
+    EXPECT_EQ(cluster.membership_queries, 0);
+}
+
 TEST_F(PeerProbeOfADroppingHost, AnsweringPeerIsProbedWhateverPacemakerSays) {
     // A live host answers the short try, so a primary running outside
     // Pacemaker's knowledge (reported gone) is still found.

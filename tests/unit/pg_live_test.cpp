@@ -3,7 +3,11 @@
 // PostgreSQL 15 instance (initdb in a mkdtemp directory, Unix socket only).
 // Needs root (to run the server as user postgres) and PostgreSQL 15.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "pg_test_instance.hpp"
 #include "pgtwin/pg/auto_conf.hpp"
@@ -71,6 +75,58 @@ TEST_F(PgLive, ConnectionRefusedIsNotRunning) {
     EXPECT_EQ(c.error().kind, ErrorKind::NotRunning);
     EXPECT_NE(c.error().message.find("No such file or directory"), std::string::npos) << c.error().message;
     EXPECT_EQ(c.error().message.find('\n'), std::string::npos);
+}
+
+// A TCP listener on 127.0.0.1 that never accepts; its port.
+class SilentListener {
+public:
+    explicit SilentListener(int backlog) : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&a), len), 0);
+        EXPECT_EQ(::listen(m_fd, backlog), 0);
+        EXPECT_EQ(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+        m_port = ntohs(a.sin_port);
+    }
+    ~SilentListener() { ::close(m_fd); }
+    SilentListener(const SilentListener&) = delete;
+    SilentListener& operator=(const SilentListener&) = delete;
+    int port() const { return m_port; }
+
+private:
+    int m_fd;
+    int m_port = 0;
+};
+
+TEST_F(PgLive, HostThatNeverAnswersIsUnreachableNotSlow) {
+    // Backlog 0 with one connection queued: Linux drops further SYNs, as a
+    // powered-off host's address does.
+    SilentListener full(0);
+    int filler = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(full.port()));
+    ASSERT_EQ(::connect(filler, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ConnParams p = s_primary.conn();
+    p.host = "127.0.0.1";
+    p.port = full.port();
+    auto c = m_connector->connect(p, deadline(Millis{400}));
+    ::close(filler);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().kind, ErrorKind::Unreachable) << c.error().message;
+}
+
+TEST_F(PgLive, ServerThatAnswersTheHandshakeButNotLibpqIsSlow) {
+    SilentListener quiet(16);  // the kernel completes the handshake; nobody reads the startup packet
+    ConnParams p = s_primary.conn();
+    p.host = "127.0.0.1";
+    p.port = quiet.port();
+    auto c = m_connector->connect(p, deadline(Millis{400}));
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().kind, ErrorKind::Timeout) << c.error().message;
 }
 
 TEST_F(PgLive, SlowQueryTimesOutAndIsCancelled) {

@@ -46,11 +46,12 @@ inline constexpr Millis kPromotePollInterval{200};
 // Connecting to the peer and one query: a healthy peer answers at once, and
 // an unreachable one must not hold up the action.
 inline constexpr Millis kPeerCap{5000};
-// find_peer_primary's first connection attempt: a live host answers a TCP
-// connect within one round trip (or one SYN retransmission, 1 s), so only a
-// host that drops packets outlasts it. Only when Pacemaker reports that host
-// fenced does the probe stop there; otherwise it tries again for kPeerCap.
-inline constexpr Millis kPeerFirstTryCap{1500};
+// find_peer_primary's first connection attempt: a live host answers the TCP
+// handshake within a round trip (well under a millisecond on a LAN), even
+// when its PostgreSQL is slow. Only a host that never answered it (a lost
+// first SYN is retransmitted after 1 s) and that Pacemaker reports fenced
+// is given up after it; any other outcome gets a second try of kPeerCap.
+inline constexpr Millis kPeerFirstTryCap{500};
 // connect_timeout (in seconds) in the conninfo of tools that reach the peer
 // (pg_basebackup, pg_rewind); the same bound as kPeerCap.
 inline constexpr std::chrono::seconds kToolConnectTimeout{5};

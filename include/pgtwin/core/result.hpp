@@ -19,6 +19,7 @@ enum class ErrorKind {
     InvalidConfig,  // configuration wrong everywhere (OCF 6)
     NotRunning,     // the resource is not running (OCF 7)
     Timeout,        // a deadline expired (OCF 1)
+    Unreachable,    // a deadline expired before the host answered a connection attempt at all (OCF 1)
 };
 
 // A failure with a human-readable reason (never contains secrets).

@@ -68,10 +68,7 @@ def pgtwin_lab(tmp_path_factory):
     binary = os.environ.get("PGTWIN_BIN", str(labkit.REPO / "build-ci" / "pgtwin"))
     if not os.access(binary, os.X_OK):
         pytest.skip(f"no pgtwin binary at {binary} (set PGTWIN_BIN)")
-    the_lab = labkit.Lab()
-    the_lab.env["PGTWIN_BIN"] = binary
-    if pgkit.CONTAINER:
-        the_lab.env["PGTWIN_LAB_BTRFS"] = "1"  # the storage layout on a Btrfs per node
+    the_lab = pgkit.new_lab(binary)
     the_lab.workdir = tmp_path_factory.mktemp("pgtwin")
 
     def set_up_pgtwin(lab):

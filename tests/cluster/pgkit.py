@@ -65,6 +65,17 @@ WRITER = Path(__file__).resolve().parent / "pgwriter.py"
 APP_PASSWORD = "app-lab-password"
 
 
+def new_lab(binary: Optional[str] = None) -> labkit.Lab:
+    """A Lab for this mode with pgtwin from BINARY (default: PGTWIN_BIN, else
+    build-ci/pgtwin); container mode gets the storage layout on a Btrfs per
+    node, as the cluster tier and the benchmarks need."""
+    lab = labkit.Lab()
+    lab.env["PGTWIN_BIN"] = binary or os.environ.get("PGTWIN_BIN", str(labkit.REPO / "build-ci" / "pgtwin"))
+    if CONTAINER:
+        lab.env["PGTWIN_LAB_BTRFS"] = "1"
+    return lab
+
+
 def crm_config(workdir: Path) -> Path:
     """The configuration to load: the example as shipped, or (another image)
     a copy in WORKDIR with only container_image changed."""

@@ -26,6 +26,14 @@ lab_veth() { echo "v$(lab_node_index "$1")"; }
 lab_addr() { local i var; i=$(lab_node_index "$1") || return 1; var=LAB_ADDR_$i; echo "${!var}"; }
 lab_node_dir() { echo "$LAB_DIR/nodes/$1"; }
 lab_state() { echo "$LAB_DIR/state/$1"; }
+# A running node's own view of the file system, reached from the host through
+# its holder process: with PGTWIN_LAB_BTRFS=1 its /var/lib/pgtwin is a Btrfs
+# mounted in its mount namespace only, which the host's node directory hides.
+lab_node_root() {
+    local pid _
+    read -r pid _ <"$(lab_state "$1").holder" || return 1
+    echo "/proc/$pid/root"
+}
 
 lab_log() { printf '%s lab: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
